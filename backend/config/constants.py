@@ -32,3 +32,91 @@ SPECTRUM_BINS_PER_OCTAVE = 6
 
 RECOMMENDATION_LEVELS: tuple[str, ...] = ("informative", "suggestive", "prescriptive")
 STAGES: tuple[str, ...] = ("master", "mix")
+
+DEFAULT_RECOMMENDATION_LEVEL = "suggestive"
+DEFAULT_STAGE = "master"
+
+# ---------------------------------------------------------------------------
+# Genres (SPEC §5). The six reference genres get their targets from their
+# references (built-in archetypes and user-added tracks); the others from the
+# documented constants below. Names match case-insensitively, with aliases.
+# ---------------------------------------------------------------------------
+
+REFERENCE_GENRES: tuple[str, ...] = ("Psytrance", "Trance", "Techno", "House", "Drum & Bass", "Dubstep")
+
+
+@dataclass(frozen=True)
+class BandTarget:
+    """Target of one band: energy-ratio mean, its spread in dB, stereo width and correlation."""
+
+    energy_ratio: float
+    spread_db: float
+    stereo_width: float
+    phase_correlation: float
+
+
+@dataclass(frozen=True)
+class GenreTarget:
+    """What a finished master of a genre typically measures (SPEC §5)."""
+
+    genre: str
+    integrated_lufs: float
+    true_peak_ceiling_dbtp: float
+    lra_lu: tuple[float, float]
+    """Typical loudness range, low … high, LU."""
+    dr_db: tuple[float, float]
+    """Typical TT DR, low … high, dB."""
+    bands: dict[str, BandTarget]
+    source: str
+    """Where the numbers come from: "constants" or "N references"."""
+
+
+def _bands(ratios: tuple[float, float, float, float, float], widths: tuple[float, ...], spread_db: float = 2.0) -> dict:
+    corr = tuple(max(-1.0, min(1.0, 1.0 - 2.0 * w)) for w in widths)  # correlation of a mid/side mix with no L/R imbalance
+    return {
+        name: BandTarget(energy_ratio=r, spread_db=spread_db, stereo_width=w, phase_correlation=c)
+        for name, r, w, c in zip(BAND_NAMES, ratios, widths, corr, strict=True)
+    }
+
+
+# Documented starting points for genres without references: integrated loudness and
+# true-peak ceilings follow common mastering practice for streaming-era releases
+# (loud genres near −8 LUFS, acoustic genres −14 … −20 LUFS with more LRA); band
+# energy shares are typical long-term spectra of each style, low band dominant as
+# in all music (power falls roughly 3–5 dB per octave). Each can be replaced by
+# adding references of the genre with ``scripts.analyze_reference``.
+CONSTANT_GENRE_TARGETS: dict[str, GenreTarget] = {
+    t.genre: t
+    for t in (
+        GenreTarget("Pop", -9.0, -1.0, (4.0, 8.0), (6.0, 9.0),
+                    _bands((0.45, 0.20, 0.20, 0.10, 0.05), (0.02, 0.10, 0.15, 0.20, 0.25)), "constants"),
+        GenreTarget("Rock", -9.0, -1.0, (4.0, 9.0), (6.0, 10.0),
+                    _bands((0.36, 0.22, 0.25, 0.11, 0.06), (0.02, 0.12, 0.18, 0.22, 0.25)), "constants"),
+        GenreTarget("Metal", -8.0, -1.0, (3.0, 7.0), (5.0, 8.0),
+                    _bands((0.32, 0.20, 0.25, 0.15, 0.08), (0.02, 0.15, 0.22, 0.25, 0.25)), "constants"),
+        GenreTarget("Hip-Hop", -8.5, -1.0, (4.0, 8.0), (6.0, 9.0),
+                    _bands((0.60, 0.15, 0.13, 0.08, 0.04), (0.01, 0.08, 0.12, 0.18, 0.22)), "constants"),
+        GenreTarget("R&B", -10.0, -1.0, (5.0, 9.0), (7.0, 10.0),
+                    _bands((0.55, 0.17, 0.16, 0.08, 0.04), (0.02, 0.10, 0.15, 0.20, 0.25)), "constants"),
+        GenreTarget("Jazz", -16.0, -1.0, (7.0, 14.0), (10.0, 15.0),
+                    _bands((0.35, 0.25, 0.25, 0.10, 0.05), (0.05, 0.15, 0.20, 0.22, 0.25)), "constants"),
+        GenreTarget("Classical", -20.0, -1.0, (10.0, 20.0), (12.0, 18.0),
+                    _bands((0.30, 0.30, 0.27, 0.10, 0.03), (0.10, 0.20, 0.22, 0.25, 0.25)), "constants"),
+        GenreTarget("Ambient", -16.0, -1.0, (5.0, 12.0), (9.0, 14.0),
+                    _bands((0.40, 0.25, 0.20, 0.10, 0.05), (0.10, 0.20, 0.25, 0.28, 0.30)), "constants"),
+        GenreTarget("Country", -10.0, -1.0, (5.0, 9.0), (7.0, 10.0),
+                    _bands((0.38, 0.22, 0.24, 0.11, 0.05), (0.02, 0.12, 0.18, 0.22, 0.25)), "constants"),
+        GenreTarget("Folk", -14.0, -1.0, (6.0, 11.0), (9.0, 13.0),
+                    _bands((0.32, 0.26, 0.26, 0.11, 0.05), (0.04, 0.15, 0.20, 0.22, 0.25)), "constants"),
+    )
+}
+
+GENRE_ALIASES: dict[str, str] = {
+    "psy": "Psytrance", "psy trance": "Psytrance", "psy-trance": "Psytrance", "goa": "Psytrance",
+    "dnb": "Drum & Bass", "d&b": "Drum & Bass", "drum and bass": "Drum & Bass", "drum n bass": "Drum & Bass",
+    "drum'n'bass": "Drum & Bass", "drum-and-bass": "Drum & Bass", "drumandbass": "Drum & Bass",
+    "hip hop": "Hip-Hop", "hiphop": "Hip-Hop", "rap": "Hip-Hop",
+    "rnb": "R&B", "r and b": "R&B", "r'n'b": "R&B", "rhythm and blues": "R&B",
+    "heavy metal": "Metal", "rock and roll": "Rock", "classic": "Classical",
+    "deep house": "House", "tech house": "House", "brostep": "Dubstep",
+}

@@ -1,0 +1,39 @@
+# Audio Mastering Tool — `make run` serves the API and page; `make test` runs every check.
+# Needs only Python 3.11+ (python3 on PATH, or PYTHON=/path/to/python3.11).
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: setup run references test lint bench clean
+
+$(STAMP): backend/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r backend/requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+references: setup
+	cd backend && $(BIN)/python -m scripts.populate_references
+
+run: references
+	cd backend && $(BIN)/python -m uvicorn api.main:app --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check backend bench
+
+test: setup lint
+	$(BIN)/python -m pytest -v
+
+bench: setup
+	$(BIN)/python bench/analysis_speed.py
+	$(BIN)/python bench/similarity_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""FastAPI dependencies as ``Annotated`` aliases: one session per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from api.core.config import Settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session for this request: committed when the handler returns, rolled back on error."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+# scope="function": commit before the response is sent, so a client reading right after a write sees it.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -1,0 +1,114 @@
+"""FastAPI application: ``uvicorn api.main:app`` from ``backend/``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from analysis.result import ENGINE_VERSION
+from api.core.config import Settings, get_settings
+from api.core.logging import configure_logging
+from api.database import init_db, make_engine, make_sessionmaker, prepare_storage
+from api.routers import health, settings as settings_router
+from utils.errors import AppError
+from utils.logger import get_logger
+
+log = get_logger(__name__)
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """One readable sentence per invalid field: ``query parameter 'top_k': …``."""
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        where = {"query": "query parameter", "path": "path parameter", "body": "field", "form": "form field"}.get(
+            loc[0] if loc else "", "parameter"
+        )
+        name = ".".join(loc[1:]) or "request"
+        parts.append(f"{where} '{name}': {err.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "Invalid request."
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "Internal server error. The details are in the server log."}, status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; storage and logging are set up when it starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepare_storage(settings)
+        configure_logging(settings.log_level, settings.log_path)
+        engine = make_engine(settings.sqlalchemy_url)
+        init_db(engine)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        log.info("Audio Mastering Tool %s started; database %s", ENGINE_VERSION, engine.url.render_as_string())
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Audio Mastering Tool",
+        version=ENGINE_VERSION,
+        description="Measures a WAV mix or master against finished masters of its genre.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    _install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=["*"],
+        expose_headers=["Location"],
+    )
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            ms = (time.perf_counter() - start) * 1000
+            log.info("%s %s %d %.1f ms", request.method, request.url.path, status, ms)
+
+    app.include_router(health.router)
+    app.include_router(settings_router.router)
+    if (WEB_DIR / "index.html").exists():
+        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,46 @@
+-- Adds the overall metrics of reference tracks (SPEC §3, §6).
+-- Kept equal to backend/api/models.py by tests/test_database.py.
+
+CREATE TABLE reference_overall_metrics (
+	id VARCHAR(36) NOT NULL,
+	integrated_lufs FLOAT,
+	momentary_max_lufs FLOAT,
+	short_term_max_lufs FLOAT,
+	loudness_range_lu FLOAT,
+	true_peak_dbtp FLOAT,
+	sample_peak_dbfs FLOAT,
+	rms_dbfs FLOAT,
+	crest_factor_db FLOAT,
+	plr_db FLOAT,
+	dynamic_range_db FLOAT,
+	dr_value INTEGER,
+	stereo_width FLOAT,
+	lr_balance_db FLOAT,
+	phase_correlation FLOAT,
+	phase_correlation_min FLOAT,
+	negative_correlation_pct FLOAT,
+	spectral_centroid_hz FLOAT,
+	spectral_rolloff_hz FLOAT,
+	spectral_flatness FLOAT,
+	thd_percent FLOAT,
+	harmonic_ratio FLOAT,
+	transient_preservation FLOAT,
+	attack_time_ms FLOAT,
+	onset_rate_hz FLOAT,
+	spectral_flux FLOAT,
+	tempo_bpm FLOAT,
+	pulse_clarity FLOAT,
+	clipped_samples INTEGER NOT NULL,
+	clip_events INTEGER NOT NULL,
+	dc_offset FLOAT,
+	mono_compatibility_db FLOAT,
+	leading_silence_s FLOAT,
+	trailing_silence_s FLOAT,
+	sub_20hz_ratio FLOAT,
+	reference_id VARCHAR(36) NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT uq_reference_overall_metrics_reference UNIQUE (reference_id),
+	FOREIGN KEY(reference_id) REFERENCES reference_tracks (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_reference_overall_metrics_reference_id ON reference_overall_metrics (reference_id);

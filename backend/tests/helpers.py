@@ -1,0 +1,102 @@
+"""Test helpers: WAV writers and a real uvicorn server on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import soundfile as sf
+
+BACKEND_DIR = Path(__file__).resolve().parents[1]
+
+
+def sine(freq_hz: float, seconds: float, *, sr: int = 48000, amp: float = 0.5, channels: int = 2) -> np.ndarray:
+    """A sine of ``amp`` (peak, full scale 1.0), shape (frames, channels), float32."""
+    t = np.arange(int(round(seconds * sr))) / sr
+    x = (amp * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+    return np.repeat(x[:, None], channels, axis=1)
+
+
+def write_wav(path: Path, data: np.ndarray, sr: int = 48000, subtype: str = "PCM_24") -> Path:
+    """Write ``data`` as a WAV file with soundfile and return its path."""
+    sf.write(str(path), data, sr, subtype=subtype, format="WAV")
+    return path
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A running uvicorn process."""
+
+    url: str
+    app_home: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def client(self, timeout: float = 120.0) -> httpx.Client:
+        """An HTTP client bound to the server."""
+        return httpx.Client(base_url=self.url, timeout=timeout)
+
+
+@contextmanager
+def run_server(
+    app_home: Path, *, env: dict[str, str] | None = None, workers: int = 1, startup_timeout_s: float = 60.0
+) -> Iterator[LiveServer]:
+    """Start ``uvicorn api.main:app`` from ``backend/`` against ``app_home``; stop it afterwards."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "APP_HOME": str(app_home),
+        "API_PORT": str(port),
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    if "DATABASE_URL" not in (env or {}):
+        full_env.pop("DATABASE_URL", None)  # never touch a developer's own database
+    out_path = app_home.parent / f"uvicorn-{port}.out"
+    out = out_path.open("wb")
+    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    proc = subprocess.Popen(cmd, cwd=BACKEND_DIR, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + startup_timeout_s
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {proc.returncode}:\n{out_path.read_text(errors='replace')}")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start:\n{out_path.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield LiveServer(url=url, app_home=app_home, process=proc, log_path=out_path)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        out.close()
