@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
+
+from analysis.result import BandMetrics, OverallMetrics
 
 
 class SettingsOut(BaseModel):
@@ -21,3 +26,89 @@ class SettingsUpdate(BaseModel):
     default_genre: str | None = None
     default_recommendation_level: str | None = None
     default_stage: str | None = None
+
+
+class AudioOut(BaseModel):
+    """What the decoder recorded about the file."""
+
+    sample_rate: int
+    channels: int
+    bit_depth: int | None
+    duration_s: float
+
+
+class RecommendationOut(BaseModel):
+    """One recommendation (SPEC §5); ``action`` holds concrete settings at the prescriptive level."""
+
+    band: str
+    metric: str
+    current: float | None
+    target: float | None
+    deviation: float | None
+    severity: str
+    message: str
+    suggested_change_db: float | None
+    action: dict[str, Any] | None = None
+
+
+class AnalysisOut(BaseModel):
+    """A stored analysis (SPEC §7); the time series are served separately."""
+
+    id: str
+    filename: str
+    genre: str | None
+    recommendation_level: str
+    stage: str
+    created_at: datetime
+    engine_version: str
+    audio: AudioOut
+    overall_metrics: OverallMetrics
+    band_metrics: list[BandMetrics]
+    recommendations: list[RecommendationOut]
+
+
+class AnalysisSummary(BaseModel):
+    """One line of the history list."""
+
+    id: str
+    filename: str
+    genre: str | None
+    stage: str
+    created_at: datetime
+    duration_s: float
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+    loudness_range_lu: float | None
+    dynamic_range_db: float | None
+
+
+class AnalysisPage(BaseModel):
+    """A page of the history, newest first."""
+
+    items: list[AnalysisSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class BandTargetOut(BaseModel):
+    """A genre's target for one band."""
+
+    energy_ratio: float
+    spread_db: float
+    stereo_width: float
+    phase_correlation: float
+
+
+class GenreOut(BaseModel):
+    """A known genre and its target (SPEC §5)."""
+
+    name: str
+    source: str
+    integrated_lufs: float
+    true_peak_ceiling_dbtp: float
+    lra_lu: tuple[float, float]
+    dr_db: tuple[float, float]
+    bands: dict[str, BandTargetOut]
+    spectrum_db: list[float | None] | None
+    aliases: list[str]

@@ -69,6 +69,8 @@ class GenreTarget:
     bands: dict[str, BandTarget]
     source: str
     """Where the numbers come from: "constants" or "N references"."""
+    spectrum_db: tuple[float | None, ...] | None = None
+    """Mean long-term 1/6-octave spectrum of the genre's references (dB), when it has references."""
 
 
 def _bands(ratios: tuple[float, float, float, float, float], widths: tuple[float, ...], spread_db: float = 2.0) -> dict:
@@ -108,6 +110,27 @@ CONSTANT_GENRE_TARGETS: dict[str, GenreTarget] = {
                     _bands((0.38, 0.22, 0.24, 0.11, 0.05), (0.02, 0.12, 0.18, 0.22, 0.25)), "constants"),
         GenreTarget("Folk", -14.0, -1.0, (6.0, 11.0), (9.0, 13.0),
                     _bands((0.32, 0.26, 0.26, 0.11, 0.05), (0.04, 0.15, 0.20, 0.22, 0.25)), "constants"),
+    )
+}
+
+# Fallbacks for the six reference genres, used only while no reference of the genre
+# is stored (before ``populate_references``); with references, targets are derived
+# from them (api/services/targets.py).
+FALLBACK_REFERENCE_TARGETS: dict[str, GenreTarget] = {
+    t.genre: t
+    for t in (
+        GenreTarget("Psytrance", -7.0, -1.0, (3.0, 7.0), (5.0, 8.0),
+                    _bands((0.55, 0.15, 0.15, 0.10, 0.05), (0.01, 0.10, 0.20, 0.25, 0.30)), "constants"),
+        GenreTarget("Trance", -8.0, -1.0, (4.0, 8.0), (6.0, 9.0),
+                    _bands((0.50, 0.17, 0.17, 0.10, 0.06), (0.01, 0.12, 0.22, 0.28, 0.30)), "constants"),
+        GenreTarget("Techno", -8.0, -1.0, (3.0, 7.0), (6.0, 9.0),
+                    _bands((0.58, 0.15, 0.13, 0.09, 0.05), (0.01, 0.08, 0.15, 0.22, 0.25)), "constants"),
+        GenreTarget("House", -9.0, -1.0, (4.0, 8.0), (7.0, 10.0),
+                    _bands((0.55, 0.16, 0.15, 0.09, 0.05), (0.01, 0.10, 0.18, 0.22, 0.25)), "constants"),
+        GenreTarget("Drum & Bass", -7.0, -1.0, (3.0, 7.0), (5.0, 8.0),
+                    _bands((0.55, 0.14, 0.14, 0.11, 0.06), (0.01, 0.10, 0.18, 0.25, 0.28)), "constants"),
+        GenreTarget("Dubstep", -6.5, -1.0, (3.0, 7.0), (4.0, 7.0),
+                    _bands((0.60, 0.14, 0.12, 0.09, 0.05), (0.01, 0.10, 0.18, 0.25, 0.28)), "constants"),
     )
 }
 

@@ -22,7 +22,7 @@ BACKEND_DIR = Path(__file__).resolve().parents[1]
 
 def sine(freq_hz: float, seconds: float, *, sr: int = 48000, amp: float = 0.5, channels: int = 2) -> np.ndarray:
     """A sine of ``amp`` (peak, full scale 1.0), shape (frames, channels), float32."""
-    t = np.arange(int(round(seconds * sr))) / sr
+    t = np.arange(round(seconds * sr)) / sr
     x = (amp * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
     return np.repeat(x[:, None], channels, axis=1)
 

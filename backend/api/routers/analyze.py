@@ -1,0 +1,156 @@
+"""Analysis endpoints: upload, read, list, series, delete. HTTP only; the work is in services."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import SessionDep, SettingsDep
+from api.models import Analysis
+from api.repositories.analysis_repo import AnalysisRepository
+from api.schemas import AnalysisOut, AnalysisPage, AnalysisSummary, AudioOut, RecommendationOut
+from api.services import analysis as service
+from api.services.series import unpack_series
+from api.uploads import receive_upload
+
+router = APIRouter(prefix="/api", tags=["analysis"])
+
+AnalysisId = Annotated[uuid.UUID, Path(description="The analysis id (a UUID).")]
+ANALYSIS_SLOTS = anyio.CapacityLimiter(2)
+"""At most this many analyses run at once (one per core); further uploads wait their turn."""
+
+UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "A WAV file"},
+                        "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
+                        "recommendation_level": {
+                            "type": "string",
+                            "enum": ["informative", "suggestive", "prescriptive"],
+                        },
+                        "stage": {"type": "string", "enum": ["master", "mix"]},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def analysis_out(row: Analysis) -> AnalysisOut:
+    """The JSON of SPEC §7 for a stored analysis."""
+    return AnalysisOut(
+        id=row.id,
+        filename=row.filename,
+        genre=row.genre,
+        recommendation_level=row.recommendation_level,
+        stage=row.stage,
+        created_at=row.created_at,
+        engine_version=row.engine_version,
+        audio=AudioOut(
+            sample_rate=row.sample_rate, channels=row.channels, bit_depth=row.bit_depth, duration_s=row.duration_s
+        ),
+        overall_metrics=service.overall_dict(row.overall_metrics),  # type: ignore[arg-type]
+        band_metrics=service.band_dicts(row.band_metrics),  # type: ignore[arg-type]
+        recommendations=[
+            RecommendationOut(
+                band=r.band,
+                metric=r.metric,
+                current=r.current,
+                target=r.target,
+                deviation=r.deviation,
+                severity=r.severity,
+                message=r.message,
+                suggested_change_db=r.suggested_change_db,
+                action=json.loads(r.action) if r.action else None,
+            )
+            for r in row.recommendations
+        ],
+    )
+
+
+@router.post("/analyze", status_code=201, response_model=AnalysisOut, openapi_extra=UPLOAD_FORM)
+async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
+    """Analyse an uploaded WAV (multipart ``file``, ``genre``, ``recommendation_level``, ``stage``)."""
+    upload = await receive_upload(request, dest_dir=settings.upload_dir, max_bytes=settings.max_upload_bytes)
+    factory = request.app.state.sessionmaker
+    try:
+        assert upload.path is not None
+        path = upload.path
+
+        def work() -> str:
+            return service.analyze_and_store(
+                factory,
+                path,
+                filename=upload.filename,
+                genre=upload.fields.get("genre"),
+                level=upload.fields.get("recommendation_level"),
+                stage=upload.fields.get("stage"),
+                max_duration_s=settings.max_duration_s,
+            )
+
+        analysis_id = await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)
+    finally:
+        upload.discard()
+    with factory() as session:
+        body = analysis_out(service.get_analysis(session, analysis_id)).model_dump(mode="json")
+    return JSONResponse(body, status_code=201, headers={"Location": f"/api/analysis/{analysis_id}"})
+
+
+@router.get("/analyses")
+def list_analyses(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AnalysisPage:
+    """Earlier analyses, newest first."""
+    repo = AnalysisRepository(session)
+    items = []
+    for row in repo.list_recent(limit=limit, offset=offset):
+        om = row.overall_metrics
+        items.append(
+            AnalysisSummary(
+                id=row.id,
+                filename=row.filename,
+                genre=row.genre,
+                stage=row.stage,
+                created_at=row.created_at,
+                duration_s=row.duration_s,
+                integrated_lufs=om.integrated_lufs if om else None,
+                true_peak_dbtp=om.true_peak_dbtp if om else None,
+                loudness_range_lu=om.loudness_range_lu if om else None,
+                dynamic_range_db=om.dynamic_range_db if om else None,
+            )
+        )
+    return AnalysisPage(items=items, total=repo.count_all(), limit=limit, offset=offset)
+
+
+@router.get("/analysis/{analysis_id}")
+def get_analysis(analysis_id: AnalysisId, session: SessionDep) -> AnalysisOut:
+    """One analysis with overall and band metrics and recommendations."""
+    return analysis_out(service.get_analysis(session, str(analysis_id)))
+
+
+@router.get("/analysis/{analysis_id}/series")
+def get_series(analysis_id: AnalysisId, session: SessionDep) -> dict[str, Any]:
+    """The §4 time series of an analysis: loudness at 10 Hz, spectrum, band RMS, correlation, clip times."""
+    row = service.get_analysis(session, str(analysis_id))
+    return {"analysis_id": row.id, **(unpack_series(row.series) or {})}
+
+
+@router.delete("/analysis/{analysis_id}", status_code=204)
+def delete_analysis(analysis_id: AnalysisId, session: SessionDep) -> Response:
+    """Delete an analysis and its rows in every table."""
+    service.delete_analysis(session, str(analysis_id))
+    return Response(status_code=204)

@@ -1,0 +1,35 @@
+"""Known genres and their targets."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import SessionDep
+from api.schemas import BandTargetOut, GenreOut
+from api.services.genres import known_genres
+from api.services.targets import genre_target
+from config.constants import GENRE_ALIASES
+
+router = APIRouter(prefix="/api", tags=["genres"])
+
+
+@router.get("/genres")
+def list_genres(session: SessionDep) -> list[GenreOut]:
+    """Every known genre with its target (from its references, or documented constants)."""
+    out = []
+    for name in known_genres(session):
+        t = genre_target(session, name)
+        out.append(
+            GenreOut(
+                name=name,
+                source=t.source,
+                integrated_lufs=t.integrated_lufs,
+                true_peak_ceiling_dbtp=t.true_peak_ceiling_dbtp,
+                lra_lu=t.lra_lu,
+                dr_db=t.dr_db,
+                bands={b: BandTargetOut(**vars(bt)) for b, bt in t.bands.items()},
+                spectrum_db=list(t.spectrum_db) if t.spectrum_db else None,
+                aliases=sorted(a for a, g in GENRE_ALIASES.items() if g == name),
+            )
+        )
+    return out

@@ -1,0 +1,168 @@
+"""The analysis workflow (SPEC §9): decode → engine → features → recommendations → store.
+
+The CLI and the reference scripts call :func:`measure_file` too; only
+:func:`analyze_and_store` touches the database, in one transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ml.feature_extraction import FEATURE_VERSION, extract_features
+from ml.similarity import vector_to_bytes
+from sqlalchemy.orm import Session, sessionmaker
+
+from analysis import decode
+from analysis.engine import analyze_blocks
+from analysis.result import AnalysisResult
+from api.database import session_scope
+from api.models import (
+    BAND_METRIC_FIELDS,
+    OVERALL_METRIC_FIELDS,
+    Analysis,
+    BandMetrics,
+    OverallMetrics,
+    Recommendation,
+)
+from api.repositories.analysis_repo import AnalysisRepository
+from api.services.genres import resolve_genre
+from api.services.recommend import RecommendationItem, recommend
+from api.services.series import pack_series
+from api.services.settings import check_level, check_stage, read_settings
+from api.services.targets import genre_target
+from config.constants import GenreTarget
+from utils.errors import NotFoundError
+from utils.logger import get_logger
+
+log = get_logger(__name__)
+
+
+def measure_file(
+    path: Path, *, max_duration_s: float | None = None, progress: Callable[[float], None] | None = None
+) -> AnalysisResult:
+    """Decode a WAV file block by block and run every §4 metric on it."""
+    info = decode.probe_wav(path, max_duration_s=max_duration_s)
+    return analyze_blocks(decode.iter_blocks(path), info, progress=progress)
+
+
+def recommendations_for(
+    result: AnalysisResult, target: GenreTarget | None, *, level: str, stage: str
+) -> list[RecommendationItem]:
+    """SPEC §5 recommendations for a fresh result."""
+    return recommend(asdict(result.overall), [asdict(b) for b in result.bands], target, level=level, stage=stage)
+
+
+def build_analysis_row(
+    result: AnalysisResult,
+    items: list[RecommendationItem],
+    *,
+    filename: str,
+    genre: str | None,
+    level: str,
+    stage: str,
+) -> Analysis:
+    """The ORM rows of one analysis (not yet added to a session)."""
+    row = Analysis(
+        filename=filename,
+        file_format=result.audio.format,
+        genre=genre,
+        recommendation_level=level,
+        stage=stage,
+        sample_rate=result.audio.sample_rate,
+        channels=result.audio.channels,
+        bit_depth=result.audio.bit_depth,
+        duration_s=result.audio.duration_s,
+        engine_version=result.engine_version,
+        feature_vector=vector_to_bytes(extract_features(result)),
+        feature_version=FEATURE_VERSION,
+        series=pack_series(result.series),
+    )
+    row.overall_metrics = OverallMetrics(**asdict(result.overall))
+    row.band_metrics = [BandMetrics(position=i, **asdict(b)) for i, b in enumerate(result.bands)]
+    row.recommendations = [
+        Recommendation(
+            position=i,
+            band=item.band,
+            metric=item.metric,
+            current=item.current,
+            target=item.target,
+            deviation=item.deviation,
+            severity=item.severity,
+            message=item.message,
+            suggested_change_db=item.suggested_change_db,
+            action=item.action_json(),
+        )
+        for i, item in enumerate(items)
+    ]
+    return row
+
+
+def resolve_options(
+    session: Session, *, genre: str | None, level: str | None, stage: str | None
+) -> tuple[str | None, str, str]:
+    """Validate genre, level and stage, filling blanks from the user settings."""
+    defaults = read_settings(session)
+    genre_name = genre if genre not in (None, "") else defaults["default_genre"]
+    canonical = resolve_genre(session, genre_name) if genre_name else None
+    return (
+        canonical,
+        check_level(level or defaults["default_recommendation_level"]),
+        check_stage(stage or defaults["default_stage"]),
+    )
+
+
+def analyze_and_store(
+    factory: sessionmaker[Session],
+    path: Path,
+    *,
+    filename: str,
+    genre: str | None,
+    level: str | None,
+    stage: str | None,
+    max_duration_s: float | None,
+) -> str:
+    """Validate options, analyse the file and store every row in one transaction; the new id."""
+    with session_scope(factory) as session:
+        canonical, level_name, stage_name = resolve_options(session, genre=genre, level=level, stage=stage)
+        target = genre_target(session, canonical) if canonical else None
+    started = time.perf_counter()
+    result = measure_file(path, max_duration_s=max_duration_s)
+    items = recommendations_for(result, target, level=level_name, stage=stage_name)
+    row = build_analysis_row(result, items, filename=filename, genre=canonical, level=level_name, stage=stage_name)
+    with session_scope(factory) as session:
+        AnalysisRepository(session).add(row)
+    elapsed = time.perf_counter() - started
+    log.info(
+        "Analysed %s: %.1f s of audio in %.2f s (%.0f× real time)",
+        filename, result.audio.duration_s, elapsed, result.audio.duration_s / max(elapsed, 1e-9),
+    )
+    return row.id
+
+
+def get_analysis(session: Session, analysis_id: str) -> Analysis:
+    """A stored analysis with all its rows; NotFoundError if there is none."""
+    row = AnalysisRepository(session).get_full(analysis_id)
+    if row is None:
+        raise NotFoundError(f"No analysis with id {analysis_id}.")
+    return row
+
+
+def delete_analysis(session: Session, analysis_id: str) -> None:
+    """Delete an analysis from every table; NotFoundError if there is none."""
+    AnalysisRepository(session).delete(get_analysis(session, analysis_id))
+
+
+def overall_dict(row: Any) -> dict[str, Any] | None:
+    """Overall metrics row (analysis or reference) as a dict of SPEC §4 fields."""
+    if row is None:
+        return None
+    return {name: getattr(row, name) for name in OVERALL_METRIC_FIELDS}
+
+
+def band_dicts(rows: list[Any]) -> list[dict[str, Any]]:
+    """Band metric rows as dicts of SPEC §4 fields, low to high."""
+    return [{name: getattr(b, name) for name in BAND_METRIC_FIELDS} for b in rows]

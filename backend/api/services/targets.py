@@ -1,0 +1,100 @@
+"""Genre targets (SPEC §5): derived from the genre's references when it has any, else the documented constants."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from api.models import ReferenceTrack
+from api.repositories.reference_repo import ReferenceRepository
+from api.services.series import unpack_series
+from config.constants import (
+    BAND_NAMES,
+    CONSTANT_GENRE_TARGETS,
+    FALLBACK_REFERENCE_TARGETS,
+    BandTarget,
+    GenreTarget,
+)
+from utils.errors import ValidationError
+
+TRUE_PEAK_CEILING_DBTP = -1.0
+"""Ceiling for every genre: streaming encoders need the headroom whatever the genre (AES TD1004)."""
+MIN_SPREAD_DB = 1.0
+MIN_HALF_RANGE = 1.0
+"""Derived LRA/DR ranges are at least ±1 around the references' mean."""
+
+
+def _values(refs: Sequence[ReferenceTrack], field: str) -> list[float]:
+    out = []
+    for ref in refs:
+        value = getattr(ref.overall_metrics, field, None) if ref.overall_metrics else None
+        if value is not None and math.isfinite(value):
+            out.append(float(value))
+    return out
+
+
+def _range(values: list[float], fallback: tuple[float, float]) -> tuple[float, float]:
+    if not values:
+        return fallback
+    mean = float(np.mean(values))
+    return (min(float(np.percentile(values, 10)), mean - MIN_HALF_RANGE),
+            max(float(np.percentile(values, 90)), mean + MIN_HALF_RANGE))
+
+
+def _mean_spectrum(refs: Sequence[ReferenceTrack]) -> tuple[float | None, ...] | None:
+    rows = []
+    for ref in refs:
+        series = unpack_series(ref.series)
+        if series and series.get("spectrum_db"):
+            rows.append([np.nan if v is None else v for v in series["spectrum_db"]])
+    if not rows or len({len(r) for r in rows}) != 1:
+        return None
+    power = np.nanmean(10.0 ** (np.asarray(rows, dtype=float) / 10.0), axis=0) if np.isfinite(rows).any() else None
+    if power is None:
+        return None
+    return tuple(None if not np.isfinite(p) or p <= 0 else round(float(10 * np.log10(p)), 2) for p in power)
+
+
+def target_from_references(genre: str, refs: Sequence[ReferenceTrack]) -> GenreTarget:
+    """A target from references' measurements: means, spreads and 10th–90th percentile ranges."""
+    base = FALLBACK_REFERENCE_TARGETS.get(genre) or CONSTANT_GENRE_TARGETS.get(genre)
+    lufs = _values(refs, "integrated_lufs")
+    bands: dict[str, BandTarget] = {}
+    for name in BAND_NAMES:
+        rows = [b for r in refs for b in r.band_metrics if b.band == name]
+        ratios = [b.energy_ratio for b in rows if b.energy_ratio is not None and b.energy_ratio > 0]
+        widths = [b.stereo_width for b in rows if b.stereo_width is not None]
+        corrs = [b.phase_correlation for b in rows if b.phase_correlation is not None]
+        fallback = base.bands[name] if base else BandTarget(0.2, 2.0, 0.1, 0.8)
+        mean_ratio = float(np.mean(ratios)) if ratios else fallback.energy_ratio
+        spread = float(np.std(10 * np.log10(np.asarray(ratios) / mean_ratio))) if len(ratios) > 1 else 0.0
+        bands[name] = BandTarget(
+            energy_ratio=mean_ratio,
+            spread_db=max(MIN_SPREAD_DB, spread),
+            stereo_width=float(np.mean(widths)) if widths else fallback.stereo_width,
+            phase_correlation=float(np.mean(corrs)) if corrs else fallback.phase_correlation,
+        )
+    return GenreTarget(
+        genre=genre,
+        integrated_lufs=float(np.mean(lufs)) if lufs else (base.integrated_lufs if base else -14.0),
+        true_peak_ceiling_dbtp=TRUE_PEAK_CEILING_DBTP,
+        lra_lu=_range(_values(refs, "loudness_range_lu"), base.lra_lu if base else (4.0, 10.0)),
+        dr_db=_range(_values(refs, "dynamic_range_db"), base.dr_db if base else (6.0, 10.0)),
+        bands=bands,
+        source=f"{len(refs)} reference{'s' if len(refs) != 1 else ''}",
+        spectrum_db=_mean_spectrum(refs),
+    )
+
+
+def genre_target(session: Session, genre: str) -> GenreTarget:
+    """The target of a canonical genre name (see services.genres.resolve_genre)."""
+    refs = ReferenceRepository(session).list_full(genre=genre)
+    if refs:
+        return target_from_references(genre, refs)
+    target = CONSTANT_GENRE_TARGETS.get(genre) or FALLBACK_REFERENCE_TARGETS.get(genre)
+    if target is None:
+        raise ValidationError(f"The genre '{genre}' has no references and no documented target.")
+    return target

@@ -1,0 +1,169 @@
+"""Streaming multipart upload: the file part goes straight to a temporary file.
+
+The body is never held in memory: it is parsed chunk by chunk as it arrives,
+the bytes of the file part are counted, and the upload is refused with 413 as
+soon as it passes ``MAX_UPLOAD_MB`` (before anything is read when the
+Content-Length already says so). The temporary file lives in ``$APP_HOME/tmp``
+under a random name — the client's file name is only kept, cleaned, as a label.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from utils.errors import PayloadTooLargeError, ValidationError
+
+MAX_FIELD_BYTES = 64 * 1024
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
+"""Allowance for boundaries and form fields when judging a Content-Length."""
+MAX_FILENAME_CHARS = 200
+
+
+@dataclass
+class Upload:
+    """A received upload: the temporary file, the client's (cleaned) file name and the other form fields."""
+
+    path: Path | None = None
+    filename: str = "upload.wav"
+    size_bytes: int = 0
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        """Remove the temporary file (idempotent)."""
+        if self.path is not None:
+            with suppress(FileNotFoundError):
+                self.path.unlink()
+            self.path = None
+
+
+def clean_filename(raw: str) -> str:
+    """A display-safe file name: no directories, no control characters, at most 200 characters."""
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".")
+    return (name or "upload.wav")[:MAX_FILENAME_CHARS]
+
+
+def _too_large(max_bytes: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"The file is larger than the {max_bytes / (1024 * 1024):g} MB upload limit (MAX_UPLOAD_MB)."
+    )
+
+
+class _Receiver:
+    """python-multipart callbacks writing the ``file`` part to disk and keeping small fields."""
+
+    def __init__(self, upload: Upload, dest_dir: Path, max_bytes: int) -> None:
+        self.upload = upload
+        self.dest_dir = dest_dir
+        self.max_bytes = max_bytes
+        self.header_field = b""
+        self.header_value = b""
+        self.headers: dict[bytes, bytes] = {}
+        self.part_name = ""
+        self.is_file = False
+        self.field_buf = bytearray()
+        self.fd: int | None = None
+
+    def on_part_begin(self) -> None:
+        self.headers = {}
+        self.part_name = ""
+        self.is_file = False
+        self.field_buf = bytearray()
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[self.header_field.lower()] = self.header_value
+        self.header_field = b""
+        self.header_value = b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        self.part_name = options.get(b"name", b"").decode("utf-8", "replace")
+        if b"filename" in options:
+            if self.part_name != "file" or self.fd is not None:
+                raise ValidationError("Send exactly one file, in the form field 'file'.")
+            self.is_file = True
+            self.upload.filename = clean_filename(options[b"filename"].decode("utf-8", "replace"))
+            fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.dest_dir)
+            self.fd = fd
+            self.upload.path = Path(name)
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        if self.is_file:
+            self.upload.size_bytes += len(chunk)
+            if self.upload.size_bytes > self.max_bytes:
+                raise _too_large(self.max_bytes)
+            assert self.fd is not None
+            view = memoryview(chunk)
+            while view:
+                written = os.write(self.fd, view)
+                view = view[written:]
+        else:
+            self.field_buf += chunk
+            if len(self.field_buf) > MAX_FIELD_BYTES:
+                raise ValidationError(f"The form field '{self.part_name}' is too long.")
+
+    def on_part_end(self) -> None:
+        if not self.is_file and self.part_name:
+            self.upload.fields[self.part_name] = self.field_buf.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+async def receive_upload(request: Request, *, dest_dir: Path, max_bytes: int) -> Upload:
+    """Stream a ``multipart/form-data`` body into ``dest_dir``; the caller must ``discard()`` the result."""
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data" or b"boundary" not in params:
+        raise ValidationError("Send the audio as multipart/form-data with the file in the field 'file'.")
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_bytes + MULTIPART_OVERHEAD_BYTES:
+        raise _too_large(max_bytes)
+    upload = Upload()
+    receiver = _Receiver(upload, dest_dir, max_bytes)
+    parser = MultipartParser(
+        params[b"boundary"],
+        {
+            "on_part_begin": receiver.on_part_begin,
+            "on_part_data": receiver.on_part_data,
+            "on_part_end": receiver.on_part_end,
+            "on_header_field": receiver.on_header_field,
+            "on_header_value": receiver.on_header_value,
+            "on_header_end": receiver.on_header_end,
+            "on_headers_finished": receiver.on_headers_finished,
+        },
+    )
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except (ValidationError, PayloadTooLargeError):
+        receiver.close()
+        upload.discard()
+        raise
+    except Exception as exc:  # a malformed body: python-multipart raises its own errors
+        receiver.close()
+        upload.discard()
+        raise ValidationError("The multipart form data could not be parsed.") from exc
+    receiver.close()
+    if upload.path is None:
+        raise ValidationError("No file was sent: put the WAV file in the form field 'file'.")
+    return upload
