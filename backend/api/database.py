@@ -102,3 +102,11 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for scripts and the CLI: directory and tables created if missing."""
+    settings.app_home.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    init_db(engine)
+    return engine, make_sessionmaker(engine)

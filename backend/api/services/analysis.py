@@ -12,8 +12,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ml.feature_extraction import FEATURE_VERSION, extract_features
-from ml.similarity import vector_to_bytes
 from sqlalchemy.orm import Session, sessionmaker
 
 from analysis import decode
@@ -35,6 +33,8 @@ from api.services.series import pack_series
 from api.services.settings import check_level, check_stage, read_settings
 from api.services.targets import genre_target
 from config.constants import GenreTarget
+from ml.feature_extraction import FEATURE_VERSION, extract_features
+from ml.similarity import vector_to_bytes
 from utils.errors import NotFoundError
 from utils.logger import get_logger
 
@@ -78,7 +78,7 @@ def build_analysis_row(
         duration_s=result.audio.duration_s,
         engine_version=result.engine_version,
         feature_vector=vector_to_bytes(extract_features(result)),
-        feature_version=FEATURE_VERSION,
+        feature_version=str(FEATURE_VERSION),
         series=pack_series(result.series),
     )
     row.overall_metrics = OverallMetrics(**asdict(result.overall))

@@ -1,0 +1,33 @@
+"""Reference track and similarity endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import SessionDep
+from api.services import references as service
+
+router = APIRouter(prefix="/api", tags=["references"])
+
+
+@router.get("/references")
+def list_references(
+    session: SessionDep,
+    genre: Annotated[str | None, Query(description="Genre (case-insensitive, aliases such as 'dnb')")] = None,
+) -> list[dict[str, Any]]:
+    """Reference tracks, optionally of one genre."""
+    return service.list_references(session, genre)
+
+
+@router.post("/similarity/{analysis_id}")
+def similarity(
+    analysis_id: Annotated[uuid.UUID, Path(description="The analysis id (a UUID).")],
+    session: SessionDep,
+    genre: Annotated[str | None, Query(description="Only references of this genre")] = None,
+    top_k: Annotated[int, Query(ge=1, le=100, description="How many references to return")] = 5,
+) -> dict[str, Any]:
+    """The references most similar to an analysis, by cosine similarity of the 128-dim vectors."""
+    return service.similar_references(session, str(analysis_id), genre=genre, top_k=top_k)

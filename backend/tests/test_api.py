@@ -1,0 +1,206 @@
+"""The analysis API over real HTTP: a real uvicorn process, WAV files written by the tests."""
+
+from __future__ import annotations
+
+import sqlite3
+import wave
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from helpers import LiveServer, run_server, sine, write_wav
+
+TABLES = ("analysis", "band_metrics", "overall_metrics", "recommendations")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    home = tmp_path_factory.mktemp("api") / "home"
+    with run_server(home, env={"MAX_UPLOAD_MB": "2", "MAX_DURATION_S": "30"}) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def tone_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """5 s of a 997 Hz stereo sine at −20 dBFS peak in each channel, 24-bit."""
+    path = tmp_path_factory.mktemp("wav") / "tone.wav"
+    return write_wav(path, sine(997.0, 5.0, sr=48000, amp=10 ** (-20 / 20)), sr=48000, subtype="PCM_24")
+
+
+def _counts(server: LiveServer) -> dict[str, int]:
+    conn = sqlite3.connect(server.app_home / "audio_mastering.db")
+    try:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    finally:
+        conn.close()
+
+
+def _temp_files(server: LiveServer) -> list[Path]:
+    return list((server.app_home / "tmp").iterdir())
+
+
+def _post(server: LiveServer, path: Path, name: str | None = None, **fields: str):  # type: ignore[no-untyped-def]
+    with server.client() as client, path.open("rb") as fh:
+        return client.post("/api/analyze", files={"file": (name or path.name, fh, "audio/wav")}, data=fields)
+
+
+def test_full_flow_upload_read_series_list_delete(server: LiveServer, tone_wav: Path) -> None:
+    # The seed README's curl line: -F file=@track.wav -F genre=rock -F recommendation_level=suggestive
+    response = _post(server, tone_wav, genre="rock", recommendation_level="suggestive")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert response.headers["location"] == f"/api/analysis/{body['id']}"
+    assert body["genre"] == "Rock" and body["recommendation_level"] == "suggestive" and body["stage"] == "master"
+    assert body["audio"] == {"sample_rate": 48000, "channels": 2, "bit_depth": 24, "duration_s": 5.0}
+    # A stereo sine of peak A reads 20·log10(A) − 3.01 + 3.01 (two channels) LUFS at 997 Hz (BS.1770 is
+    # calibrated so that a 0 dBFS-peak 1 kHz sine in one channel reads −3.01 LUFS).
+    assert body["overall_metrics"]["integrated_lufs"] == pytest.approx(-20.0, abs=0.1)
+    assert body["overall_metrics"]["rms_dbfs"] == pytest.approx(-23.01, abs=0.02)
+    assert [b["band"] for b in body["band_metrics"]] == ["low", "low_mid", "mid", "high_mid", "high"]
+    assert body["band_metrics"][2]["energy_ratio"] > 0.99
+    loudness = [r for r in body["recommendations"] if r["metric"] == "integrated_lufs"]
+    assert loudness and loudness[0]["severity"] == "critical"  # −20 LUFS against a −9 LUFS rock target
+
+    with server.client() as client:
+        again = client.get(response.headers["location"])
+        assert again.status_code == 200 and again.json() == body
+        series = client.get(f"/api/analysis/{body['id']}/series").json()
+        assert len(series["short_term_lufs"]) == pytest.approx(50, abs=1)
+        assert len(series["spectrum_db"]) == 60
+        assert set(series["band_rms_db"]) == {b["band"] for b in body["band_metrics"]}
+        page = client.get("/api/analyses", params={"limit": 5}).json()
+        assert page["items"][0]["id"] == body["id"] and page["total"] >= 1 and page["limit"] == 5
+        assert client.delete(f"/api/analysis/{body['id']}").status_code == 204
+        assert client.get(f"/api/analysis/{body['id']}").status_code == 404
+        assert client.delete(f"/api/analysis/{body['id']}").status_code == 404
+    conn = sqlite3.connect(server.app_home / "audio_mastering.db")
+    for table in ("band_metrics", "overall_metrics", "recommendations"):
+        assert conn.execute(f"SELECT count(*) FROM {table} WHERE analysis_id = ?", (body["id"],)).fetchone()[0] == 0
+    conn.close()
+
+
+def test_defaults_come_from_user_settings(server: LiveServer, tone_wav: Path) -> None:
+    with server.client() as client:
+        client.put("/api/settings", json={"default_genre": "dnb", "default_recommendation_level": "prescriptive"})
+        try:
+            body = _post(server, tone_wav).json()
+        finally:
+            client.put("/api/settings", json={"default_genre": None, "default_recommendation_level": "suggestive"})
+    assert body["genre"] == "Drum & Bass" and body["recommendation_level"] == "prescriptive"
+
+
+def _adpcm_wav(path: Path) -> Path:
+    sf.write(str(path), np.zeros((4800, 1), dtype=np.float32), 48000, subtype="IMA_ADPCM", format="WAV")
+    return path
+
+
+def _truncated_wav(path: Path, tmp: Path) -> Path:
+    full = write_wav(tmp / "full.wav", sine(440.0, 2.0), subtype="PCM_16")
+    data = full.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    return path
+
+
+def _zero_frames_wav(path: Path) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "words"),
+    [
+        ("text", 415, "not a WAV"),
+        ("adpcm", 415, "encoding"),
+        ("truncated", 400, "truncated"),
+        ("zero_frames", 400, "no audio"),
+        ("too_long", 400, "MAX_DURATION_S"),
+        ("too_large", 413, "MAX_UPLOAD_MB"),
+        ("bad_genre", 422, "Known genres"),
+        ("bad_level", 422, "prescriptive"),
+        ("bad_stage", 422, "master"),
+    ],
+)
+def test_refused_uploads_leave_no_row_and_no_temp_file(
+    server: LiveServer, tmp_path: Path, case: str, status: int, words: str
+) -> None:
+    fields: dict[str, str] = {}
+    if case == "text":
+        path = tmp_path / "notes.wav"
+        path.write_text("these are my mixing notes, not audio\n" * 20)
+    elif case == "adpcm":
+        path = _adpcm_wav(tmp_path / "adpcm.wav")
+    elif case == "truncated":
+        path = _truncated_wav(tmp_path / "cut.wav", tmp_path)
+    elif case == "zero_frames":
+        path = _zero_frames_wav(tmp_path / "empty.wav")
+    elif case == "too_long":
+        path = write_wav(tmp_path / "long.wav", np.zeros((31 * 8000, 1), np.float32), sr=8000, subtype="PCM_U8")
+    elif case == "too_large":
+        path = write_wav(tmp_path / "big.wav", np.zeros((3 * 1024 * 1024 // 4, 2), np.float32), subtype="PCM_16")
+    else:
+        path = write_wav(tmp_path / "ok.wav", sine(440.0, 1.0), subtype="PCM_16")
+        fields = {"bad_genre": {"genre": "polka-step"}, "bad_level": {"recommendation_level": "loud"},
+                  "bad_stage": {"stage": "demo"}}[case]
+    before = _counts(server)
+    response = _post(server, path, **fields)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert words.lower() in detail.lower()
+    assert "Traceback" not in detail and str(server.app_home) not in detail and "/tmp" not in detail
+    assert _counts(server) == before
+    assert _temp_files(server) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/analysis/not-a-uuid", 422),
+        ("/api/analysis/00000000-0000-4000-8000-000000000000", 404),
+        ("/api/analysis/00000000-0000-4000-8000-000000000000/series", 404),
+        ("/api/analyses?limit=0", 422),
+        ("/api/analyses?offset=-1", 422),
+    ],
+)
+def test_read_errors(server: LiveServer, url: str, status: int) -> None:
+    with server.client() as client:
+        response = client.get(url)
+    assert response.status_code == status
+    assert isinstance(response.json()["detail"], str)
+
+
+def test_missing_file_field_is_422(server: LiveServer) -> None:
+    with server.client() as client:
+        response = client.post("/api/analyze", data={"genre": "rock"}, files={"other": ("x.txt", b"hi", "text/plain")})
+    assert response.status_code == 422 and "file" in response.json()["detail"]
+
+
+def test_path_traversal_filename_is_stored_as_a_plain_name(server: LiveServer, tone_wav: Path) -> None:
+    body = _post(server, tone_wav, name="../../etc/passwd\x00.wav").json()
+    assert body["filename"] == "passwd.wav"
+
+
+def test_ten_concurrent_uploads_all_succeed_and_read_back(server: LiveServer, tmp_path: Path) -> None:
+    paths = [
+        write_wav(tmp_path / f"c{i}.wav", sine(200.0 + 100 * i, 3.0, sr=44100, amp=0.1 + 0.05 * i), sr=44100)
+        for i in range(10)
+    ]
+    before = _counts(server)["analysis"]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        responses = list(pool.map(lambda p: _post(server, p, genre="techno"), paths))
+    assert [r.status_code for r in responses] == [201] * 10
+    with server.client() as client:
+        for path, r in zip(paths, responses, strict=True):
+            got = client.get(r.headers["location"]).json()
+            assert got["filename"] == path.name
+            amp = 0.1 + 0.05 * paths.index(path)
+            assert got["overall_metrics"]["sample_peak_dbfs"] == pytest.approx(20 * np.log10(amp), abs=0.01)
+    assert _counts(server)["analysis"] == before + 10
+    assert _temp_files(server) == []
+
