@@ -51,6 +51,28 @@ class RecommendationOut(BaseModel):
     action: dict[str, Any] | None = None
 
 
+class DestinationOut(BaseModel):
+    """What one destination does to this master (SPEC §8)."""
+
+    name: str
+    reference_lufs: float | None
+    gain_db: float
+    resulting_lufs: float
+    resulting_true_peak_dbtp: float | None
+    verdict: str
+    published: str
+
+
+class SectionOut(BaseModel):
+    """One section of the track (SPEC §8); times in s, loudness in LUFS."""
+
+    kind: str
+    start_s: float
+    end_s: float
+    integrated_lufs: float | None
+    energy_ratios: dict[str, float | None]
+
+
 class AnalysisOut(BaseModel):
     """A stored analysis (SPEC §7); the time series are served separately."""
 
@@ -65,6 +87,9 @@ class AnalysisOut(BaseModel):
     overall_metrics: OverallMetrics
     band_metrics: list[BandMetrics]
     recommendations: list[RecommendationOut]
+    destinations: list[DestinationOut]
+    sections: list[SectionOut]
+    section_contrast_lu: float | None
 
 
 class AnalysisSummary(BaseModel):

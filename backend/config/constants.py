@@ -143,3 +143,40 @@ GENRE_ALIASES: dict[str, str] = {
     "heavy metal": "Metal", "rock and roll": "Rock", "classic": "Classical",
     "deep house": "House", "tech house": "House", "brostep": "Dubstep",
 }
+
+# ---------------------------------------------------------------------------
+# Destinations (SPEC §8): what each place does to a master's level.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A playback destination's loudness rule."""
+
+    name: str
+    reference_lufs: float | None
+    """Loudness it normalises to (None: no normalisation)."""
+    turns_up: bool
+    """Whether quieter masters are turned up (never past a −1 dBTP peak)."""
+    published: str
+    """Where the rule was published."""
+
+
+DESTINATIONS: tuple[Destination, ...] = (
+    Destination("Spotify", -14.0, True,
+                "Spotify for Artists, 'Loudness normalization' (default level −14 LUFS; quieter tracks are raised only as far as a −1 dB peak allows)"),
+    Destination("Apple Music", -16.0, True,
+                "Apple, 'Apple Digital Masters' technical brief (Sound Check normalises to −16 LUFS)"),
+    Destination("YouTube", -14.0, False,
+                "YouTube's stats-for-nerds 'content loudness' (−14 LUFS reference; louder uploads are turned down, quieter ones are not raised)"),
+    Destination("Tidal", -14.0, False,
+                "TIDAL support, 'Loudness normalization' (−14 LUFS, turned down only)"),
+    Destination("Amazon Music", -14.0, False,
+                "Amazon Music for Artists, audio specifications (−14 LUFS normalisation, turned down only)"),
+    Destination("Deezer", -15.0, False,
+                "Deezer for Creators, loudness normalisation (−15 LUFS, turned down only)"),
+    Destination("Club / DJ", None, False,
+                "No normalisation: DJ software and club systems play the file as it is"),
+)
+DESTINATION_PEAK_LIMIT_DBTP = -1.0
+"""Lossy encoders (AAC, Ogg, Opus) overshoot: above this true peak the decoded file may clip."""

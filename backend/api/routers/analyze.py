@@ -10,11 +10,21 @@ import anyio
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from analysis.sections import find_sections
 from api.deps import SessionDep, SettingsDep
 from api.models import Analysis
 from api.repositories.analysis_repo import AnalysisRepository
-from api.schemas import AnalysisOut, AnalysisPage, AnalysisSummary, AudioOut, RecommendationOut
+from api.schemas import (
+    AnalysisOut,
+    AnalysisPage,
+    AnalysisSummary,
+    AudioOut,
+    DestinationOut,
+    RecommendationOut,
+    SectionOut,
+)
 from api.services import analysis as service
+from api.services.destinations import destination_previews
 from api.services.series import unpack_series
 from api.uploads import receive_upload
 
@@ -49,7 +59,9 @@ UPLOAD_FORM = {
 
 
 def analysis_out(row: Analysis) -> AnalysisOut:
-    """The JSON of SPEC §7 for a stored analysis."""
+    """The JSON of SPEC §7 (with the §8 destinations and sections) for a stored analysis."""
+    om = row.overall_metrics
+    found = find_sections(unpack_series(row.series) or {}, row.duration_s)
     return AnalysisOut(
         id=row.id,
         filename=row.filename,
@@ -77,6 +89,12 @@ def analysis_out(row: Analysis) -> AnalysisOut:
             )
             for r in row.recommendations
         ],
+        destinations=[
+            DestinationOut(**d)
+            for d in destination_previews(om.integrated_lufs if om else None, om.true_peak_dbtp if om else None)
+        ],
+        sections=[SectionOut(**vars(s)) for s in found.sections],
+        section_contrast_lu=found.section_contrast_lu,
     )
 
 
