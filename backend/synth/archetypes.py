@@ -26,6 +26,13 @@ DEFAULT_DURATION_S = 60.0
 ARTIST = "Built-in archetype"
 YEAR = 2026
 
+# The raw synthetic mixes are bass-heavy, dark and narrow next to finished masters; the
+# mastering EQ starts from this fixed balance (then adds the genre's own tilt) so the
+# long-term spectrum and stereo width land where real masters of these genres sit.
+BALANCE_LOW_DB = -9.0
+BALANCE_HIGH_DB = 4.0
+BALANCE_SIDE_DB = 4.0
+
 GENRES: tuple[str, ...] = ("Psytrance", "Trance", "Techno", "House", "Drum & Bass", "Dubstep")
 VARIANTS_PER_GENRE = 4
 
@@ -250,7 +257,7 @@ STYLES: dict[str, GenreStyle] = {
             "pad": 0.1,
             "riser": 0.15,
         },
-        (2.5, -1.5, -1.5),
+        (0.5, -1.0, -1.0),
     ),
     "House": GenreStyle(
         "House",
@@ -831,9 +838,12 @@ def render(
     settings = MasterSettings(
         target_lufs=spec.target_lufs,
         ceiling_dbtp=spec.ceiling_dbtp,
-        low_shelf_db=eq[0],
+        low_shelf_db=eq[0] + BALANCE_LOW_DB,
+        low_shelf_hz=120.0,
         mid_bell_db=eq[1],
-        high_shelf_db=eq[2],
+        high_shelf_db=eq[2] + BALANCE_HIGH_DB,
+        high_shelf_hz=4000.0,
+        side_gain_db=BALANCE_SIDE_DB,
     )
     out, report = master(mix, settings, sample_rate)
     fade = min(frames, int(0.05 * sample_rate))

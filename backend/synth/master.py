@@ -27,6 +27,8 @@ class MasterSettings:
     high_shelf_hz: float = 7000.0
     mid_bell_db: float = 0.0
     mid_bell_hz: float = 1000.0
+    side_gain_db: float = 0.0
+    """Gain on the side signal above 250 Hz (stereo widening; the low end stays mono), dB."""
     comp_ratio: float = 2.0
     comp_threshold_db: float = 2.0
     """Threshold relative to the programme's mean level, dB."""
@@ -70,6 +72,15 @@ def _bell(freq_hz: float, gain_db: float, q: float, sample_rate: int) -> np.ndar
     b = [1 + alpha * a, -2 * np.cos(w0), 1 - alpha * a]
     den = [1 + alpha / a, -2 * np.cos(w0), 1 - alpha / a]
     return np.array([*np.divide(b, den[0]), 1.0, den[1] / den[0], den[2] / den[0]])
+
+
+def widen(x: np.ndarray, side_gain_db: float, sample_rate: int) -> np.ndarray:
+    """Raise the side signal above 250 Hz by ``side_gain_db`` (mid/side), keeping the lows mono."""
+    if side_gain_db == 0.0:
+        return x
+    side = 0.5 * (x[:, 0] - x[:, 1])
+    extra = (10.0 ** (side_gain_db / 20.0) - 1.0) * highpass(side, 250.0, sample_rate)
+    return x + np.stack([extra, -extra], axis=1)
 
 
 def tilt_eq(x: np.ndarray, settings: MasterSettings, sample_rate: int) -> np.ndarray:
@@ -213,7 +224,7 @@ def master(mix: np.ndarray, settings: MasterSettings, sample_rate: int) -> tuple
     every third second, then applied to the whole programme and corrected once if
     the whole reads more than 0.15 LU off.
     """
-    x = tilt_eq(mix, settings, sample_rate)
+    x = widen(tilt_eq(mix, settings, sample_rate), settings.side_gain_db, sample_rate)
     x = bus_compressor(x, settings, sample_rate)
     # From here on float32: the limiter passes are memory-bound and the output is float32 anyway.
     x = (x / (np.max(np.abs(x)) + 1e-12)).astype(np.float32)
