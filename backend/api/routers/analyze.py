@@ -10,7 +10,6 @@ import anyio
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from analysis.sections import find_sections
 from api.deps import SessionDep, SettingsDep
 from api.models import Analysis
 from api.repositories.analysis_repo import AnalysisRepository
@@ -24,7 +23,8 @@ from api.schemas import (
     SectionOut,
 )
 from api.services import analysis as service
-from api.services.destinations import destination_previews
+from api.services.report import read_time_extras
+from api.services.rows import band_dicts, overall_dict
 from api.services.series import unpack_series
 from api.uploads import receive_upload
 
@@ -60,8 +60,8 @@ UPLOAD_FORM = {
 
 def analysis_out(row: Analysis) -> AnalysisOut:
     """The JSON of SPEC §7 (with the §8 destinations and sections) for a stored analysis."""
-    om = row.overall_metrics
-    found = find_sections(unpack_series(row.series) or {}, row.duration_s)
+    overall = overall_dict(row.overall_metrics)
+    extras = read_time_extras(overall, unpack_series(row.series), row.duration_s)
     return AnalysisOut(
         id=row.id,
         filename=row.filename,
@@ -73,8 +73,8 @@ def analysis_out(row: Analysis) -> AnalysisOut:
         audio=AudioOut(
             sample_rate=row.sample_rate, channels=row.channels, bit_depth=row.bit_depth, duration_s=row.duration_s
         ),
-        overall_metrics=service.overall_dict(row.overall_metrics),  # type: ignore[arg-type]
-        band_metrics=service.band_dicts(row.band_metrics),  # type: ignore[arg-type]
+        overall_metrics=overall,  # type: ignore[arg-type]
+        band_metrics=band_dicts(row.band_metrics),  # type: ignore[arg-type]
         recommendations=[
             RecommendationOut(
                 band=r.band,
@@ -89,12 +89,9 @@ def analysis_out(row: Analysis) -> AnalysisOut:
             )
             for r in row.recommendations
         ],
-        destinations=[
-            DestinationOut(**d)
-            for d in destination_previews(om.integrated_lufs if om else None, om.true_peak_dbtp if om else None)
-        ],
-        sections=[SectionOut(**vars(s)) for s in found.sections],
-        section_contrast_lu=found.section_contrast_lu,
+        destinations=[DestinationOut(**d) for d in extras["destinations"]],
+        sections=[SectionOut(**s) for s in extras["sections"]],
+        section_contrast_lu=extras["section_contrast_lu"],
     )
 
 

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,14 +17,7 @@ from analysis import decode
 from analysis.engine import analyze_blocks
 from analysis.result import AnalysisResult
 from api.database import session_scope
-from api.models import (
-    BAND_METRIC_FIELDS,
-    OVERALL_METRIC_FIELDS,
-    Analysis,
-    BandMetrics,
-    OverallMetrics,
-    Recommendation,
-)
+from api.models import Analysis, BandMetrics, OverallMetrics, Recommendation
 from api.repositories.analysis_repo import AnalysisRepository
 from api.services.genres import resolve_genre
 from api.services.recommend import RecommendationItem, recommend
@@ -155,14 +147,3 @@ def delete_analysis(session: Session, analysis_id: str) -> None:
     """Delete an analysis from every table; NotFoundError if there is none."""
     AnalysisRepository(session).delete(get_analysis(session, analysis_id))
 
-
-def overall_dict(row: Any) -> dict[str, Any] | None:
-    """Overall metrics row (analysis or reference) as a dict of SPEC §4 fields."""
-    if row is None:
-        return None
-    return {name: getattr(row, name) for name in OVERALL_METRIC_FIELDS}
-
-
-def band_dicts(rows: list[Any]) -> list[dict[str, Any]]:
-    """Band metric rows as dicts of SPEC §4 fields, low to high."""
-    return [{name: getattr(b, name) for name in BAND_METRIC_FIELDS} for b in rows]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from api.models import BAND_METRIC_FIELDS, OVERALL_METRIC_FIELDS
 from api.repositories.analysis_repo import AnalysisRepository
 from api.repositories.reference_repo import ReferenceRepository
-from api.services.analysis import band_dicts, overall_dict
+from api.services.rows import band_dicts, overall_dict
 from utils.errors import NotFoundError
 
 LEVEL_FIELDS_OVERALL = frozenset(

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from analysis.result import AnalysisResult
 from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
-from api.services.analysis import band_dicts, get_analysis, overall_dict
+from api.services.analysis import get_analysis
 from api.services.genres import known_genres, match_genre
+from api.services.rows import band_dicts, overall_dict
 from api.services.series import pack_series
 from ml.feature_extraction import FEATURE_VERSION, extract_features
 from ml.similarity import SimilarityIndex, vector_from_bytes, vector_to_bytes

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from api.models import ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
+from api.services.rows import band_dicts, overall_dict
 from api.services.series import unpack_series
 from config.constants import (
     BAND_NAMES,
@@ -27,13 +30,28 @@ MIN_HALF_RANGE = 1.0
 """Derived LRA/DR ranges are at least ±1 around the references' mean."""
 
 
-def _values(refs: Sequence[ReferenceTrack], field: str) -> list[float]:
-    out = []
-    for ref in refs:
-        value = getattr(ref.overall_metrics, field, None) if ref.overall_metrics else None
-        if value is not None and math.isfinite(value):
-            out.append(float(value))
-    return out
+@dataclass(frozen=True)
+class ReferenceNumbers:
+    """What target derivation needs of one reference: its metrics and long-term spectrum."""
+
+    overall: Mapping[str, Any]
+    bands: Sequence[Mapping[str, Any]]
+    spectrum_db: Sequence[float | None] | None
+
+
+def numbers_from_row(ref: ReferenceTrack) -> ReferenceNumbers:
+    """The numbers of a stored reference."""
+    series = unpack_series(ref.series) or {}
+    return ReferenceNumbers(
+        overall=overall_dict(ref.overall_metrics) or {},
+        bands=band_dicts(ref.band_metrics),
+        spectrum_db=series.get("spectrum_db"),
+    )
+
+
+def _values(refs: Sequence[ReferenceNumbers], field: str) -> list[float]:
+    values = (r.overall.get(field) for r in refs)
+    return [float(v) for v in values if v is not None and math.isfinite(v)]
 
 
 def _range(values: list[float], fallback: tuple[float, float]) -> tuple[float, float]:
@@ -44,30 +62,30 @@ def _range(values: list[float], fallback: tuple[float, float]) -> tuple[float, f
             max(float(np.percentile(values, 90)), mean + MIN_HALF_RANGE))
 
 
-def _mean_spectrum(refs: Sequence[ReferenceTrack]) -> tuple[float | None, ...] | None:
-    rows = []
-    for ref in refs:
-        series = unpack_series(ref.series)
-        if series and series.get("spectrum_db"):
-            rows.append([np.nan if v is None else v for v in series["spectrum_db"]])
+def _mean_spectrum(refs: Sequence[ReferenceNumbers]) -> tuple[float | None, ...] | None:
+    """Power mean of the references' long-term spectra, per bin, dB."""
+    rows = [[np.nan if v is None else v for v in r.spectrum_db] for r in refs if r.spectrum_db]
     if not rows or len({len(r) for r in rows}) != 1:
         return None
-    power = np.nanmean(10.0 ** (np.asarray(rows, dtype=float) / 10.0), axis=0) if np.isfinite(rows).any() else None
-    if power is None:
-        return None
-    return tuple(None if not np.isfinite(p) or p <= 0 else round(float(10 * np.log10(p)), 2) for p in power)
+    power = 10.0 ** (np.asarray(rows, dtype=float) / 10.0)
+    counts = np.isfinite(power).sum(axis=0)
+    total = np.nansum(power, axis=0)
+    return tuple(
+        round(float(10 * np.log10(t / c)), 2) if c > 0 and t > 0 else None
+        for t, c in zip(total, counts, strict=True)
+    )
 
 
-def target_from_references(genre: str, refs: Sequence[ReferenceTrack]) -> GenreTarget:
+def target_from_references(genre: str, refs: Sequence[ReferenceNumbers]) -> GenreTarget:
     """A target from references' measurements: means, spreads and 10th–90th percentile ranges."""
     base = FALLBACK_REFERENCE_TARGETS.get(genre) or CONSTANT_GENRE_TARGETS.get(genre)
     lufs = _values(refs, "integrated_lufs")
     bands: dict[str, BandTarget] = {}
     for name in BAND_NAMES:
-        rows = [b for r in refs for b in r.band_metrics if b.band == name]
-        ratios = [b.energy_ratio for b in rows if b.energy_ratio is not None and b.energy_ratio > 0]
-        widths = [b.stereo_width for b in rows if b.stereo_width is not None]
-        corrs = [b.phase_correlation for b in rows if b.phase_correlation is not None]
+        rows = [b for r in refs for b in r.bands if b.get("band") == name]
+        ratios = [b["energy_ratio"] for b in rows if b.get("energy_ratio") is not None and b["energy_ratio"] > 0]
+        widths = [b["stereo_width"] for b in rows if b.get("stereo_width") is not None]
+        corrs = [b["phase_correlation"] for b in rows if b.get("phase_correlation") is not None]
         fallback = base.bands[name] if base else BandTarget(0.2, 2.0, 0.1, 0.8)
         mean_ratio = float(np.mean(ratios)) if ratios else fallback.energy_ratio
         spread = float(np.std(10 * np.log10(np.asarray(ratios) / mean_ratio))) if len(ratios) > 1 else 0.0
@@ -89,12 +107,17 @@ def target_from_references(genre: str, refs: Sequence[ReferenceTrack]) -> GenreT
     )
 
 
-def genre_target(session: Session, genre: str) -> GenreTarget:
-    """The target of a canonical genre name (see services.genres.resolve_genre)."""
-    refs = ReferenceRepository(session).list_full(genre=genre)
-    if refs:
-        return target_from_references(genre, refs)
+def constant_target(genre: str) -> GenreTarget:
+    """The documented target of a genre without references; ValidationError if it has none."""
     target = CONSTANT_GENRE_TARGETS.get(genre) or FALLBACK_REFERENCE_TARGETS.get(genre)
     if target is None:
         raise ValidationError(f"The genre '{genre}' has no references and no documented target.")
     return target
+
+
+def genre_target(session: Session, genre: str) -> GenreTarget:
+    """The target of a canonical genre name (see services.genres.resolve_genre)."""
+    refs = ReferenceRepository(session).list_full(genre=genre)
+    if refs:
+        return target_from_references(genre, [numbers_from_row(r) for r in refs])
+    return constant_target(genre)
