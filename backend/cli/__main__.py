@@ -1,0 +1,116 @@
+"""``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json] [--output FILE]``.
+
+Analyses a WAV file, or every WAV in a folder (with a progress bar), with the same
+engine, targets and recommendations as the service, and prints the report as tables
+(or JSON with ``--json``). No server is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from api.core.config import get_settings
+from api.services.analysis import measure_file, recommendations_for
+from api.services.report import read_time_extras
+from api.services.settings import check_level, check_stage
+from cli.report import render
+from cli.targets import resolve_target
+from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE
+from utils.errors import AppError
+from utils.progress import ProgressBar
+
+
+def build_report(path: Path, *, genre: str | None, target: Any, level: str, stage: str, max_duration_s: float
+                 ) -> dict[str, Any]:
+    """The analysis JSON of SPEC §7 (without id and date) for one file."""
+    result = measure_file(path, max_duration_s=max_duration_s)
+    overall = asdict(result.overall)
+    series = asdict(result.series)
+    return {
+        "filename": path.name,
+        "genre": genre,
+        "recommendation_level": level,
+        "stage": stage,
+        "engine_version": result.engine_version,
+        "audio": {k: getattr(result.audio, k) for k in ("sample_rate", "channels", "bit_depth", "duration_s")},
+        "overall_metrics": overall,
+        "band_metrics": [asdict(b) for b in result.bands],
+        "recommendations": [asdict(item) for item in recommendations_for(result, target, level=level, stage=stage)],
+        **read_time_extras(overall, series, result.audio.duration_s),
+    }
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in {".wav", ".wave"})
+    return [path]
+
+
+def analyze(args: argparse.Namespace) -> int:
+    """The ``analyze`` command; the exit code (1 when any file failed)."""
+    if not args.path.exists():
+        print(f"error: {args.path} does not exist", file=sys.stderr)
+        return 2
+    files = _files(args.path)
+    if not files:
+        print(f"error: no .wav files in {args.path}", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    try:
+        level = check_level(args.level)
+        stage = check_stage(args.stage)
+        genre, target = resolve_target(settings, args.genre)
+    except AppError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    bar = ProgressBar(len(files)) if len(files) > 1 else None
+    reports: list[dict[str, Any]] = []
+    failures = 0
+    for i, path in enumerate(files):
+        if bar:
+            bar.show(i, path.name)
+        try:
+            report = build_report(path, genre=genre, target=target, level=level, stage=stage,
+                                  max_duration_s=settings.max_duration_s)
+        except AppError as exc:
+            failures += 1
+            print(f"error: {path.name}: {exc.message}", file=sys.stderr)
+            continue
+        reports.append(report)
+        if not args.json:
+            print(render(report))
+    if bar:
+        bar.show(len(files), "done")
+    if args.json:
+        document: Any = reports[0] if args.path.is_file() and reports else reports
+        text = json.dumps(document, indent=2, allow_nan=False)
+        if args.output:
+            args.output.write_text(text + "\n")
+        else:
+            print(text)
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run it."""
+    parser = argparse.ArgumentParser(prog="python -m cli", description="Audio Mastering Tool on the command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("analyze", help="analyse a WAV file or a folder of them")
+    p.add_argument("path", type=Path, help="a WAV file or a folder")
+    p.add_argument("--genre", help="genre for targets (e.g. Techno, dnb, rock)")
+    p.add_argument("--level", default=DEFAULT_RECOMMENDATION_LEVEL,
+                   help="informative, suggestive (default) or prescriptive")
+    p.add_argument("--stage", default=DEFAULT_STAGE, help="master (default) or mix")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--output", type=Path, help="with --json: write it to this file")
+    args = parser.parse_args(argv)
+    return analyze(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
