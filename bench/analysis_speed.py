@@ -1,0 +1,124 @@
+"""Analysis speed and memory against reading the file and against ffmpeg's ebur128 scan.
+
+    python bench/analysis_speed.py                 # 5-minute 44.1 kHz stereo 16-bit file
+    python bench/analysis_speed.py --minutes 60    # the long-file check (bounded memory)
+
+Renders music-like content (kick, snare, hats, bass, a noise pad, sections), writes
+it as a 16-bit WAV, then times in one process: decoding alone, the full analysis
+(every SPEC §4 metric and time series), and ``ffmpeg -af ebur128=peak=true`` on the
+same file when ffmpeg is installed. Prints seconds, ratios, × real time and the
+peak Python-heap memory of the analysis (numpy buffers included, via tracemalloc)
+relative to the decoded float32 audio. Figures only: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
+
+from analysis import decode
+from api.services.analysis import measure_file
+
+SAMPLE_RATE = 44100
+CHUNK_S = 60
+
+
+def render_chunk(index: int, seconds: int, rng: np.random.Generator) -> np.ndarray:
+    """One minute of a 128 BPM track: kick, snare, hats, bass, pad; louder in even minutes."""
+    n = seconds * SAMPLE_RATE
+    t = np.arange(n) / SAMPLE_RATE
+    beat = 60 / 128
+    phase = (t % beat) / beat
+    kick = np.sin(2 * np.pi * (50 + 90 * np.exp(-phase * 30)) * t) * np.exp(-phase * 12)
+    bar_phase = (t % (2 * beat)) / (2 * beat)
+    snare = rng.normal(0, 1, n) * np.exp(-np.abs(bar_phase - 0.5) * 60) * 0.5
+    hat_phase = (t % (beat / 2)) / (beat / 2)
+    hats = np.diff(rng.normal(0, 1, n + 1)) * np.exp(-hat_phase * 80) * 0.15
+    bass = np.sign(np.sin(2 * np.pi * 55 * t)) * 0.25 * (phase > 0.25)
+    pad = np.convolve(rng.normal(0, 1, n), np.ones(32) / 32, mode="same") * 0.3
+    mono = kick * 0.8 + snare + hats + bass + pad
+    width = np.convolve(rng.normal(0, 1, n), np.ones(8) / 8, mode="same") * 0.1
+    gain = 0.35 if index % 2 == 0 else 0.15
+    stereo = np.stack([mono + width, mono - width], axis=1) * gain
+    return np.tanh(stereo * 1.5).astype(np.float32)
+
+
+def write_test_file(path: Path, minutes: float) -> None:
+    """Write ``minutes`` of content as 44.1 kHz stereo 16-bit PCM, a minute at a time."""
+    rng = np.random.default_rng(2026)
+    total = round(minutes * 60)
+    with sf.SoundFile(str(path), "w", SAMPLE_RATE, 2, subtype="PCM_16", format="WAV") as out:
+        for i, start in enumerate(range(0, total, CHUNK_S)):
+            out.write(render_chunk(i, min(CHUNK_S, total - start), rng))
+
+
+def time_decode(path: Path) -> float:
+    """Seconds to read every block of the file as float32."""
+    start = time.perf_counter()
+    for _block in decode.iter_blocks(path):
+        pass
+    return time.perf_counter() - start
+
+
+def time_ffmpeg(path: Path) -> float | None:
+    """Seconds for ffmpeg's loudness-and-true-peak scan, or None without ffmpeg."""
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        return None
+    start = time.perf_counter()
+    subprocess.run([exe, "-nostats", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best is reported")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.wav"
+        write_test_file(path, args.minutes)
+        info = decode.probe_wav(path)
+        decoded_mb = info.frames * info.channels * 4 / 1e6
+        decode_s = min(time_decode(path) for _ in range(args.repeat))
+        analysis_s = float("inf")
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            result = measure_file(path)
+            analysis_s = min(analysis_s, time.perf_counter() - start)
+        tracemalloc.start()
+        measure_file(path)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        ffmpeg_s = min((time_ffmpeg(path) or float("nan")) for _ in range(args.repeat)) if shutil.which(
+            "ffmpeg") else None
+
+    o = result.overall
+    print(f"file: {args.minutes:g} min, {SAMPLE_RATE} Hz stereo 16-bit; decoded float32 = {decoded_mb:.1f} MB")
+    print(f"result: {o.integrated_lufs:.2f} LUFS, LRA {o.loudness_range_lu:.2f} LU, TP {o.true_peak_dbtp:.2f} dBTP")
+    print(f"decode only       {decode_s:8.3f} s")
+    print(f"full analysis     {analysis_s:8.3f} s   {info.duration_s / analysis_s:7.0f}× real time   "
+          f"{analysis_s / decode_s:5.1f}× decoding")
+    if ffmpeg_s is not None:
+        print(f"ffmpeg ebur128    {ffmpeg_s:8.3f} s   analysis / ffmpeg = {analysis_s / ffmpeg_s:.2f} (target ≤ 1.0)")
+    else:
+        print("ffmpeg ebur128    not installed (apt-get install ffmpeg to compare)")
+    print(f"peak memory       {peak / 1e6:8.1f} MB  = {peak / 1e6 / decoded_mb:.2f}× the decoded audio (target < 8×)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
