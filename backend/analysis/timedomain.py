@@ -1,0 +1,249 @@
+"""Time-domain meters of SPEC §4: loudness, true peak, levels, DR, clipping, stereo image.
+
+:class:`TimeDomainMeter` reads the programme once, block by block, and keeps only
+compact state: per-100 ms-segment sums (K-weighted power, Σ L², Σ R², Σ L·R …),
+per-3 s DR block statistics, the K-weighting filter state across blocks, a few
+samples of history for the true-peak interpolator and clipping candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import scipy.signal
+
+from analysis.levels import DR_BLOCK_SEGMENTS, ClipTracker, dr_of_blocks
+from analysis.loudness import k_weighting_sos, summarize_loudness
+from analysis.result import SEGMENT_S, StreamLayout
+from analysis.stereo import StereoSums, summarize_stereo
+from analysis.truepeak import TruePeakMeter
+
+SILENCE_DBFS = -60.0
+"""Leading/trailing silence: samples below −60 dBFS on every channel (LFE excluded)."""
+_SILENCE_LINEAR = 10.0 ** (SILENCE_DBFS / 20.0)
+_FLOAT32_FILTER_MAX_RATE = 96000
+"""Above this rate the K-weighting high-pass poles sit so close to z = 1 that
+float32 filtering drifts (≈0.006 dB at 384 kHz); there the filter runs in float64."""
+
+
+@dataclass(frozen=True)
+class TimeDomainSummary:
+    """Time-domain part of the result: OverallMetrics fields (SPEC §4 names/units) and series."""
+
+    integrated_lufs: float | None
+    momentary_max_lufs: float | None
+    short_term_max_lufs: float | None
+    loudness_range_lu: float | None
+    true_peak_dbtp: float | None
+    sample_peak_dbfs: float | None
+    rms_dbfs: float | None
+    crest_factor_db: float | None
+    plr_db: float | None
+    dynamic_range_db: float | None
+    dr_value: int | None
+    stereo_width: float | None
+    lr_balance_db: float | None
+    phase_correlation: float | None
+    phase_correlation_min: float | None
+    negative_correlation_pct: float | None
+    clipped_samples: int
+    clip_events: int
+    dc_offset: float | None
+    mono_compatibility_db: float | None
+    leading_silence_s: float | None
+    trailing_silence_s: float | None
+    momentary_lufs: list[float | None]
+    """400 ms loudness every 100 ms; entry k is the window ending at (k + 1)·100 ms, LUFS."""
+    short_term_lufs: list[float | None]
+    """3 s loudness every 100 ms; entry k is the window ending at (k + 1)·100 ms, LUFS."""
+    correlation: list[float | None]
+    """Phase correlation per consecutive 400 ms window; None when below −70 LUFS."""
+    correlation_hop_s: float
+    clip_times_s: list[float]
+    """Start of every clip event (per channel), seconds, ascending."""
+
+    def overall_fields(self) -> dict[str, object]:
+        """The OverallMetrics fields only, as a dict."""
+        series = {"momentary_lufs", "short_term_lufs", "correlation", "correlation_hop_s", "clip_times_s"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in series}
+
+    def as_dict(self) -> dict[str, object]:
+        """Every field, as a plain dict."""
+        return asdict(self)
+
+
+def _db(linear: float, *, power: bool = False) -> float | None:
+    """20·log10 (10·log10 for powers); None for 0 (undefined)."""
+    if linear <= 0.0:
+        return None
+    return (10.0 if power else 20.0) * math.log10(linear)
+
+
+class TimeDomainMeter:
+    """Streams a programme through the time-domain meters; see the module docstring."""
+
+    def __init__(self, layout: StreamLayout) -> None:
+        self._layout = layout
+        channels = layout.channels
+        self._level_channels = np.array([c for c in range(channels) if c != layout.lfe_index])
+        self._weights = np.asarray(layout.loudness_weights, dtype=np.float64)
+        self._left, self._right = layout.stereo_pair
+        dtype = np.float32 if layout.sample_rate <= _FLOAT32_FILTER_MAX_RATE else np.float64
+        self._sos = k_weighting_sos(layout.sample_rate).astype(dtype)
+        self._zi = np.zeros((self._sos.shape[0], channels, 2), dtype=dtype)
+        self._frames = 0
+        self._segment_sums: list[np.ndarray] = []
+        """Per block, shape (7, segments): l2, r2, lr, kl2, kr2, klr, weighted (complete segments)."""
+        self._dr_sum_squares: list[np.ndarray] = []
+        self._dr_peaks: list[np.ndarray] = []
+        self._channel_sum = np.zeros(channels)
+        self._channel_sum_squares = np.zeros(channels)
+        self._stereo_totals = np.zeros(3)
+        self._sample_peak = 0.0
+        self._first_loud: int | None = None
+        self._last_loud: int | None = None
+        self._true_peak = TruePeakMeter([int(c) for c in self._level_channels])
+        self._clips = ClipTracker(channels)
+
+    def update(self, block: np.ndarray) -> None:
+        """Consume the next float32 block, shape (frames, channels)."""
+        frames = block.shape[0]
+        if frames == 0:
+            return
+        seg = self._layout.segment_frames
+        x = np.ascontiguousarray(block.T, dtype=np.float32)  # channel-major: reductions run along contiguous rows
+        self._loudness_update(x, frames // seg)
+        # Raw statistics per segment; the last block's partial segment is zero-padded (sums, maxima unchanged).
+        segments = -(-frames // seg)
+        if segments * seg != frames:
+            x_pad = np.zeros((x.shape[0], segments * seg), dtype=np.float32)
+            x_pad[:, :frames] = x
+        else:
+            x_pad = x
+        xs = x_pad.reshape(x.shape[0], segments, seg)
+        sum_squares = np.einsum("csf,csf->cs", xs, xs, dtype=np.float64)
+        peaks = np.maximum(xs.max(axis=2), -xs.min(axis=2))
+        self._channel_sum += x.sum(axis=1, dtype=np.float64)
+        self._channel_sum_squares += sum_squares.sum(axis=1)
+        left, right = self._left, self._right
+        lr = np.einsum("sf,sf->s", xs[left], xs[right], dtype=np.float64)
+        self._stereo_totals += (sum_squares[left].sum(), sum_squares[right].sum(), lr.sum())
+        full = frames // seg
+        sums = self._segment_sums[-1]
+        sums[0], sums[1], sums[2] = sum_squares[left, :full], sum_squares[right, :full], lr[:full]
+        self._dr_update(sum_squares, peaks)
+        level_peaks = peaks[self._level_channels]
+        self._sample_peak = max(self._sample_peak, float(level_peaks.max()) if level_peaks.size else 0.0)
+        self._silence_update(x, level_peaks.max(axis=0) if level_peaks.size else np.zeros(segments))
+        self._true_peak.update(x)
+        self._clips.update(x, peaks.max(axis=1), self._frames)
+        self._frames += frames
+
+    def _loudness_update(self, x: np.ndarray, full_segments: int) -> None:
+        """K-weight the block (BS.1770-4 §2.1, filter state carried over) and keep per-segment powers."""
+        seg = self._layout.segment_frames
+        k, self._zi = scipy.signal.sosfilt(self._sos, x, axis=1, zi=self._zi)
+        # Only complete 100 ms segments enter the gating blocks (BS.1770-4 §2.8).
+        ks = k[:, : full_segments * seg].reshape(x.shape[0], full_segments, seg)
+        z = np.einsum("csf,csf->cs", ks, ks, dtype=np.float64)
+        sums = np.zeros((7, full_segments))
+        sums[3], sums[4] = z[self._left], z[self._right]
+        sums[5] = np.einsum("sf,sf->s", ks[self._left], ks[self._right], dtype=np.float64)
+        sums[6] = self._weights @ z  # BS.1770-4 eq. (2): Σ G_i z_i
+        self._segment_sums.append(sums)
+
+    def _dr_update(self, sum_squares: np.ndarray, peaks: np.ndarray) -> None:
+        """Per 3 s DR block (blocks never straddle engine blocks): Σ x² and max |x| per level channel."""
+        channels = self._level_channels
+        segments = sum_squares.shape[1]
+        groups = -(-segments // DR_BLOCK_SEGMENTS)
+        pad = groups * DR_BLOCK_SEGMENTS - segments
+        ss = np.pad(sum_squares[channels], ((0, 0), (0, pad)))
+        pk = np.pad(peaks[channels], ((0, 0), (0, pad)))
+        self._dr_sum_squares.append(ss.reshape(len(channels), groups, DR_BLOCK_SEGMENTS).sum(axis=2).T)
+        self._dr_peaks.append(pk.reshape(len(channels), groups, DR_BLOCK_SEGMENTS).max(axis=2).T)
+
+    def _silence_update(self, x: np.ndarray, segment_peaks: np.ndarray) -> None:
+        """Track the first and last sample at or above −60 dBFS on any level channel."""
+        loud_segments = np.flatnonzero(segment_peaks >= _SILENCE_LINEAR)
+        if loud_segments.size == 0 or self._level_channels.size == 0:
+            return
+        seg = self._layout.segment_frames
+        rows = x[self._level_channels]
+        if self._first_loud is None:
+            s = int(loud_segments[0]) * seg
+            loud = (np.abs(rows[:, s : s + seg]) >= _SILENCE_LINEAR).any(axis=0)
+            self._first_loud = self._frames + s + int(np.argmax(loud))
+        s = int(loud_segments[-1]) * seg
+        loud = (np.abs(rows[:, s : s + seg]) >= _SILENCE_LINEAR).any(axis=0)
+        self._last_loud = self._frames + s + int(np.flatnonzero(loud)[-1])
+
+    def finish(self) -> TimeDomainSummary:
+        """All time-domain figures of the programme."""
+        layout = self._layout
+        total = self._frames
+        seg = layout.segment_frames
+        sums = np.concatenate(self._segment_sums, axis=1) if self._segment_sums else np.zeros((7, 0))
+        loud = summarize_loudness(sums[6], seg)
+        stereo = summarize_stereo(
+            StereoSums(*sums),
+            (float(self._stereo_totals[0]), float(self._stereo_totals[1]), float(self._stereo_totals[2])),
+            segment_frames=seg,
+            segment_s=SEGMENT_S,
+            mono=layout.channels == 1,
+        )
+
+        level_count = self._level_channels.size
+        rms = math.sqrt(float(self._channel_sum_squares[self._level_channels].sum()) / (total * level_count))
+        rms_dbfs = _db(rms)
+        sample_peak_dbfs = _db(self._sample_peak)
+        true_peak_dbtp = _db(self._true_peak.finish())
+        integrated = loud.integrated_lufs
+
+        dr_frames = np.full(-(-total // (DR_BLOCK_SEGMENTS * seg)), DR_BLOCK_SEGMENTS * seg, dtype=np.float64)
+        dr_frames[-1] = total - DR_BLOCK_SEGMENTS * seg * (dr_frames.size - 1)
+        dr_db = dr_of_blocks(np.concatenate(self._dr_sum_squares), np.concatenate(self._dr_peaks), dr_frames)
+
+        clips = self._clips.finish(layout.sample_rate)
+        dc = float(np.max(np.abs(self._channel_sum / total)))
+        if self._first_loud is None or self._last_loud is None:
+            leading = trailing = total / layout.sample_rate
+        else:
+            leading = self._first_loud / layout.sample_rate
+            trailing = (total - 1 - self._last_loud) / layout.sample_rate
+
+        def diff(a: float | None, b: float | None) -> float | None:
+            return None if a is None or b is None else a - b
+
+        return TimeDomainSummary(
+            integrated_lufs=integrated,
+            momentary_max_lufs=loud.momentary_max_lufs,
+            short_term_max_lufs=loud.short_term_max_lufs,
+            loudness_range_lu=loud.loudness_range_lu,
+            true_peak_dbtp=true_peak_dbtp,
+            sample_peak_dbfs=sample_peak_dbfs,
+            rms_dbfs=rms_dbfs,
+            crest_factor_db=diff(sample_peak_dbfs, rms_dbfs),
+            plr_db=diff(true_peak_dbtp, integrated),
+            dynamic_range_db=dr_db,
+            # Python's round() is half-to-even, as the SPEC asks.
+            dr_value=None if dr_db is None else round(dr_db),
+            stereo_width=stereo.stereo_width,
+            lr_balance_db=stereo.lr_balance_db,
+            phase_correlation=stereo.phase_correlation,
+            phase_correlation_min=stereo.phase_correlation_min,
+            negative_correlation_pct=stereo.negative_correlation_pct,
+            clipped_samples=clips.clipped_samples,
+            clip_events=clips.clip_events,
+            dc_offset=dc,
+            mono_compatibility_db=stereo.mono_compatibility_db,
+            leading_silence_s=leading,
+            trailing_silence_s=trailing,
+            momentary_lufs=loud.momentary_lufs,
+            short_term_lufs=loud.short_term_lufs,
+            correlation=stereo.correlation,
+            correlation_hop_s=stereo.correlation_hop_s,
+            clip_times_s=clips.clip_times_s,
+        )
