@@ -1,16 +1,45 @@
-"""Shared fixtures: a real temporary SQLite file, sessions, and settings per test."""
+"""Shared fixtures: real databases (a temporary SQLite file, and PostgreSQL when one can be had), sessions, settings.
+
+Tests that take ``database_url`` (or ``db_engine`` / ``session``) run once per
+database: ``sqlite`` always, ``postgresql`` when a server is available (see
+``tests/pg.py``), and are skipped for it with the reason otherwise.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
+import pg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.core.config import Settings
 from api.database import init_db, make_engine, make_sessionmaker
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg.PostgresServer | None]:
+    """The session's PostgreSQL server, or None when none can be had."""
+    server = pg.start()
+    yield server
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each kind; its SQLAlchemy URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'audio_mastering.db'}"
+        return
+    server = request.getfixturevalue("postgres")
+    if server is None:
+        pytest.skip(f"PostgreSQL: {pg.unavailable()}")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture
@@ -26,7 +55,7 @@ def settings(app_home: Path) -> Settings:
 
 
 @pytest.fixture
-def db_engine(settings: Settings) -> Iterator[Engine]:
+def sqlite_engine(settings: Settings) -> Iterator[Engine]:
     """A real SQLite database file with every table."""
     settings.app_home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
@@ -36,8 +65,18 @@ def db_engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def db_engine(database_url: str) -> Iterator[Engine]:
+    """Every table in a fresh database of each kind."""
+    Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(database_url)
+    init_db(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def session(db_engine: Engine) -> Iterator[Session]:
-    """A session on the temporary database (rolled back and closed afterwards)."""
+    """A session on the fresh database (rolled back and closed afterwards)."""
     factory = make_sessionmaker(db_engine)
     s = factory()
     try:

@@ -51,7 +51,7 @@ def test_exactly_the_eight_seed_tables(db_engine: Engine) -> None:
     assert set(inspect(db_engine).get_table_names()) == SEED_TABLES
 
 
-def test_sql_migrations_create_the_same_schema_as_the_orm(db_engine: Engine, tmp_path: Path) -> None:
+def test_sql_migrations_create_the_same_schema_as_the_orm(sqlite_engine: Engine, tmp_path: Path) -> None:
     db = tmp_path / "from_sql.db"
     conn = sqlite3.connect(db)
     for name in ("init_schema.sql", "add_reference_overall_metrics.sql"):
@@ -59,7 +59,7 @@ def test_sql_migrations_create_the_same_schema_as_the_orm(db_engine: Engine, tmp
     conn.close()
     sql_engine = create_engine(f"sqlite:///{db}")
     try:
-        assert _describe(sql_engine) == _describe(db_engine)
+        assert _describe(sql_engine) == _describe(sqlite_engine)
     finally:
         sql_engine.dispose()
 
@@ -69,8 +69,8 @@ def test_metric_columns_are_the_engine_fields() -> None:
     assert BAND_METRIC_FIELDS == tuple(f.name for f in dataclasses.fields(BandMetrics))
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(db_engine: Engine) -> None:
-    with db_engine.connect() as conn:
+def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
