@@ -1,0 +1,170 @@
+"""Helpers shared by the time-domain meter tests, and the block-feeding / robustness tests.
+
+The StreamLayout is built here the way ``analysis.engine.make_layout`` builds it,
+so these tests do not depend on the spectral half of the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from analysis.channels import lfe_index, loudness_weights
+from analysis.decode import iter_blocks, probe_wav
+from analysis.result import SEGMENT_S, SEGMENTS_PER_BLOCK, StreamLayout
+from analysis.timedomain import TimeDomainMeter, TimeDomainSummary
+
+
+def make_layout(sample_rate: int, channels: int, total_frames: int) -> StreamLayout:
+    """The engine's block geometry (100 ms segments, 300 per block) and BS.1770 weights."""
+    segment_frames = max(1, round(SEGMENT_S * sample_rate))
+    return StreamLayout(
+        sample_rate=sample_rate,
+        channels=channels,
+        total_frames=total_frames,
+        segment_frames=segment_frames,
+        block_frames=segment_frames * SEGMENTS_PER_BLOCK,
+        loudness_weights=loudness_weights(channels),
+        lfe_index=lfe_index(channels),
+    )
+
+
+def measure(samples: np.ndarray, sample_rate: int, *, one_block: bool = False) -> TimeDomainSummary:
+    """Run the meter over ``samples`` (frames,) or (frames, channels), in engine-sized blocks."""
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    layout = make_layout(sample_rate, x.shape[1], x.shape[0])
+    meter = TimeDomainMeter(layout)
+    step = x.shape[0] if one_block else layout.block_frames
+    for start in range(0, x.shape[0], step):
+        meter.update(np.ascontiguousarray(x[start : start + step]))
+    return meter.finish()
+
+
+def measure_file(path: Path) -> TimeDomainSummary:
+    """Decode a WAV with analysis.decode and meter it, regrouped into engine-sized blocks."""
+    info = probe_wav(path)
+    data = np.concatenate(list(iter_blocks(path, block_frames=100_000)))
+    assert data.shape == (info.frames, info.channels)
+    return measure(data, info.sample_rate)
+
+
+def write(path: Path, samples: np.ndarray, sample_rate: int, subtype: str = "FLOAT") -> Path:
+    """Write a WAV with soundfile."""
+    sf.write(str(path), samples, sample_rate, subtype=subtype, format="WAV")
+    return path
+
+
+def tone(freq_hz: float, seconds: float, level_dbfs: float, sample_rate: int, *, phase: float = 0.0) -> np.ndarray:
+    """A sine whose peak is ``level_dbfs``, float64, shape (frames,)."""
+    t = np.arange(round(seconds * sample_rate)) / sample_rate
+    return 10.0 ** (level_dbfs / 20.0) * np.sin(2.0 * np.pi * freq_hz * t + phase)
+
+
+def stereo(x: np.ndarray) -> np.ndarray:
+    """The same signal on L and R."""
+    return np.stack([x, x], axis=1)
+
+
+def music(seconds: float, sample_rate: int = 44100, seed: int = 0) -> np.ndarray:
+    """Music-like stereo content: kick, noise snare, bass, band-passed noise pad; peak ≈ 0.9."""
+    rng = np.random.default_rng(seed)
+    n = round(seconds * sample_rate)
+    t = np.arange(n) / sample_rate
+    beat = 0.5
+    tk = np.arange(round(0.25 * sample_rate)) / sample_rate
+    kick = np.sin(2 * np.pi * (50 + 100 * np.exp(-tk * 30)) * tk) * np.exp(-tk * 12)
+    out = np.zeros((n, 2))
+    for start in (np.arange(0.0, seconds, beat) * sample_rate).astype(int):
+        m = min(kick.size, n - start)
+        out[start : start + m] += 0.8 * kick[:m, None]
+    bass_hz = 55.0 * 2.0 ** (rng.integers(0, 5, size=int(seconds / beat) + 1) / 12.0)
+    phase = 2 * np.pi * np.cumsum(bass_hz[(t / beat).astype(int)]) / sample_rate
+    out += 0.3 * np.tanh(2 * np.sin(phase))[:, None]
+    out += 0.05 * rng.standard_normal((n, 2)) * (1.0 + np.sin(2 * np.pi * 0.1 * t))[:, None]
+    return (0.9 * out / np.abs(out).max()).astype(np.float32)
+
+
+def assert_all_finite_or_none(summary: TimeDomainSummary) -> None:
+    """Every figure and series value is a finite number or None."""
+    for name, value in summary.as_dict().items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            assert v is None or (isinstance(v, int | float) and math.isfinite(v)), (name, v)
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_one_block_or_many_gives_the_same_result() -> None:
+    x = music(65.3, 44100, seed=3)
+    x[1000:1010, 0] = 0.95  # a clip event straddling nothing in particular
+    many = measure(x, 44100)
+    one = measure(x, 44100, one_block=True)
+    a, b = many.as_dict(), one.as_dict()
+    assert a.keys() == b.keys()
+    for key in a:
+        left = a[key] if isinstance(a[key], list) else [a[key]]
+        right = b[key] if isinstance(b[key], list) else [b[key]]
+        assert len(left) == len(right), key
+        assert [v is None for v in left] == [v is None for v in right], key
+        pairs = [(u, v) for u, v in zip(left, right, strict=True) if u is not None]
+        assert [u for u, _ in pairs] == pytest.approx([v for _, v in pairs], rel=1e-9, abs=1e-12), key
+    assert many.clip_events == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "sample_rate", "samples"),
+    [
+        ("single sample", 48000, np.array([[0.5, -0.5]])),
+        ("0.3 s", 48000, stereo(tone(1000, 0.3, -6, 48000))),
+        ("DC only", 44100, np.full((44100 * 4, 2), 0.25)),
+        ("full-scale square", 44100, stereo(np.sign(tone(441, 5, 0, 44100) + 1e-9))),
+        ("8 kHz", 8000, stereo(tone(440, 4, -12, 8000))),
+        ("192 kHz", 192000, stereo(tone(1000, 3.5, -12, 192000))),
+        ("mono", 44100, tone(1000, 5, -12, 44100)),
+        ("5.1", 48000, np.tile(tone(1000, 4, -20, 48000)[:, None], (1, 6))),
+        ("silence", 48000, np.zeros((48000 * 4, 2))),
+        ("near-silence", 48000, stereo(tone(1000, 4, -120, 48000))),
+    ],
+)
+def test_robust_inputs_give_finite_or_none(name: str, sample_rate: int, samples: np.ndarray) -> None:
+    summary = measure(samples, sample_rate)
+    assert_all_finite_or_none(summary)
+    assert isinstance(summary.clipped_samples, int)
+    assert isinstance(summary.clip_events, int)
+    assert set(summary.overall_fields()) == {
+        "integrated_lufs", "momentary_max_lufs", "short_term_max_lufs", "loudness_range_lu", "true_peak_dbtp",
+        "sample_peak_dbfs", "rms_dbfs", "crest_factor_db", "plr_db", "dynamic_range_db", "dr_value",
+        "stereo_width", "lr_balance_db", "phase_correlation", "phase_correlation_min",
+        "negative_correlation_pct", "clipped_samples", "clip_events", "dc_offset", "mono_compatibility_db",
+        "leading_silence_s", "trailing_silence_s",
+    }  # fmt: skip
+
+
+def test_silence_is_undefined_not_infinite() -> None:
+    s = measure(np.zeros((48000 * 5, 2)), 48000)
+    assert s.integrated_lufs is None
+    assert s.momentary_max_lufs is None
+    assert s.loudness_range_lu is None
+    assert s.true_peak_dbtp is None
+    assert s.sample_peak_dbfs is None
+    assert s.rms_dbfs is None
+    assert s.dynamic_range_db is None and s.dr_value is None
+    assert s.phase_correlation is None and s.stereo_width is None
+    assert s.leading_silence_s == pytest.approx(5.0)
+
+
+def test_short_programmes_have_no_lra_or_loudness() -> None:
+    short = measure(stereo(tone(1000, 0.3, -20, 48000)), 48000)
+    assert short.integrated_lufs is None  # no complete 400 ms gating block
+    assert short.sample_peak_dbfs == pytest.approx(-20, abs=0.01)
+    two_s = measure(stereo(tone(1000, 2.0, -20, 48000)), 48000)
+    assert two_s.integrated_lufs is not None
+    assert two_s.loudness_range_lu is None  # no complete 3 s window
+    assert two_s.short_term_max_lufs is None
