@@ -17,9 +17,10 @@ CORRELATION_WINDOW_SEGMENTS = 4
 class StereoSums:
     """Per-segment sums over complete 100 ms segments, each shape (segments,).
 
-    ``l2``, ``r2``, ``lr``: Σ L², Σ R², Σ L·R of the raw samples; ``kl2``, ``kr2``,
-    ``klr``: the same of the K-weighted samples; ``weighted``: Σ G_i z_i² of the
-    whole programme (all channels, BS.1770 weights), used for the −70 LUFS gate.
+    ``l2``, ``r2``, ``lr``: Σ L², Σ R², Σ L·R of the raw samples; ``kl2``, ``kr2``:
+    Σ kL², Σ kR² of the K-weighted samples, ``ksum2``: Σ (kL + kR)²; ``weighted``:
+    Σ G_i z_i² of the whole programme (all channels, BS.1770 weights), used for the
+    −70 LUFS gate.
     """
 
     l2: np.ndarray
@@ -27,7 +28,7 @@ class StereoSums:
     lr: np.ndarray
     kl2: np.ndarray
     kr2: np.ndarray
-    klr: np.ndarray
+    ksum2: np.ndarray
     weighted: np.ndarray
 
 
@@ -100,7 +101,7 @@ def summarize_stereo(
     width = float(min(1.0, max(0.0, (energy - 2.0 * lr) / (2.0 * energy)))) if energy > 0.0 else None
     overall = _correlation(lr, l2, r2)
     # M played on both channels: per channel z = Σ((kL + kR)/2)², two channels of weight 1.
-    mid_on_both = 0.5 * (sums.kl2 + 2.0 * sums.klr + sums.kr2)
+    mid_on_both = 0.5 * sums.ksum2
     return StereoSummary(
         stereo_width=width,
         lr_balance_db=_loudness_difference(sums.kr2, sums.kl2, segment_frames),
