@@ -22,7 +22,11 @@ three steps, per channel and block:
    the inter-sample maximum. Candidates are refined loudest first; the rest are
    dropped as soon as none can beat the running maximum.
 
-Samples before the start and after the end count as zero, as for a DAC.
+Inter-sample values are only sought where the 64-tap window lies wholly inside
+the programme: at the very first and last 33 samples the programme's edge
+would act as a step from silence and add a Gibbs overshoot that belongs to the
+cut, not to the audio (a sine starting at full level would read up to 0.4 dB
+high). There, as everywhere, the samples themselves still count.
 """
 
 from __future__ import annotations
@@ -127,6 +131,8 @@ class TruePeakMeter:
     def __init__(self, channels: list[int]) -> None:
         self._channels = channels
         self._history = {ch: np.zeros(_PRE, dtype=np.float32) for ch in channels}
+        self._next = {ch: 0 for ch in channels}
+        """Global index of the next position to evaluate (it sits at _PRE in the history)."""
         self.peak = 0.0
         self.blocks_skipped = 0
         self.candidates_refined = 0
@@ -135,17 +141,26 @@ class TruePeakMeter:
         """Consume a channel-major float32 block, shape (channels, frames)."""
         for ch in self._channels:
             x = np.concatenate((self._history[ch], block_t[ch]))
-            self._history[ch] = self._scan(x, len(x) - _POST)
+            self._history[ch] = self._scan(ch, x, len(x) - _POST, final=False)
 
     def finish(self) -> float:
         """Flush the last samples (followed by silence) and return the true peak, linear."""
         for ch in self._channels:
             x = np.concatenate((self._history[ch], np.zeros(_POST, dtype=np.float32)))
-            self._scan(x, len(x) - _POST)
+            self._scan(ch, x, len(x) - _POST, final=True)
         return self.peak
 
-    def _scan(self, x: np.ndarray, stop: int) -> np.ndarray:
-        """Evaluate positions _PRE … stop-1 of ``x``; return the history to keep for the next call."""
+    def _scan(self, ch: int, x: np.ndarray, stop: int, *, final: bool) -> np.ndarray:
+        """Evaluate positions _PRE … stop-1 of ``x``; return the history to keep for the next call.
+
+        Refinement is limited to positions whose window holds no sample from
+        outside the programme: global index ≥ _FINE_HALF_TAPS, and, in the
+        final call (``x`` padded with zeros), ≤ stop - _FINE_HALF_TAPS - 2.
+        """
+        first = self._next[ch]
+        self._next[ch] = first + max(0, stop - _PRE)
+        lo = _PRE + max(0, _FINE_HALF_TAPS - first)
+        hi = stop - _FINE_HALF_TAPS - 1 if final else stop
         if stop > _PRE:
             span_max = max(float(x.max()), -float(x.min()))
             evaluated = x[_PRE:stop]
@@ -153,11 +168,11 @@ class TruePeakMeter:
             if span_max * COARSE_GAIN_BOUND * COARSE_MARGIN <= self.peak:
                 self.blocks_skipped += 1
             else:
-                self._search(x, stop)
+                self._search(x, stop, lo, hi)
         return x[max(0, stop - _PRE) :].copy()
 
-    def _search(self, x: np.ndarray, stop: int) -> None:
-        """Coarse 4× envelope over positions _PRE … stop-1, then refine the candidates."""
+    def _search(self, x: np.ndarray, stop: int, lo: int, hi: int) -> None:
+        """Coarse 4× envelope over positions _PRE … stop-1, then refine the candidates within [lo, hi)."""
         segment = x[_PRE - _COARSE_HALF_TAPS + 1 : stop + _COARSE_HALF_TAPS]
         envelope = np.abs(x[_PRE:stop])
         for row in _COARSE_TAPS_F32:
@@ -170,7 +185,8 @@ class TruePeakMeter:
         before = envelope[np.maximum(above - 1, 0)]
         after = envelope[np.minimum(above + 1, envelope.size - 1)]
         local = ((above == 0) | (level >= before)) & ((above == envelope.size - 1) | (level > after))
-        where, levels = above[local], level[local]
+        inside = local & (above >= lo - _PRE) & (above < hi - _PRE)
+        where, levels = above[inside], level[inside]
         order = np.argsort(levels)[::-1]
         where, levels = where[order], levels[order]
         while where.size:

@@ -100,3 +100,17 @@ def test_quiet_blocks_are_skipped_but_the_peak_is_found() -> None:
     assert 20 * math.log10(meter.finish()) == pytest.approx(20 * math.log10(0.8), abs=0.05)
     assert meter.blocks_skipped >= 3
     assert COARSE_MARGIN > 1.0
+
+
+@pytest.mark.parametrize(("cycles_per_sample", "phase"), [(0.25, 0.7854), (0.44, 0.3), (0.3, 1.1)])
+def test_abrupt_start_and_end_add_no_gibbs_overshoot(cycles_per_sample: float, phase: float) -> None:
+    """A sine cut on at full level: the cut's ringing is not the audio's peak."""
+    x = 0.5 * np.sin(2 * np.pi * cycles_per_sample * np.arange(48000) + phase)
+    s = measure(x.astype(np.float32), 48000)
+    assert s.true_peak_dbtp == pytest.approx(20 * math.log10(0.5), abs=0.05)
+
+
+def test_very_short_programmes_fall_back_to_the_sample_peak() -> None:
+    x = np.array([0.0, 0.3, -0.6, 0.2], dtype=np.float32)
+    s = measure(x, 48000)
+    assert s.true_peak_dbtp == pytest.approx(20 * math.log10(0.6), abs=1e-6)
