@@ -18,7 +18,8 @@ from analysis.result import ENGINE_VERSION
 from api.core.config import Settings, get_settings
 from api.core.logging import configure_logging
 from api.database import init_db, make_engine, make_sessionmaker, prepare_storage
-from api.routers import health, settings as settings_router
+from api.routers import analyze, compare, genres, health, references
+from api.routers import settings as settings_router
 from utils.errors import AppError
 from utils.logger import get_logger
 
@@ -106,6 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(settings_router.router)
+    app.include_router(analyze.router)
+    app.include_router(genres.router)
+    app.include_router(references.router)
+    app.include_router(compare.router)
     if (WEB_DIR / "index.html").exists():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -117,10 +117,10 @@ def _zero_frames_wav(path: Path) -> Path:
     ("case", "status", "words"),
     [
         ("text", 415, "not a WAV"),
-        ("adpcm", 415, "encoding"),
+        ("adpcm", 415, "ADPCM"),
         ("truncated", 400, "truncated"),
         ("zero_frames", 400, "no audio"),
-        ("too_long", 400, "MAX_DURATION_S"),
+        ("too_long", 400, "longer than the 30 s limit"),
         ("too_large", 413, "MAX_UPLOAD_MB"),
         ("bad_genre", 422, "Known genres"),
         ("bad_level", 422, "prescriptive"),
@@ -181,9 +181,16 @@ def test_missing_file_field_is_422(server: LiveServer) -> None:
     assert response.status_code == 422 and "file" in response.json()["detail"]
 
 
-def test_path_traversal_filename_is_stored_as_a_plain_name(server: LiveServer, tone_wav: Path) -> None:
-    body = _post(server, tone_wav, name="../../etc/passwd\x00.wav").json()
-    assert body["filename"] == "passwd.wav"
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("../../etc/passwd.wav", "passwd.wav"), ("..\\..\\boot.ini.wav", "boot.ini.wav"), (".hidden.wav", "hidden.wav")],
+)
+def test_path_traversal_filename_is_stored_as_a_plain_name(
+    server: LiveServer, tone_wav: Path, sent: str, stored: str
+) -> None:
+    body = _post(server, tone_wav, name=sent).json()
+    assert body["filename"] == stored
+    assert not (server.app_home / stored).exists()
 
 
 def test_ten_concurrent_uploads_all_succeed_and_read_back(server: LiveServer, tmp_path: Path) -> None:
