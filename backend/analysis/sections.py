@@ -171,12 +171,18 @@ def find_sections(series: Mapping[str, Any], duration_s: float, *, min_section_s
         return Sections([section("main", 0.0, duration_s)], None)
     mid = (low + high) / 2
     labels = np.where(valid, short > mid, False)
+    # Window centres never reach the track's ends (3 s windows): label a 0 … duration grid with
+    # the nearest centre, holding the edge values, so edge sections keep their real length.
+    grid_s = np.arange(round(duration_s / hop)) * hop + hop / 2
+    nearest = np.clip(np.searchsorted(s_times, grid_s), 0, short.size - 1)
+    first_valid, last_valid = np.flatnonzero(valid)[[0, -1]]
+    labels = labels[np.clip(nearest, first_valid, last_valid)]
     runs = _merge_short(_runs(labels), max(1, round(min_section_s / hop)))
     if len(runs) == 1:
         return Sections([section("main", 0.0, duration_s)], None)
     bounds = [0.0]
     for run in runs[1:]:
-        coarse = float(s_times[run[1]] - hop / 2)
+        coarse = float(run[1] * hop)
         bounds.append(_refine(coarse, bool(run[0]), m_times, moment, mid))
     bounds.append(duration_s)
     sections = []

@@ -80,3 +80,32 @@ def test_silence_and_empty_series() -> None:
     result = find_sections(silent, 5.0)
     assert len(result.sections) == 1 and result.sections[0].integrated_lufs is None
     assert not any(isinstance(v, float) and math.isnan(v) for v in result.sections[0].energy_ratios.values())
+
+
+def test_sections_of_a_rendered_track_through_the_engine() -> None:
+    """Audio with known sections → engine → series → sections within 1 s and 0.2 LU of the analytic loudness.
+
+    A stereo 997 Hz sine of peak amplitude A reads 20·log10(A) LUFS (BS.1770-4 calibration), so each
+    section's loudness is known without measuring it.
+    """
+    from analysis.engine import analyze_array
+
+    sr = 44100
+    plan = [("intro", 12.0, 0.05), ("drop", 20.0, 0.5), ("breakdown", 14.0, 0.08), ("drop", 20.0, 0.45),
+            ("outro", 10.0, 0.04)]
+    parts = []
+    for _, seconds, amp in plan:
+        t = np.arange(int(seconds * sr)) / sr
+        parts.append(amp * np.sin(2 * np.pi * 997.0 * t))
+    mono = np.concatenate(parts).astype(np.float32)
+    result = analyze_array(np.stack([mono, mono], axis=1), sr)
+    from dataclasses import asdict
+
+    found = find_sections(asdict(result.series), result.audio.duration_s)
+    assert [s.kind for s in found.sections] == [k for k, _, _ in plan]
+    edges = np.cumsum([0.0] + [sec for _, sec, _ in plan])
+    for section, start, end, (_, _, amp) in zip(found.sections, edges[:-1], edges[1:], plan, strict=True):
+        assert section.start_s == pytest.approx(start, abs=1.0)
+        assert section.end_s == pytest.approx(end, abs=1.0)
+        assert section.integrated_lufs == pytest.approx(20 * math.log10(amp), abs=0.2)
+        assert section.energy_ratios["mid"] == pytest.approx(1.0, abs=0.02)
