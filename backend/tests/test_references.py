@@ -147,3 +147,34 @@ def test_genres_endpoint_lists_targets_from_references(server: LiveServer) -> No
     assert "dnb" in genres["Drum & Bass"]["aliases"]
     assert len(genres["Techno"]["spectrum_db"]) == 60
     assert sum(b["energy_ratio"] for b in genres["Rock"]["bands"].values()) == pytest.approx(1.0)
+
+
+def test_a_folder_of_user_references_becomes_a_genre_target_for_analyze(
+    server: LiveServer, library: tuple[Path, Path], tmp_path: Path
+) -> None:
+    home, _ = library
+    folder = tmp_path / "my_refs"
+    folder.mkdir()
+    # Two references whose energy sits 80 % / 20 % between the low and mid bands (equal-length sines:
+    # power ratio = amplitude² ratio = (0.4² : 0.2²) = 0.8 : 0.2).
+    for i in range(2):
+        write_wav(folder / f"ref{i}.wav", sine(100.0, 6.0, amp=0.4) + sine(1000.0, 6.0, amp=0.2))
+    done = _script("analyze_reference", [str(folder), "--artist", "Me", "--genre", "Garage Club Target",
+                                         "--new-genre"], home)
+    assert done.returncode == 0, done.stderr
+    assert "2/2" in done.stderr  # the folder's progress bar
+    with server.client() as client:
+        genres = {g["name"]: g for g in client.get("/api/genres").json()}
+        target = genres["Garage Club Target"]
+        assert target["source"] == "2 references"
+        assert target["bands"]["low"]["energy_ratio"] == pytest.approx(0.8, abs=0.02)
+        track = write_wav(tmp_path / "track.wav", sine(100.0, 6.0, amp=0.2) + sine(1000.0, 6.0, amp=0.4))
+        with track.open("rb") as fh:
+            response = client.post("/api/analyze", files={"file": ("track.wav", fh, "audio/wav")},
+                                   data={"genre": "garage club target", "recommendation_level": "informative"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["genre"] == "Garage Club Target"
+    low = next(r for r in body["recommendations"] if r["band"] == "low" and r["metric"] == "energy_ratio")
+    # The track's low share is 0.2 against the target's 0.8: 10·log10(0.2/0.8) = −6.02 dB.
+    assert low["deviation"] == pytest.approx(-6.02, abs=0.3)
