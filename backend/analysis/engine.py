@@ -102,7 +102,7 @@ def analyze_blocks(
         )
     td = time_meter.finish()
     sp = spectral_meter.finish()
-    overall = OverallMetrics(**td.overall_fields(), **sp.overall_fields())
+    overall = OverallMetrics(**td.overall_fields(), **sp.overall_fields())  # type: ignore[arg-type]
     series = TimeSeries(
         momentary_lufs=td.momentary_lufs,
         short_term_lufs=td.short_term_lufs,

@@ -26,7 +26,8 @@ def get_db(request: Request) -> Iterator[Session]:
 
 def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 # scope="function": commit before the response is sent, so a client reading right after a write sees it.

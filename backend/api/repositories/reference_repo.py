@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from api.models import ReferenceTrack
@@ -27,7 +27,7 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
 
     model = ReferenceTrack
 
-    def _full(self):  # type: ignore[no-untyped-def]
+    def _full(self) -> Select[tuple[ReferenceTrack]]:
         return select(ReferenceTrack).options(
             selectinload(ReferenceTrack.overall_metrics), selectinload(ReferenceTrack.band_metrics)
         )

@@ -110,7 +110,7 @@ class IndexCache:
     def get(self, session: Session) -> SimilarityIndex:
         """The index for the session's database, rebuilt if the library changed."""
         repo = ReferenceRepository(session)
-        key = str(session.get_bind().url)
+        key = str(session.get_bind().engine.url)
         version = repo.library_version()
         with self._lock:
             cached = self._cached.get(key)

@@ -20,4 +20,5 @@ def unpack_series(blob: bytes | None) -> dict[str, Any] | None:
     """The dict form of a stored series, or None."""
     if not blob:
         return None
-    return json.loads(zlib.decompress(blob))  # type: ignore[no-any-return]
+    data: dict[str, Any] = json.loads(zlib.decompress(blob))
+    return data
