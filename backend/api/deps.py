@@ -9,19 +9,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.core.config import Settings
+from api.database import session_scope
 
 
 def get_db(request: Request) -> Iterator[Session]:
     """A session for this request: committed when the handler returns, rolled back on error."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with session_scope(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -22,6 +22,7 @@ from cli.report import render
 from cli.targets import resolve_target
 from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE
 from utils.errors import AppError
+from utils.paths import wav_files
 from utils.progress import ProgressBar
 
 
@@ -45,18 +46,12 @@ def build_report(path: Path, *, genre: str | None, target: Any, level: str, stag
     }
 
 
-def _files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in {".wav", ".wave"})
-    return [path]
-
-
 def analyze(args: argparse.Namespace) -> int:
     """The ``analyze`` command; the exit code (1 when any file failed)."""
     if not args.path.exists():
         print(f"error: {args.path} does not exist", file=sys.stderr)
         return 2
-    files = _files(args.path)
+    files = wav_files(args.path)
     if not files:
         print(f"error: no .wav files in {args.path}", file=sys.stderr)
         return 2

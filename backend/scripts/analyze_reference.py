@@ -20,6 +20,7 @@ from api.services.analysis import measure_file
 from api.services.genres import known_genres, match_genre
 from api.services.references import build_reference_row
 from utils.errors import AppError
+from utils.paths import wav_files
 from utils.progress import ProgressBar
 
 
@@ -33,13 +34,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--year", type=int, help="release year")
     parser.add_argument("--new-genre", action="store_true", help="create the genre if it is not known yet")
     return parser.parse_args(argv)
-
-
-def wav_files(path: Path) -> list[Path]:
-    """The WAV files named by ``path`` (a file, or the *.wav of a folder, sorted)."""
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in {".wav", ".wave"})
-    return [path]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,12 +21,10 @@ from api.models import Analysis, BandMetrics, OverallMetrics, Recommendation
 from api.repositories.analysis_repo import AnalysisRepository
 from api.services.genres import resolve_genre
 from api.services.recommend import RecommendationItem, recommend
-from api.services.series import pack_series
+from api.services.rows import audio_columns
 from api.services.settings import check_level, check_stage, read_settings
 from api.services.targets import genre_target
 from config.constants import GenreTarget
-from ml.feature_extraction import FEATURE_VERSION, extract_features
-from ml.similarity import vector_to_bytes
 from utils.errors import NotFoundError
 from utils.logger import get_logger
 
@@ -64,14 +62,7 @@ def build_analysis_row(
         genre=genre,
         recommendation_level=level,
         stage=stage,
-        sample_rate=result.audio.sample_rate,
-        channels=result.audio.channels,
-        bit_depth=result.audio.bit_depth,
-        duration_s=result.audio.duration_s,
-        engine_version=result.engine_version,
-        feature_vector=vector_to_bytes(extract_features(result)),
-        feature_version=str(FEATURE_VERSION),
-        series=pack_series(result.series),
+        **audio_columns(result),
     )
     row.overall_metrics = OverallMetrics(**asdict(result.overall))
     row.band_metrics = [BandMetrics(position=i, **asdict(b)) for i, b in enumerate(result.bands)]

@@ -14,10 +14,8 @@ from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceT
 from api.repositories.reference_repo import ReferenceRepository
 from api.services.analysis import get_analysis
 from api.services.genres import known_genres, match_genre
-from api.services.rows import band_dicts, overall_dict
-from api.services.series import pack_series
-from ml.feature_extraction import FEATURE_VERSION, extract_features
-from ml.similarity import SimilarityIndex, vector_from_bytes, vector_to_bytes
+from api.services.rows import audio_columns, band_dicts, overall_dict
+from ml.similarity import SimilarityIndex, vector_from_bytes
 from utils.errors import NotFoundError, ValidationError
 
 BAND_DIFFERENCE_FIELDS = ("rms_db", "peak_db", "crest_factor_db", "stereo_width", "phase_correlation")
@@ -73,14 +71,7 @@ def build_reference_row(
         year=year,
         is_builtin=is_builtin,
         source=source,
-        sample_rate=result.audio.sample_rate,
-        channels=result.audio.channels,
-        bit_depth=result.audio.bit_depth,
-        duration_s=result.audio.duration_s,
-        engine_version=result.engine_version,
-        feature_vector=vector_to_bytes(extract_features(result)),
-        feature_version=str(FEATURE_VERSION),
-        series=pack_series(result.series),
+        **audio_columns(result),
     )
     if id_ is not None:
         ref.id = id_
