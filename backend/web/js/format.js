@@ -1,0 +1,118 @@
+// Number formatting, pass/warn/fail rules and tiny DOM helpers shared by the page's modules.
+
+export const BAND_LABELS = {
+  low: "Low",
+  low_mid: "Low mid",
+  mid: "Mid",
+  high_mid: "High mid",
+  high: "High",
+};
+
+const isNum = (v) => typeof v === "number" && Number.isFinite(v);
+
+/** A number with `digits` decimals (as Number.toFixed, without "-0.0"), or an em dash when missing. */
+export function fmt(value, digits = 1) {
+  if (!isNum(value)) return "—";
+  const s = value.toFixed(digits);
+  return Number(s) === 0 ? (0).toFixed(digits) : s;
+}
+
+/** A signed number: "+1.2", "-0.4". */
+export function fmtSigned(value, digits = 1) {
+  if (!isNum(value)) return "—";
+  const s = fmt(value, digits);
+  return s.startsWith("-") || Number(s) === 0 ? s : `+${s}`;
+}
+
+export const fmtPct = (ratio, digits = 1) => (isNum(ratio) ? `${(ratio * 100).toFixed(digits)}` : "—");
+
+export function fmtHz(hz) {
+  if (!isNum(hz)) return "—";
+  return hz >= 1000 ? `${+(hz / 1000).toFixed(hz % 1000 === 0 ? 0 : 1)}k` : `${Math.round(hz)}`;
+}
+
+export function fmtTime(seconds) {
+  if (!isNum(seconds)) return "—";
+  const m = Math.floor(seconds / 60);
+  const s = seconds - m * 60;
+  return `${m}:${s.toFixed(1).padStart(4, "0")}`;
+}
+
+export function fmtDate(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso || "";
+  return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+/** Status of a value against a centre: within `good` → ok, within `warn` → warn, else bad. */
+export function statusAround(value, centre, good, warn) {
+  if (!isNum(value) || !isNum(centre)) return "neutral";
+  const d = Math.abs(value - centre);
+  return d <= good ? "ok" : d <= warn ? "warn" : "bad";
+}
+
+/** Status of a value against a [lo, hi] range: inside → ok, within `margin` outside → warn, else bad. */
+export function statusInRange(value, range, margin) {
+  if (!isNum(value) || !Array.isArray(range) || range.length !== 2) return "neutral";
+  const [lo, hi] = range;
+  if (value >= lo && value <= hi) return "ok";
+  const d = value < lo ? lo - value : value - hi;
+  return d <= margin ? "warn" : "bad";
+}
+
+/** True peak: ≤ ceiling (−1 dBTP unless the genre says otherwise) ok, ≤ 0 dBTP warn, above bad. */
+export function statusTruePeak(value, ceiling = -1.0) {
+  if (!isNum(value)) return "neutral";
+  return value <= ceiling + 1e-9 ? "ok" : value <= 0 ? "warn" : "bad";
+}
+
+/** Band energy deviation in dB against the target share: 10·log10(ratio / target). */
+export function bandDeviationDb(ratio, target) {
+  return isNum(ratio) && isNum(target) && ratio > 0 && target > 0 ? 10 * Math.log10(ratio / target) : null;
+}
+
+/** Deviation colour as SPEC §5 severities: inside max(1.5 dB, spread) ok, up to 4 dB warn, beyond bad. */
+export function statusDeviation(devDb, spreadDb = 1.5) {
+  if (!isNum(devDb)) return "neutral";
+  const a = Math.abs(devDb);
+  return a <= Math.max(1.5, spreadDb || 0) ? "ok" : a <= 4 ? "warn" : "bad";
+}
+
+/** The genre object matching a name (case-insensitive, aliases), or null. */
+export function findGenre(genres, name) {
+  if (!name || !Array.isArray(genres)) return null;
+  const key = name.trim().toLowerCase();
+  return (
+    genres.find((g) => g.name.toLowerCase() === key) ||
+    genres.find((g) => (g.aliases || []).some((a) => a.toLowerCase() === key)) ||
+    null
+  );
+}
+
+/** Create an element: el("td", {class: "num", dataset: {metric: "x"}}, "text", child…). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+/** Replace a table's content with a header row and body rows (arrays of cells: strings or <td>s). */
+export function fillTable(table, headers, rows) {
+  table.replaceChildren(
+    el("thead", {}, el("tr", {}, headers.map((h) => (h instanceof Node ? h : el("th", { scope: "col" }, h))))),
+    el("tbody", {}, rows.map((r) => (r instanceof Node ? r : el("tr", {}, r.map((c) => (c instanceof Node ? c : el("td", {}, c))))))),
+  );
+}
+
+export const isNumber = isNum;
