@@ -1,0 +1,442 @@
+"""The spectral half of the engine: spectrum, bands, transients, harmonics (SPEC §4).
+
+:class:`SpectralMeter` reads the engine's float32 ``(frames, channels)`` blocks once,
+in order, keeping compact state, and :meth:`SpectralMeter.finish` returns a
+:class:`SpectralSummary`.
+
+Channel pooling. Levels and spectra use every channel but the LFE: power spectra,
+band powers and mean squares are the *mean over those channels* (so a mono file and
+the same signal on two channels read the same, and a full-scale sine reads −3.01
+dBFS); band peaks and the transient envelope take the *maximum* over them. Stereo
+figures use ``layout.stereo_pair`` (mono: the channel with itself, width 0,
+correlation 1).
+
+Two resolutions, each what its figures need:
+
+* the *full-rate* STFT — sine window of ≈ 23 ms (1024 samples at 44.1 kHz, scaled
+  with the rate), hop ½ frame (≈ 11.6 ms) — gives the spectrum above 1 kHz, the
+  spectral flux and onsets, and the band powers of ``mid``, ``high_mid`` and ``high``;
+* the *low* path — the signal decimated by a power of two to 4–8 kHz (Kaiser FIR),
+  a 4096-point STFT (≈ 1–2 Hz bins) — gives the spectrum below 400 Hz (1/6-octave
+  bins at 20 Hz are 2.3 Hz wide; 400 Hz–1 kHz is a blend, see :data:`BLEND_LOW_HZ`),
+  sub-20 Hz energy, and the LR4 band signals of
+  ``low`` and ``low_mid``, filtered continuously at the decimated rate.
+
+The sine window at hop ½ frame makes the frame powers add up to the signal energy,
+so the long-term spectrum weighs every sample equally, and the band power of a frame
+weighted by the LR4 band filter's |H(f)|² is the energy of the band signal in that
+frame (Parseval). Band levels of the three upper bands come from there; their peaks
+come from the LR4 band signal itself, filtered at the full rate over the frames that
+can hold the peak (see :data:`PEAK_CANDIDATES`) — filtering every sample of three
+bands at the full rate would cost more than the whole engine may.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from itertools import pairwise
+
+import numpy as np
+import scipy.signal
+
+from analysis.bands import (
+    SILENCE_POWER,
+    SpectrumGrid,
+    join_grids,
+    level_range_db,
+    lr4_sos,
+    power_db,
+    segment_levels,
+    sos_power_response,
+    spectral_shape,
+    stereo_image,
+    uniform_grid,
+)
+from analysis.harmonics import HarmonicMeter
+from analysis.result import BandMetrics, StreamLayout
+from analysis.stft import FirDecimator, FrameBatch, FrameStream, decimation_factor, parseval_weights, power_spectra
+from analysis.stft import sine_window as make_sine_window
+from analysis.transients import transient_summary
+from config.constants import BANDS, SPECTRUM_BINS_PER_OCTAVE, SPECTRUM_HIGH_HZ, SPECTRUM_LOW_HZ
+
+HI_FRAME_S = 1024 / 44100
+"""Full-rate STFT frame (sine window), hop half of it."""
+BLEND_LOW_HZ = 400.0
+BLEND_HIGH_HZ = 1000.0
+"""The long-term spectrum comes from the decimated path below 400 Hz, from the full-rate
+STFT above ≈ 1 kHz, and in between from both, weighted linearly. A hard split would
+count a tone near it twice or half (the full-rate window smears it over ± 65 Hz); with
+a ramp much wider than that smear, the power of any tone adds up to what it is."""
+LOW_BAND_MAX_HZ = 500.0
+"""Bands ending at or below this (low, low_mid) are filtered at the decimated rate."""
+LOW_RATE_MIN_HZ = 4000.0
+"""The low path runs at fs / 2^k, the lowest such rate ≥ this."""
+LOW_FFT = 4096
+SPECTRUM_BINS = 60
+PEAK_CANDIDATES = 8
+"""Upper-band peaks: per 30 s block, channel and band, the band signal is computed over the
+8 frames with the most band energy and the 8 with the largest rise in it (≈ 2 % of the
+block). The peak is exact whenever it lies in one of those frames — always for steady
+material and in practice for music, where a band's peak sits on its loudest hits."""
+PEAK_WARMUP_S = 0.01
+"""Filter run-in before a candidate frame (≥ 20 time constants of the 500 Hz LR4 high-pass)."""
+BAND_RMS_HOP_S = 1.0
+LEVEL_RANGE_WINDOW_S = 3.0
+ENVELOPE_STEP_S = 1e-3
+
+
+@dataclass(frozen=True)
+class SpectralSummary:
+    """What the spectral meter hands to the engine (fields as SPEC §4)."""
+
+    spectral_centroid_hz: float | None
+    spectral_rolloff_hz: float | None
+    spectral_flatness: float | None
+    sub_20hz_ratio: float | None
+    thd_percent: float | None
+    harmonic_ratio: float | None
+    transient_preservation: float | None
+    attack_time_ms: float | None
+    onset_rate_hz: float | None
+    spectral_flux: float | None
+    tempo_bpm: float | None
+    pulse_clarity: float | None
+    bands: tuple[BandMetrics, ...]
+    spectrum_freqs_hz: list[float]
+    spectrum_db: list[float | None]
+    band_rms_db: dict[str, list[float | None]]
+    band_rms_hop_s: float
+
+    def overall_fields(self) -> dict[str, object]:
+        """The ``OverallMetrics`` fields this meter owns."""
+        skip = {"bands", "spectrum_freqs_hz", "spectrum_db", "band_rms_db", "band_rms_hop_s"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+
+def spectrum_edges_hz() -> np.ndarray:
+    """Edges of the 1/6-octave series, 20·2^(k/6) Hz, k = 0 … 60 (shape (61,))."""
+    return SPECTRUM_LOW_HZ * 2.0 ** (np.arange(SPECTRUM_BINS + 1) / SPECTRUM_BINS_PER_OCTAVE)
+
+
+@dataclass
+class _BandState:
+    """Running state of one band's level and peak."""
+
+    name: str
+    low_hz: float
+    high_hz: float
+    present: bool
+    sos: np.ndarray
+    on_low_path: bool
+    zi: np.ndarray | None
+    peak: float
+    segment_energy: np.ndarray
+
+
+class SpectralMeter:
+    """Streaming spectral meter; see the module docstring for what it measures and how."""
+
+    def __init__(self, layout: StreamLayout, *, harmonic_excerpts: int = 6, harmonic_excerpt_s: float = 5.0) -> None:
+        self.layout = layout
+        fs = layout.sample_rate
+        self.fs = fs
+        self.nyquist = fs / 2
+        self.channels = [c for c in range(layout.channels) if c != layout.lfe_index]
+        left, right = layout.stereo_pair
+        self._pair = (self.channels.index(left), self.channels.index(right))
+        n_ch = len(self.channels)
+        self._seen = 0
+
+        # full-rate STFT
+        self.n_hi = 1 << max(7, round(np.log2(HI_FRAME_S * fs)))
+        self._warm = max(1, round(PEAK_WARMUP_S * fs))
+        self._hi = FrameStream(n_ch, self.n_hi, keep_before=self._warm)
+        self._hi_window = make_sine_window(self.n_hi)
+        self._hi_freqs = np.fft.rfftfreq(self.n_hi, 1 / fs)
+        df = fs / self.n_hi
+        self._flux_lo = int(np.ceil(SPECTRUM_LOW_HZ / df))
+        self._flux_hi = min(int(SPECTRUM_HIGH_HZ / df), self.n_hi // 2) + 1
+        k_bins = self.n_hi // 2 + 1
+        self._hi_sum = np.zeros(k_bins)
+        self._hi_stereo = np.zeros((3, k_bins))  # ΣL², ΣR², ΣLR per bin
+        self._prev_mag: np.ndarray | None = None
+        self._flux: list[np.ndarray] = []
+        self._magsum: list[np.ndarray] = []
+
+        # low path
+        self.decimation = decimation_factor(fs, LOW_RATE_MIN_HZ)
+        self.fs_low = fs / self.decimation
+        self._dec = FirDecimator(n_ch, self.decimation)
+        self._lo = FrameStream(n_ch, LOW_FFT)
+        self._lo_window = make_sine_window(LOW_FFT)
+        self._lo_bins = int(np.ceil((BLEND_HIGH_HZ + fs / self.n_hi) / (self.fs_low / LOW_FFT))) + 2
+        self._lo_sum = np.zeros(self._lo_bins)
+        self._lo_stereo = np.zeros((3, self._lo_bins))
+        self._lo_seen = 0
+
+        # bands
+        self.n_segments = -(-layout.total_frames // layout.segment_frames)
+        self._bands: list[_BandState] = []
+        for band in BANDS:
+            present = band.low_hz < self.nyquist
+            on_low = band.high_hz <= LOW_BAND_MAX_HZ
+            rate = self.fs_low if on_low else fs
+            sos = lr4_sos(band.low_hz, band.high_hz, rate) if present else np.zeros((0, 6))
+            zi = np.zeros((sos.shape[0], n_ch, 2)) if on_low and present else None
+            state = _BandState(
+                band.name, band.low_hz, band.high_hz, present, sos, on_low, zi, 0.0, np.zeros(self.n_segments)
+            )
+            self._bands.append(state)
+        self._upper = [b for b in self._bands if b.present and not b.on_low_path]
+        weights = parseval_weights(self.n_hi)
+        self._upper_weights = np.stack(
+            [weights * sos_power_response(b.sos, self._hi_freqs, fs) for b in self._upper], axis=1
+        ).astype(np.float32) if self._upper else np.zeros((k_bins, 0), dtype=np.float32)
+
+        # 1 ms envelope
+        self._env_step = max(1, round(ENVELOPE_STEP_S * fs))
+        self._env_rest = np.zeros((n_ch, 0), dtype=np.float32)
+        self._env_peak: list[np.ndarray] = []
+        self._env_ms: list[np.ndarray] = []
+
+        self._harmonics = HarmonicMeter(
+            layout.total_frames, fs, count=harmonic_excerpts, excerpt_s=harmonic_excerpt_s
+        )
+
+    # ------------------------------------------------------------------ streaming
+
+    def update(self, block: np.ndarray) -> None:
+        """Read the next ``(frames, channels)`` float32 block."""
+        x = np.ascontiguousarray(block[:, self.channels].T, dtype=np.float32)
+        offset = self._seen
+        self._seen += x.shape[1]
+        self._hi_frames(self._hi.push(x))
+        self._low_samples(self._dec.push(x))
+        self._envelope(x)
+        self._harmonics.update(x, offset)
+
+    def _hi_frames(self, batch: FrameBatch) -> None:
+        if batch.count == 0:
+            return
+        spectra, power = power_spectra(batch.frames, self._hi_window)
+        pooled = power[0] if power.shape[0] == 1 else power.mean(axis=0)
+        self._hi_sum += pooled.sum(axis=0, dtype=np.float64)
+        self._add_stereo(self._hi_stereo, spectra, power)
+
+        mag = np.sqrt(pooled[:, self._flux_lo : self._flux_hi])
+        prev = mag[:1] if self._prev_mag is None else self._prev_mag
+        rise = np.diff(np.concatenate([prev, mag]), axis=0)
+        self._flux.append(np.maximum(rise, 0.0).sum(axis=1, dtype=np.float64))
+        self._magsum.append(mag.sum(axis=1, dtype=np.float64))
+        self._prev_mag = mag[-1:]
+
+        if not self._upper:
+            return
+        energy = power @ self._upper_weights  # (channels, frames, bands): energy of the band signal per frame
+        segment = np.minimum(
+            (batch.first + np.arange(batch.count)) * self._hi.hop // self.layout.segment_frames, self.n_segments - 1
+        )
+        pooled_energy = energy.mean(axis=0, dtype=np.float64)
+        for j, band in enumerate(self._upper):
+            band.segment_energy += np.bincount(segment, pooled_energy[:, j], minlength=self.n_segments)
+            for c in range(energy.shape[0]):
+                band.peak = max(band.peak, self._candidate_peak(batch, c, band.sos, energy[c, :, j]))
+
+    def _candidate_peak(self, batch: FrameBatch, channel: int, sos: np.ndarray, energy: np.ndarray) -> float:
+        """Peak |band signal| over the frames most likely to hold it (see PEAK_CANDIDATES)."""
+        count = energy.size
+        if count > 2 * PEAK_CANDIDATES:
+            rise = np.diff(energy, prepend=energy[0])
+            picks = np.union1d(
+                np.argpartition(-energy, PEAK_CANDIDATES)[:PEAK_CANDIDATES],
+                np.argpartition(-rise, PEAK_CANDIDATES)[:PEAK_CANDIDATES],
+            )
+        else:
+            picks = np.arange(count)
+        picks = picks[energy[picks] > 0]
+        if picks.size == 0:
+            return 0.0
+        length = self._warm + self.n_hi
+        starts = batch.start + picks * self._hi.hop - self._warm
+        idx = starts[:, None] + np.arange(length)[None, :]
+        segments = batch.buffer[channel][idx].astype(np.float64)
+        out = scipy.signal.sosfilt(sos, segments, axis=1)
+        return float(np.abs(out[:, self._warm :]).max())
+
+    def _low_samples(self, y: np.ndarray) -> None:
+        if y.shape[1] == 0:
+            return
+        first = self._lo_seen
+        self._lo_seen += y.shape[1]
+        batch = self._lo.push(y)
+        self._low_frames(batch)
+        # decimated sample m is the filter output at input time m·D + D − 1 − delay
+        t = (first + np.arange(y.shape[1])) * self.decimation + self.decimation - 1 - self._dec.delay
+        segment = np.clip(t // self.layout.segment_frames, 0, self.n_segments - 1).astype(int)
+        for band in self._bands:
+            if not (band.present and band.on_low_path):
+                continue
+            out, band.zi = scipy.signal.sosfilt(band.sos, y, axis=1, zi=band.zi)
+            band.peak = max(band.peak, float(np.abs(out).max()))
+            energy = np.einsum("cm,cm->m", out, out) * (self.decimation / out.shape[0])
+            band.segment_energy += np.bincount(segment, energy, minlength=self.n_segments)
+
+    def _low_frames(self, batch: FrameBatch) -> None:
+        if batch.count == 0:
+            return
+        spectra, power = power_spectra(batch.frames, self._lo_window)
+        spectra = spectra[..., : self._lo_bins]
+        power = power[..., : self._lo_bins]
+        self._lo_sum += power.mean(axis=0).sum(axis=0, dtype=np.float64)
+        self._add_stereo(self._lo_stereo, spectra, power)
+
+    def _add_stereo(self, sums: np.ndarray, spectra: np.ndarray, power: np.ndarray) -> None:
+        """Add ΣL², ΣR², ΣRe(L·R*) per bin over the frames to ``sums`` (3, bins)."""
+        il, ir = self._pair
+        sums[0] += power[il].sum(axis=0, dtype=np.float64)
+        sums[1] += power[ir].sum(axis=0, dtype=np.float64)
+        if il == ir:
+            sums[2] += power[il].sum(axis=0, dtype=np.float64)
+        else:
+            sums[2] += (spectra[il] * spectra[ir].conj()).real.sum(axis=0, dtype=np.float64)
+
+    def _envelope(self, x: np.ndarray, final: bool = False) -> None:
+        if self._env_rest.shape[1]:
+            x = np.concatenate([self._env_rest, x], axis=1)
+        step = self._env_step
+        whole = x.shape[1] // step
+        if final and x.shape[1] > whole * step:
+            x = np.pad(x, ((0, 0), (0, step - (x.shape[1] - whole * step))))
+            whole += 1
+        self._env_rest = np.ascontiguousarray(x[:, whole * step :])
+        if whole == 0:
+            return
+        grid = x[:, : whole * step].reshape(x.shape[0], whole, step)
+        self._env_peak.append(np.abs(grid).max(axis=2).max(axis=0))
+        self._env_ms.append(np.einsum("cms,cms->m", grid, grid).astype(np.float64) / (x.shape[0] * step))
+
+    # ------------------------------------------------------------------ results
+
+    def finish(self) -> SpectralSummary:
+        """Flush the streams and compute every figure."""
+        self._hi_frames(self._hi.flush())
+        self._low_samples(self._dec.flush())
+        self._low_frames(self._lo.flush())
+        self._envelope(np.zeros((len(self.channels), 0), dtype=np.float32), final=True)
+
+        total = self.layout.total_frames
+        grid, power, stereo = self._long_term_spectrum()
+        fmax = min(SPECTRUM_HIGH_HZ, self.nyquist)
+        whole = float(grid.integrate(power, 0.0, self.nyquist))
+        silent = whole <= SILENCE_POWER
+        shape = spectral_shape(grid, power, SPECTRUM_LOW_HZ, fmax)
+        sub20 = None if silent else float(np.clip(grid.integrate(power, 0.0, SPECTRUM_LOW_HZ) / whole, 0.0, 1.0))
+
+        in_range = float(grid.integrate(power, SPECTRUM_LOW_HZ, fmax))
+        seg_frames = np.full(self.n_segments, float(self.layout.segment_frames))
+        seg_frames[-1] = total - (self.n_segments - 1) * self.layout.segment_frames
+        per_second = max(1, round(BAND_RMS_HOP_S / (self.layout.segment_frames / self.fs)))
+        per_window = max(1, round(LEVEL_RANGE_WINDOW_S / (self.layout.segment_frames / self.fs)))
+        bands: list[BandMetrics] = []
+        series: dict[str, list[float | None]] = {}
+        n_windows = -(-self.n_segments // per_second)
+        for band in self._bands:
+            if not band.present:
+                bands.append(BandMetrics(band.name, band.low_hz, band.high_hz, *([None] * 10)))
+                series[band.name] = [None] * n_windows
+                continue
+            hi = min(band.high_hz, self.nyquist)
+            energy = float(grid.integrate(power, band.low_hz, hi))
+            b_shape = spectral_shape(grid, power, band.low_hz, hi)
+            image = stereo_image(*(float(grid.integrate(s, band.low_hz, hi)) for s in stereo))
+            rms_db = power_db(float(band.segment_energy.sum()) / total)
+            peak_db = float(20.0 * np.log10(band.peak)) if band.peak > np.sqrt(SILENCE_POWER) else None
+            bands.append(
+                BandMetrics(
+                    band=band.name,
+                    freq_low_hz=band.low_hz,
+                    freq_high_hz=hi,
+                    rms_db=rms_db,
+                    energy_ratio=float(energy / in_range) if in_range > SILENCE_POWER else None,
+                    peak_db=peak_db,
+                    crest_factor_db=peak_db - rms_db if peak_db is not None and rms_db is not None else None,
+                    level_range_db=level_range_db(band.segment_energy, seg_frames, per_window),
+                    spectral_centroid_hz=b_shape.centroid_hz,
+                    spectral_rolloff_hz=b_shape.rolloff_hz,
+                    spectral_flatness=b_shape.flatness,
+                    stereo_width=image.width,
+                    phase_correlation=image.correlation,
+                )
+            )
+            series[band.name] = segment_levels(band.segment_energy, seg_frames, per_second)
+
+        edges = spectrum_edges_hz()
+        spectrum_db: list[float | None] = []
+        for lo, hi in pairwise(edges):
+            in_band = float(grid.integrate(power, lo, min(hi, self.nyquist)))
+            spectrum_db.append(None if lo >= self.nyquist else power_db(in_band))
+
+        tr = transient_summary(
+            flux=np.concatenate(self._flux) if self._flux else np.zeros(0),
+            magnitude_sum=np.concatenate(self._magsum) if self._magsum else np.zeros(0),
+            hop_s=self._hi.hop / self.fs,
+            frame_s=self.n_hi / self.fs,
+            env_peak=np.concatenate(self._env_peak) if self._env_peak else np.zeros(0),
+            env_ms=np.concatenate(self._env_ms) if self._env_ms else np.zeros(0),
+            env_step_s=self._env_step / self.fs,
+            duration_s=total / self.fs,
+        )
+        hm = self._harmonics.finish()
+        return SpectralSummary(
+            spectral_centroid_hz=shape.centroid_hz,
+            spectral_rolloff_hz=shape.rolloff_hz,
+            spectral_flatness=shape.flatness,
+            sub_20hz_ratio=sub20,
+            thd_percent=hm.thd_percent,
+            harmonic_ratio=hm.harmonic_ratio,
+            transient_preservation=tr.transient_preservation,
+            attack_time_ms=tr.attack_time_ms,
+            onset_rate_hz=None if silent else tr.onset_rate_hz,
+            spectral_flux=tr.spectral_flux,
+            tempo_bpm=tr.tempo_bpm,
+            pulse_clarity=tr.pulse_clarity,
+            bands=tuple(bands),
+            spectrum_freqs_hz=[float(np.sqrt(a * b)) for a, b in pairwise(edges)],
+            spectrum_db=spectrum_db,
+            band_rms_db=series,
+            band_rms_hop_s=BAND_RMS_HOP_S,
+        )
+
+    def _long_term_spectrum(self) -> tuple[SpectrumGrid, np.ndarray, list[np.ndarray]]:
+        """The pooled long-term spectrum on the joined low/full-rate grid, mean square per bin,
+        and the stereo sums (ΣL², ΣR², ΣLR per bin) on the same grid."""
+        total = self.layout.total_frames
+        df_hi = self.fs / self.n_hi
+        df_lo = self.fs_low / LOW_FFT
+        k_split = max(1, round(BLEND_HIGH_HZ / df_hi))
+        split_hz = (k_split - 0.5) * df_hi  # a full-rate bin edge
+        # low grid: bins up to the one holding split_hz, the last cut at split_hz
+        j = int(np.floor(split_hz / df_lo + 0.5))
+        low = uniform_grid(df_lo, 0, j + 1)
+        low_edges = low.edges_hz.copy()
+        frac = (split_hz - low_edges[j]) / (low_edges[j + 1] - low_edges[j])
+        low_edges[j + 1] = split_hz
+        low = SpectrumGrid(centres_hz=low.centres_hz, edges_hz=low_edges)
+        n_hi_bins = self.n_hi // 2 + 1
+        high_all = uniform_grid(df_hi, 0, n_hi_bins)
+        high = uniform_grid(df_hi, k_split, n_hi_bins)
+        grid = join_grids(low, high)
+        lo_scale = parseval_weights(LOW_FFT)[: j + 1] / (total / self.decimation)
+        lo_scale[j] *= frac
+        hi_scale = parseval_weights(self.n_hi) / total
+        ramp = np.clip((low.centres_hz - BLEND_LOW_HZ) / (split_hz - BLEND_LOW_HZ), 0.0, 1.0)
+
+        def joined(lo_sum: np.ndarray, hi_sum: np.ndarray) -> np.ndarray:
+            hi_power = hi_sum * hi_scale
+            hi_on_low = high_all.integrate(hi_power, low.edges_hz[:-1], low.edges_hz[1:])
+            blended = (1.0 - ramp) * lo_sum[: j + 1] * lo_scale + ramp * hi_on_low
+            return np.concatenate([blended, hi_power[k_split:]])
+
+        power = joined(self._lo_sum, self._hi_sum)
+        stereo = [joined(self._lo_stereo[i], self._hi_stereo[i]) for i in range(3)]
+        return grid, power, stereo

@@ -1,0 +1,226 @@
+"""Onsets, transients and tempo from the spectral flux and a 1 ms envelope (SPEC §4).
+
+Inputs are what the spectral meter keeps while the audio streams past:
+
+* per STFT frame (hop ≈ 11.6 ms): the positive spectral flux
+  ``o_t = Σ_k max(0, m_{t,k} − m_{t−1,k})`` of the channel-pooled magnitude
+  spectrum ``m`` (20 Hz … min(20 kHz, Nyquist)) and the magnitude sum ``Σ_k m_{t,k}``;
+* per envelope step (≈ 1 ms, ``round(fs/1000)`` samples): the maximum |sample| over
+  the channels (the rectified envelope, no further smoothing) and the mean square.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.ndimage
+
+ONSET_DELTA = 0.1
+"""An onset's flux must exceed the local mean flux by this share of the local magnitude sum."""
+ONSET_MAGNITUDE_WINDOW_S = 2.0
+"""Flux is divided by the mean magnitude sum over this window, so quiet passages keep their onsets."""
+ONSET_MEAN_WINDOW_S = 0.5
+"""Window of the local mean flux an onset must rise above."""
+ONSET_MIN_GAP_S = 0.03
+"""An onset is the largest flux within ± this time."""
+ONSET_MIN_TIME_S = 0.1
+"""Onsets earlier than this are ignored: the file start has no 100 ms before it to compare with."""
+
+PRE_WINDOW_MS = 100.0
+"""transient_preservation: RMS level over this time before the onset."""
+PEAK_WINDOW_MS = 10.0
+"""transient_preservation: peak level over this time from the onset."""
+ATTACK_FLOOR_MS = 20.0
+"""attack_time_ms: the pre-onset floor is the lowest envelope value this long before the onset."""
+ATTACK_SEARCH_MS = 100.0
+"""attack_time_ms: the local peak is sought this long after the onset (or up to the next onset)."""
+LEVEL_FLOOR = 1e-12
+"""Mean square floor (−120 dBFS) for the RMS before an onset that follows digital silence."""
+
+TEMPO_MIN_LAG_S = 0.2
+TEMPO_MAX_LAG_S = 2.0
+"""Autocorrelation lags searched (300 … 30 BPM) before folding into 80–160 BPM."""
+TEMPO_FOLD_BPM = (80.0, 160.0)
+
+
+@dataclass(frozen=True)
+class TransientSummary:
+    """The transient fields of ``OverallMetrics`` (SPEC §4)."""
+
+    transient_preservation: float | None
+    attack_time_ms: float | None
+    onset_rate_hz: float | None
+    spectral_flux: float | None
+    tempo_bpm: float | None
+    pulse_clarity: float | None
+
+
+def _odd(n: float) -> int:
+    return 2 * max(1, round(n / 2)) + 1
+
+
+def onset_strength(flux: np.ndarray, magnitude_sum: np.ndarray, hop_s: float) -> np.ndarray:
+    """Flux divided by the local mean magnitude sum, shape ``(frames,)``; 0 where there is no signal."""
+    local = scipy.ndimage.uniform_filter1d(magnitude_sum, _odd(ONSET_MAGNITUDE_WINDOW_S / hop_s), mode="nearest")
+    floor = 1e-6 * float(magnitude_sum.mean()) if magnitude_sum.size else 0.0
+    out = np.zeros_like(flux)
+    ok = local > floor
+    out[ok] = flux[ok] / local[ok]
+    return out
+
+
+def detect_onsets(strength: np.ndarray, hop_s: float, frame_s: float, duration_s: float) -> np.ndarray:
+    """Frame indices of onsets: local maxima (± 30 ms) of the onset strength that stand
+    ``ONSET_DELTA`` above its mean over 0.5 s, from 0.1 s on, in frames that end before the
+    programme does (the cut at the end is not an onset)."""
+    if strength.size == 0:
+        return np.zeros(0, dtype=int)
+    gap = max(1, round(ONSET_MIN_GAP_S / hop_s))
+    local_max = scipy.ndimage.maximum_filter1d(strength, 2 * gap + 1, mode="constant")
+    local_mean = scipy.ndimage.uniform_filter1d(strength, _odd(ONSET_MEAN_WINDOW_S / hop_s), mode="nearest")
+    t = np.arange(strength.size) * hop_s
+    cand = np.flatnonzero(
+        (strength == local_max)
+        & (strength >= local_mean + ONSET_DELTA)
+        & (t >= ONSET_MIN_TIME_S)
+        & (t + frame_s / 2 <= duration_s + 1e-9)
+    )
+    # equal neighbours on a plateau: keep the first of any pair closer than the gap
+    keep = np.ones(cand.size, dtype=bool)
+    last = -(10**9)
+    for i, c in enumerate(cand):
+        if c - last <= gap:
+            keep[i] = False
+        else:
+            last = c
+    return cand[keep]
+
+
+def _refine(env_ms: np.ndarray, lo: int, hi: int) -> int:
+    """Envelope step in ``[lo, hi)`` where the level rises most (dB per step): the onset proper."""
+    seg = env_ms[max(lo - 1, 0) : hi]
+    if seg.size < 2:
+        return max(lo, 0)
+    floor = max(float(seg.max()) * 1e-6, LEVEL_FLOOR)
+    level = np.log10(np.maximum(seg, floor))
+    return max(lo - 1, 0) + 1 + int(np.argmax(np.diff(level)))
+
+
+def _attack_steps(env_peak: np.ndarray, onset: int, stop: int, floor_steps: int) -> float | None:
+    """10 % → 90 % rise time (envelope steps) from the pre-onset floor to the local peak."""
+    seg_lo = max(0, onset - floor_steps)
+    seg = env_peak[seg_lo:stop].astype(np.float64)
+    if seg.size < 2:
+        return None
+    peak_i = onset - seg_lo + int(np.argmax(seg[onset - seg_lo :]))
+    floor_i = int(np.argmin(seg[: onset - seg_lo + 1]))
+    peak, floor = seg[peak_i], seg[floor_i]
+    if peak <= floor or peak_i <= floor_i:
+        return None
+    rise = seg[floor_i : peak_i + 1]
+    l10 = floor + 0.1 * (peak - floor)
+    l90 = floor + 0.9 * (peak - floor)
+
+    def crossing(level: float, start: int) -> float:
+        j = start + int(np.argmax(rise[start:] >= level))
+        if j == 0 or rise[j] == rise[j - 1]:
+            return float(j)
+        return j - 1 + (level - rise[j - 1]) / (rise[j] - rise[j - 1])
+
+    t10 = crossing(l10, 0)
+    t90 = crossing(l90, int(np.floor(t10)))
+    return t90 - t10
+
+
+def tempo_from_strength(strength: np.ndarray, hop_s: float) -> tuple[float | None, float | None]:
+    """(tempo_bpm, pulse_clarity) from the autocorrelation of the onset strength.
+
+    The strength is smoothed (Gaussian, σ = 10 ms), its mean removed; the normalised
+    autocorrelation's highest point between 0.2 s and 2 s (parabolic interpolation) gives
+    the beat period, folded by octaves into 80–160 BPM; its height (0 … 1) is the pulse clarity.
+    """
+    x = scipy.ndimage.gaussian_filter1d(strength.astype(np.float64), max(0.5, 0.01 / hop_s))
+    x = x - x.mean()
+    n = x.size
+    lo = max(1, int(np.ceil(TEMPO_MIN_LAG_S / hop_s)))
+    hi = min(int(TEMPO_MAX_LAG_S / hop_s), n - 2)
+    if hi <= lo + 1:
+        return None, None
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spec = np.fft.rfft(x, size)
+    ac = np.fft.irfft(spec.real**2 + spec.imag**2, size)[: hi + 2]
+    if ac[0] <= 0:
+        return None, None
+    ac = ac / ac[0]
+    k = lo + int(np.argmax(ac[lo : hi + 1]))
+    a, b, c = ac[k - 1], ac[k], ac[k + 1]
+    denom = a - 2 * b + c
+    shift = 0.5 * (a - c) / denom if denom < 0 else 0.0
+    shift = float(np.clip(shift, -0.5, 0.5))
+    height = b - 0.25 * (a - c) * shift
+    bpm = 60.0 / ((k + shift) * hop_s)
+    while bpm < TEMPO_FOLD_BPM[0]:
+        bpm *= 2.0
+    while bpm >= TEMPO_FOLD_BPM[1]:
+        bpm /= 2.0
+    return float(bpm), float(np.clip(height, 0.0, 1.0))
+
+
+def transient_summary(
+    *,
+    flux: np.ndarray,
+    magnitude_sum: np.ndarray,
+    hop_s: float,
+    frame_s: float,
+    env_peak: np.ndarray,
+    env_ms: np.ndarray,
+    env_step_s: float,
+    duration_s: float,
+) -> TransientSummary:
+    """All transient figures. ``flux``/``magnitude_sum`` (frames,), frame t centred at t·hop_s;
+    ``env_peak``/``env_ms`` (steps,), step i covering [i·env_step_s, (i+1)·env_step_s).
+
+    spectral_flux = Σ_t o_t / Σ_t Σ_k m_{t,k}: the share of the spectral magnitude that is
+    new from one frame (hop ≈ 11.6 ms) to the next, 0 for a steady tone, level-independent.
+    """
+    total_mag = float(magnitude_sum.sum())
+    if total_mag <= 0.0:
+        return TransientSummary(None, None, None, None, None, None)
+    # flux between frames wholly inside the programme: the cuts at start and end are not content
+    t = np.arange(flux.size) * hop_s
+    inner = (t - hop_s - frame_s / 2 >= -1e-9) & (t + frame_s / 2 <= duration_s + 1e-9)
+    use = inner if inner.sum() >= 1 and magnitude_sum[inner].sum() > 0 else np.ones(flux.size, dtype=bool)
+    spectral_flux = float(flux[use].sum() / magnitude_sum[use].sum())
+    strength = onset_strength(flux, magnitude_sum, hop_s)
+    onsets = detect_onsets(strength, hop_s, frame_s, duration_s)
+    onset_rate = float(onsets.size / duration_s)
+    if onsets.size == 0:
+        return TransientSummary(None, None, onset_rate, spectral_flux, None, None)
+
+    steps_per_ms = 1e-3 / env_step_s
+    # the onset lies where new energy entered frame t: between the start of frame t−1 and the end of frame t
+    lo = np.floor((onsets * hop_s - frame_s / 2 - hop_s) / env_step_s).astype(int)
+    hi = np.ceil((onsets * hop_s + frame_s / 2) / env_step_s).astype(int)
+    refined = np.array([_refine(env_ms, int(a), int(b)) for a, b in zip(lo, hi, strict=True)])
+    pre_n = max(1, round(PRE_WINDOW_MS * steps_per_ms))
+    peak_n = max(1, round(PEAK_WINDOW_MS * steps_per_ms))
+    search_n = max(2, round(ATTACK_SEARCH_MS * steps_per_ms))
+    floor_n = max(1, round(ATTACK_FLOOR_MS * steps_per_ms))
+    nxt = np.append(refined[1:], env_peak.size)
+    xs: list[float] = []
+    attacks: list[float] = []
+    for k, k_next in zip(refined, nxt, strict=True):
+        before = env_ms[max(0, k - pre_n) : k]
+        after = env_peak[k : k + peak_n]
+        if before.size and after.size and after.max() > 0:
+            rms_db = 10.0 * np.log10(max(float(before.mean()), LEVEL_FLOOR))
+            xs.append(20.0 * np.log10(float(after.max())) - rms_db)
+        stop = min(k + search_n, max(int(k_next), k + 2), env_peak.size)
+        steps = _attack_steps(env_peak, int(k), stop, floor_n)
+        if steps is not None:
+            attacks.append(steps * env_step_s * 1e3)
+    preservation = float(np.clip(np.median(xs) / 20.0, 0.0, 1.0)) if xs else None
+    attack = float(np.median(attacks)) if attacks else None
+    tempo, clarity = tempo_from_strength(strength, hop_s) if onsets.size >= 2 else (None, None)
+    return TransientSummary(preservation, attack, onset_rate, spectral_flux, tempo, clarity)
