@@ -33,7 +33,7 @@ Gamma_r_offset = -10.0
 """Relative gate below the absolutely-gated loudness, LU."""
 MOMENTARY_S = 0.4
 SHORT_TERM_S = 3.0
-MIN_CONTRAST_LU = 4.0
+MIN_CONTRAST_LU = 2.0
 REFINE_WINDOW_S = 2.5
 
 
