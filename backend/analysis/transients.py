@@ -16,8 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.ndimage
 
-ONSET_DELTA = 0.1
-"""An onset's flux must exceed the local mean flux by this share of the local magnitude sum."""
+ONSET_DELTA = 0.15
+"""An onset's flux must exceed the local mean flux by this share of the local magnitude sum …"""
+ONSET_NOISE_SIGMAS = 6.0
+"""… and by this many robust standard deviations (1.4826·MAD) of the onset strength, so the
+random flux of steady noise (larger with fewer bins, at low sample rates) is never an onset."""
 ONSET_MAGNITUDE_WINDOW_S = 2.0
 """Flux is divided by the mean magnitude sum over this window, so quiet passages keep their onsets."""
 ONSET_MEAN_WINDOW_S = 0.5
@@ -72,17 +75,20 @@ def onset_strength(flux: np.ndarray, magnitude_sum: np.ndarray, hop_s: float) ->
 
 def detect_onsets(strength: np.ndarray, hop_s: float, frame_s: float, duration_s: float) -> np.ndarray:
     """Frame indices of onsets: local maxima (± 30 ms) of the onset strength that stand
-    ``ONSET_DELTA`` above its mean over 0.5 s, from 0.1 s on, in frames that end before the
-    programme does (the cut at the end is not an onset)."""
+    ``max(ONSET_DELTA, 6·σ_MAD)`` above its mean over 0.5 s, from 0.1 s on, in frames that end
+    before the programme does (the cut at the end is not an onset)."""
     if strength.size == 0:
         return np.zeros(0, dtype=int)
     gap = max(1, round(ONSET_MIN_GAP_S / hop_s))
     local_max = scipy.ndimage.maximum_filter1d(strength, 2 * gap + 1, mode="constant")
     local_mean = scipy.ndimage.uniform_filter1d(strength, _odd(ONSET_MEAN_WINDOW_S / hop_s), mode="nearest")
     t = np.arange(strength.size) * hop_s
+    inside = strength[(t >= frame_s) & (t + frame_s <= duration_s)]
+    spread = 1.4826 * float(np.median(np.abs(inside - np.median(inside)))) if inside.size else 0.0
+    delta = max(ONSET_DELTA, ONSET_NOISE_SIGMAS * spread)
     cand = np.flatnonzero(
         (strength == local_max)
-        & (strength >= local_mean + ONSET_DELTA)
+        & (strength >= local_mean + delta)
         & (t >= ONSET_MIN_TIME_S)
         & (t + frame_s / 2 <= duration_s + 1e-9)
     )
@@ -192,6 +198,13 @@ def transient_summary(
     inner = (t - hop_s - frame_s / 2 >= -1e-9) & (t + frame_s / 2 <= duration_s + 1e-9)
     use = inner if inner.sum() >= 1 and magnitude_sum[inner].sum() > 0 else np.ones(flux.size, dtype=bool)
     spectral_flux = float(flux[use].sum() / magnitude_sum[use].sum())
+    if inner.any():
+        # frames reaching past either end hold part silence: give them their inner neighbour's
+        # magnitude, or the quieter end would make the last real frames look like onsets
+        first, last = np.flatnonzero(inner)[[0, -1]]
+        magnitude_sum = magnitude_sum.copy()
+        magnitude_sum[:first] = magnitude_sum[first]
+        magnitude_sum[last + 1 :] = magnitude_sum[last]
     strength = onset_strength(flux, magnitude_sum, hop_s)
     onsets = detect_onsets(strength, hop_s, frame_s, duration_s)
     onset_rate = float(onsets.size / duration_s)
