@@ -101,8 +101,8 @@ def test_similarity_ranks_references_and_validates(server: LiveServer, library: 
         assert ranked["analysis_id"] == analysis["id"] and len(ranked["results"]) == 3
         sims = [r["similarity"] for r in ranked["results"]]
         assert sims == sorted(sims, reverse=True)
-        # The same audio, stored as a user reference, is its own nearest neighbour.
-        assert ranked["results"][0]["reference"]["name"] == "My Master"
+        # The same audio, stored as a user reference (twice: "Mine" is the same file), is its nearest neighbour.
+        assert ranked["results"][0]["reference"]["name"] in {"My Master", "Mine"}
         assert ranked["results"][0]["similarity"] == pytest.approx(1.0, abs=1e-5)
         diff = ranked["results"][0]["band_differences"]["mid"]
         assert diff["rms_db"] == pytest.approx(0.0, abs=1e-6)
@@ -135,6 +135,9 @@ def test_compare_raw_and_level_matched(server: LiveServer, tmp_path: Path) -> No
         ref_id = client.get("/api/references", params={"genre": "house"}).json()[0]["id"]
         vs_ref = client.get("/api/compare", params={"a": ids[0], "b": ref_id}).json()
         assert vs_ref["b"]["kind"] == "reference"
+        ref_series = client.get(f"/api/references/{ref_id}/series").json()
+        assert ref_series["reference_id"] == ref_id and len(ref_series["spectrum_db"]) == 60
+        assert client.get("/api/references/00000000-0000-4000-8000-000000000000/series").status_code == 404
         assert client.get("/api/compare", params={"a": ref_id, "b": ids[0]}).status_code == 404
         assert client.get("/api/compare", params={"a": "x", "b": ids[0]}).status_code == 422
 

@@ -22,6 +22,14 @@ def list_references(
     return service.list_references(session, genre)
 
 
+@router.get("/references/{reference_id}/series")
+def reference_series(
+    reference_id: Annotated[uuid.UUID, Path(description="The reference id (a UUID).")], session: SessionDep
+) -> dict[str, Any]:
+    """A reference's stored series: the long-term spectrum (and, for user references, the loudness series)."""
+    return service.reference_series(session, str(reference_id))
+
+
 @router.post("/similarity/{analysis_id}")
 def similarity(
     analysis_id: Annotated[uuid.UUID, Path(description="The analysis id (a UUID).")],

@@ -15,6 +15,7 @@ from api.repositories.reference_repo import ReferenceRepository
 from api.services.analysis import get_analysis
 from api.services.genres import known_genres, match_genre
 from api.services.rows import audio_columns, band_dicts, overall_dict
+from api.services.series import unpack_series
 from ml.similarity import SimilarityIndex, vector_from_bytes
 from utils.errors import NotFoundError, ValidationError
 
@@ -33,6 +34,14 @@ def reference_out(ref: ReferenceTrack) -> dict[str, Any]:
         "overall_metrics": overall_dict(ref.overall_metrics),
         "band_metrics": band_dicts(ref.band_metrics),
     }
+
+
+def reference_series(session: Session, reference_id: str) -> dict[str, Any]:
+    """The stored time series of a reference (built-ins keep their long-term spectrum only)."""
+    ref = ReferenceRepository(session).get(reference_id)
+    if ref is None:
+        raise NotFoundError(f"No reference with id {reference_id}.")
+    return {"reference_id": ref.id, **(unpack_series(ref.series) or {})}
 
 
 def canonical_filter_genre(session: Session, genre: str | None) -> str | None:

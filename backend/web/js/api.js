@@ -44,6 +44,7 @@ export const getReferences = () => request("GET", "/api/references");
 export const listAnalyses = (limit = 20) => request("GET", `/api/analyses?limit=${limit}`);
 export const getAnalysis = (id) => request("GET", `/api/analysis/${encodeURIComponent(id)}`);
 export const getSeries = (id) => request("GET", `/api/analysis/${encodeURIComponent(id)}/series`);
+export const getReferenceSeries = (id) => request("GET", `/api/references/${encodeURIComponent(id)}/series`);
 export const deleteAnalysis = (id) => request("DELETE", `/api/analysis/${encodeURIComponent(id)}`, { okStatuses: [204] });
 export const similar = (id, topK = 5) =>
   request("POST", `/api/similarity/${encodeURIComponent(id)}?top_k=${topK}`);

@@ -111,7 +111,7 @@ async function drawOverlay(result, matched) {
   let seriesB = null;
   try {
     seriesA = await api.getSeries(result.a.id);
-    if (result.b.kind === "analysis") seriesB = await api.getSeries(result.b.id);
+    seriesB = result.b.kind === "analysis" ? await api.getSeries(result.b.id) : await api.getReferenceSeries(result.b.id);
   } catch {
     seriesA = seriesB = null;
   }
@@ -135,7 +135,7 @@ async function drawOverlay(result, matched) {
     { label: "A (dB)", values: bands.map((b) => (table.bands[b.band].rms_db || {}).a), colour: COLOURS.a },
     { label: "B (dB)", values: bands.map((b) => (table.bands[b.band].rms_db || {}).b), colour: COLOURS.b },
   ], { height: 300 });
-  note.textContent = "Band levels (RMS per band): a reference has no stored spectrum to overlay.";
+  note.textContent = "Band levels (RMS per band): no stored spectrum to overlay.";
 }
 
 async function run(event) {
