@@ -103,40 +103,55 @@ def detect_onsets(strength: np.ndarray, hop_s: float, frame_s: float, duration_s
     return cand[keep]
 
 
-def _refine(env_ms: np.ndarray, lo: int, hi: int) -> int:
-    """Envelope step in ``[lo, hi)`` where the level rises most (dB per step): the onset proper."""
-    seg = env_ms[max(lo - 1, 0) : hi]
-    if seg.size < 2:
-        return max(lo, 0)
-    floor = max(float(seg.max()) * 1e-6, LEVEL_FLOOR)
-    level = np.log10(np.maximum(seg, floor))
-    return max(lo - 1, 0) + 1 + int(np.argmax(np.diff(level)))
+def _windows(values: np.ndarray, starts: np.ndarray, length: int, fill: float) -> np.ndarray:
+    """Rows ``values[start : start + length]`` for each start, shape ``(len(starts), length)``;
+    positions outside ``values`` read ``fill``."""
+    idx = starts[:, None] + np.arange(length)[None, :]
+    inside = (idx >= 0) & (idx < values.size)
+    return np.where(inside, values[np.clip(idx, 0, max(values.size - 1, 0))], fill)
 
 
-def _attack_steps(env_peak: np.ndarray, onset: int, stop: int, floor_steps: int) -> float | None:
-    """10 % → 90 % rise time (envelope steps) from the pre-onset floor to the local peak."""
-    seg_lo = max(0, onset - floor_steps)
-    seg = env_peak[seg_lo:stop].astype(np.float64)
-    if seg.size < 2:
-        return None
-    peak_i = onset - seg_lo + int(np.argmax(seg[onset - seg_lo :]))
-    floor_i = int(np.argmin(seg[: onset - seg_lo + 1]))
-    peak, floor = seg[peak_i], seg[floor_i]
-    if peak <= floor or peak_i <= floor_i:
-        return None
-    rise = seg[floor_i : peak_i + 1]
-    l10 = floor + 0.1 * (peak - floor)
-    l90 = floor + 0.9 * (peak - floor)
+def _refine(env_ms: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per onset, the envelope step in ``[lo, hi)`` where the level rises most (dB per step)."""
+    width = int((hi - lo).max()) + 1
+    rows = _windows(env_ms, lo - 1, width, 0.0)
+    floor = np.maximum(rows.max(axis=1, keepdims=True) * 1e-6, LEVEL_FLOOR)
+    rise = np.diff(np.log10(np.maximum(rows, floor)), axis=1)
+    rise[np.arange(width - 1)[None, :] >= (hi - lo)[:, None]] = -np.inf
+    return np.clip(lo + np.argmax(rise, axis=1), 0, max(env_ms.size - 1, 0))
 
-    def crossing(level: float, start: int) -> float:
-        j = start + int(np.argmax(rise[start:] >= level))
-        if j == 0 or rise[j] == rise[j - 1]:
-            return float(j)
-        return j - 1 + (level - rise[j - 1]) / (rise[j] - rise[j - 1])
 
-    t10 = crossing(l10, 0)
-    t90 = crossing(l90, int(np.floor(t10)))
-    return t90 - t10
+def _crossing(rows: np.ndarray, level: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Per row, where the row first reaches ``level`` at or after column ``start``, linearly
+    interpolated between steps (fractional column index)."""
+    cols = np.arange(rows.shape[1])[None, :]
+    j = np.argmax((rows >= level[:, None]) & (cols >= start[:, None]), axis=1)
+    r = np.arange(rows.shape[0])
+    prev = rows[r, np.maximum(j - 1, 0)]
+    cur = rows[r, j]
+    step = cur - prev
+    frac = np.divide(level - prev, step, out=np.ones_like(step), where=(step > 0) & (j > start))
+    return np.where(j > start, j - 1 + frac, j.astype(float))
+
+
+def _attack_steps(env_peak: np.ndarray, onsets: np.ndarray, stops: np.ndarray, floor_steps: int,
+                  search_steps: int) -> np.ndarray:
+    """Per onset, the 10 % → 90 % rise time (envelope steps) from the pre-onset floor (lowest
+    value over ``floor_steps`` before the onset) to the local peak (highest from the onset to
+    ``stops``); NaN where there is no rise."""
+    rows = _windows(env_peak.astype(np.float64), onsets - floor_steps, floor_steps + search_steps, np.nan)
+    cols = np.arange(rows.shape[1])[None, :]
+    after = (cols >= floor_steps) & (cols < (stops - onsets + floor_steps)[:, None]) & ~np.isnan(rows)
+    before = (cols <= floor_steps) & ~np.isnan(rows)
+    peak_i = np.argmax(np.where(after, rows, -np.inf), axis=1)
+    floor_i = np.argmin(np.where(before, rows, np.inf), axis=1)
+    r = np.arange(rows.shape[0])
+    peak, floor = rows[r, peak_i], rows[r, floor_i]
+    ok = after.any(axis=1) & before.any(axis=1) & (peak > floor)
+    rows = np.where(np.isnan(rows), 0.0, rows)
+    t10 = _crossing(rows, floor + 0.1 * (peak - floor), floor_i)
+    t90 = _crossing(rows, floor + 0.9 * (peak - floor), np.floor(t10).astype(int))
+    return np.where(ok, t90 - t10, np.nan)
 
 
 def tempo_from_strength(strength: np.ndarray, hop_s: float) -> tuple[float | None, float | None]:
@@ -215,25 +230,26 @@ def transient_summary(
     # the onset lies where new energy entered frame t: between the start of frame t−1 and the end of frame t
     lo = np.floor((onsets * hop_s - frame_s / 2 - hop_s) / env_step_s).astype(int)
     hi = np.ceil((onsets * hop_s + frame_s / 2) / env_step_s).astype(int)
-    refined = np.array([_refine(env_ms, int(a), int(b)) for a, b in zip(lo, hi, strict=True)])
+    refined = _refine(env_ms, lo, hi)
     pre_n = max(1, round(PRE_WINDOW_MS * steps_per_ms))
     peak_n = max(1, round(PEAK_WINDOW_MS * steps_per_ms))
     search_n = max(2, round(ATTACK_SEARCH_MS * steps_per_ms))
     floor_n = max(1, round(ATTACK_FLOOR_MS * steps_per_ms))
+
+    before = _windows(env_ms, refined - pre_n, pre_n, np.nan)
+    after = _windows(env_peak, refined, peak_n, np.nan)
+    has = ~np.isnan(before).all(axis=1) & ~np.isnan(after).all(axis=1)
+    peak = np.nanmax(np.where(np.isnan(after), -1.0, after), axis=1)
+    has &= peak > 0
+    rms = np.nanmean(np.where(has[:, None], before, 1.0), axis=1)
+    xs = 20.0 * np.log10(np.where(has, peak, 1.0)) - 10.0 * np.log10(np.maximum(rms, LEVEL_FLOOR))
+    xs = xs[has]
+
     nxt = np.append(refined[1:], env_peak.size)
-    xs: list[float] = []
-    attacks: list[float] = []
-    for k, k_next in zip(refined, nxt, strict=True):
-        before = env_ms[max(0, k - pre_n) : k]
-        after = env_peak[k : k + peak_n]
-        if before.size and after.size and after.max() > 0:
-            rms_db = 10.0 * np.log10(max(float(before.mean()), LEVEL_FLOOR))
-            xs.append(20.0 * np.log10(float(after.max())) - rms_db)
-        stop = min(k + search_n, max(int(k_next), k + 2), env_peak.size)
-        steps = _attack_steps(env_peak, int(k), stop, floor_n)
-        if steps is not None:
-            attacks.append(steps * env_step_s * 1e3)
-    preservation = float(np.clip(np.median(xs) / 20.0, 0.0, 1.0)) if xs else None
-    attack = float(np.median(attacks)) if attacks else None
+    stops = np.minimum(np.minimum(refined + search_n, np.maximum(nxt, refined + 2)), env_peak.size)
+    steps = _attack_steps(env_peak, refined, stops, floor_n, search_n)
+    attacks = steps[~np.isnan(steps)] * env_step_s * 1e3
+    preservation = float(np.clip(np.median(xs) / 20.0, 0.0, 1.0)) if xs.size else None
+    attack = float(np.median(attacks)) if attacks.size else None
     tempo, clarity = tempo_from_strength(strength, hop_s) if onsets.size >= 2 else (None, None)
     return TransientSummary(preservation, attack, onset_rate, spectral_flux, tempo, clarity)
