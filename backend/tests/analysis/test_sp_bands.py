@@ -168,3 +168,11 @@ def test_band_above_nyquist_at_8khz() -> None:
     assert band(s, "mid").energy_ratio > 0.99
     # bin 45 spans 3620–4064 Hz; bins from 4064 Hz up lie above Nyquist
     assert None not in s.spectrum_db[:46] and set(s.spectrum_db[46:]) == {None}
+
+
+@pytest.mark.parametrize(("rate", "freq"), [(8000, 450.0), (8000, 980.0), (16000, 700.0), (96000, 505.0)])
+def test_tone_power_adds_up_at_other_rates(rate, freq) -> None:
+    s = measure(tone(freq, 3.0, sample_rate=rate, fade_s=0.0), rate)
+    total = sum(10 ** (v / 10) for v in s.spectrum_db if v is not None)
+    assert 10 * np.log10(total) == pytest.approx(-3.01, abs=0.05)
+    assert s.spectral_centroid_hz == pytest.approx(freq, abs=rate / 1024)

@@ -104,4 +104,4 @@ def test_state_is_compact() -> None:
         meter.update(block)
     kept = sum(a.nbytes for a in meter._flux + meter._magsum + meter._env_peak + meter._env_ms)
     per_second = kept / (3 * layout.block_frames / FS)
-    assert per_second * 7200 < 120e6  # ≈ 16 kB per second of audio
+    assert per_second * 7200 < 70e6  # ≈ 9 kB per second of audio
