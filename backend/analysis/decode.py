@@ -59,6 +59,10 @@ _ENCODING_NAMES = {
 }
 _SUBTYPE_BIT_DEPTH = {"PCM_U8": 8, "PCM_S8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32, "DOUBLE": 64}
 """The encodings the engine reads (SPEC §4): PCM 8/16/24/32-bit, IEEE float 32/64."""
+_FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")
+MAX_FLOAT_SAMPLE = 1000.0
+"""Largest float sample magnitude accepted (+60 dBFS). Float masters may go over 1.0, never this far: larger
+values are damaged or non-audio data, and would overflow the meters' float32 sums of squares."""
 _STREAMING_SIZES = (0, 0xFFFFFFFF)
 """``data`` sizes written by streaming encoders that could not seek back: "until end of file"."""
 
@@ -230,14 +234,25 @@ def probe_wav(path: str | os.PathLike[str], *, max_duration_s: float | None = No
     )
 
 
+def _check_float_block(block: np.ndarray) -> None:
+    low, high = float(block.min()), float(block.max())  # NaN propagates through min/max
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise UnreadableAudioError("The audio contains NaN or infinite sample values.")
+    if max(-low, high) > MAX_FLOAT_SAMPLE:
+        raise UnreadableAudioError(
+            f"The audio contains float sample values beyond ±{MAX_FLOAT_SAMPLE:g} (+60 dBFS): the data is damaged."
+        )
+
+
 def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) -> Iterator[np.ndarray]:
     """Decode a WAV file (checked with :func:`probe_wav`) as float32 (frames, channels) blocks.
 
     Full scale is 1.0. Blocks hold at most ``block_frames`` frames (fewer for many
     channels, to bound memory). Raises UnreadableAudioError when the audio ends
-    early or holds NaN/Inf.
+    early or holds NaN/Inf or float samples beyond ±``MAX_FLOAT_SAMPLE``.
     """
     info = probe_wav(path)
+    is_float = info.subtype in _FLOAT_SUBTYPES  # PCM decodes within ±1 by construction
     step = max(1, min(int(block_frames), _MAX_BLOCK_SAMPLES // info.channels))
     seen = 0
     try:
@@ -246,8 +261,8 @@ def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) ->
                 block = f.read(min(step, info.frames - seen), dtype="float32", always_2d=True)
                 if block.shape[0] == 0:
                     break
-                if not np.isfinite(block).all():
-                    raise UnreadableAudioError("The audio contains NaN or infinite sample values.")
+                if is_float:
+                    _check_float_block(block)
                 seen += block.shape[0]
                 yield block
     except (RuntimeError, ValueError, TypeError) as exc:

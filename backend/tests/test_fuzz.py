@@ -1,0 +1,430 @@
+"""Hostile input: thousands of mutated WAV headers and bodies against the decoder and ``POST /api/analyze``.
+
+Every input must end in a clear refusal (an :class:`utils.errors.AudioError`, 400/415 over HTTP)
+or in a correct analysis — never another exception, a 500, a hang or a memory blow-up. The
+decoder runs in-process (2000 examples); a few hundred go through a real uvicorn server, whose
+answers must agree with the in-process decoder and leave no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import signal
+import struct
+import tempfile
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, func, select
+
+from analysis.decode import MAX_FLOAT_SAMPLE, iter_blocks, probe_wav
+from analysis.engine import analyze_blocks
+from analysis.result import AudioInfo
+from api.models import Analysis
+from helpers import LiveServer, run_server
+from utils.errors import AudioError, UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
+
+MAX_DURATION_S = 30.0
+MEMORY_LIMIT_BYTES = 160 * 1024 * 1024
+"""Peak Python/numpy allocation allowed for one small (< 64 kB) input: the decoder bounds a block at 64 MB."""
+HANG_LIMIT_S = 30
+"""An input whose decoding takes this long is reported as a hang (inputs are tiny: a few ms is normal)."""
+
+KS_TAIL = bytes.fromhex("000000001000800000aa00389b71")
+STATUS = {UnreadableAudioError: 400, UnsupportedFormatError: 415, UnsupportedEncodingError: 415}
+
+
+# ── building hostile WAVs ───────────────────────────────────────────────────
+
+
+def chunk(chunk_id: bytes, payload: bytes, *, declared: int | None = None) -> bytes:
+    """A RIFF chunk; ``declared`` overrides the size field; odd payloads get their pad byte."""
+    size = len(payload) if declared is None else declared
+    return chunk_id + struct.pack("<I", size & 0xFFFFFFFF) + payload + (b"\0" if len(payload) % 2 else b"")
+
+
+@dataclass(frozen=True)
+class WavSpec:
+    """Every field of a RIFF/WAVE file that a hostile client controls."""
+
+    magic: bytes
+    riff_size: int | None
+    tag: int
+    channels: int
+    sample_rate: int
+    bits: int
+    block_align: int | None
+    byte_rate: int | None
+    fmt_size: int
+    sub_tag: int
+    sub_tail: bytes
+    order: tuple[str, ...]
+    data: bytes
+    data_declared: int | None
+    cut: float | None
+    trailing: bytes
+
+    def build(self) -> bytes:
+        align = self.block_align if self.block_align is not None else self.channels * self.bits // 8
+        rate = self.byte_rate if self.byte_rate is not None else self.sample_rate * align
+        fmt = struct.pack(
+            "<HHIIHH",
+            self.tag,
+            self.channels & 0xFFFF,
+            self.sample_rate & 0xFFFFFFFF,
+            rate & 0xFFFFFFFF,
+            align & 0xFFFF,
+            self.bits & 0xFFFF,
+        )
+        ext = struct.pack("<HHI", 22, self.bits & 0xFFFF, 0x3) + struct.pack("<H", self.sub_tag) + self.sub_tail
+        fmt = (fmt + ext)[: self.fmt_size] if self.fmt_size <= 40 else fmt + ext + bytes(self.fmt_size - 40)
+        parts = {
+            "fmt": chunk(b"fmt ", fmt),
+            "data": chunk(b"data", self.data, declared=self.data_declared),
+            "list": chunk(b"LIST", b"INFOISFT" + struct.pack("<I", 5) + b"fuzz\0"),
+            "odd": chunk(b"junk", b"abc"),
+            "huge": chunk(b"junk", b"", declared=0xFFFFFFF0),
+            "empty": chunk(b"    ", b""),
+        }
+        body = b"WAVE" + b"".join(parts[name] for name in self.order)
+        riff_size = len(body) if self.riff_size is None else self.riff_size
+        raw = self.magic + struct.pack("<I", riff_size & 0xFFFFFFFF) + body + self.trailing
+        return raw[: int(len(raw) * self.cut)] if self.cut is not None else raw
+
+
+def interesting_ints(bits: int, *typical: int) -> st.SearchStrategy[int]:
+    """Mostly the typical values (when given), else edge values and anything that fits in ``bits``."""
+    top = (1 << bits) - 1
+    edges = [0, 1, 2, 3, 7, 8, 255, 256, top - 1, top, top >> 1, (top >> 1) + 1]
+    hostile = st.one_of(st.sampled_from(edges), st.integers(0, top))
+    if not typical:
+        return hostile
+    return st.one_of(st.sampled_from(typical), st.sampled_from(typical), st.sampled_from(typical), hostile)
+
+
+HOSTILE_ORDERS = [
+    ("fmt", "list", "data"), ("list", "odd", "fmt", "data", "list"), ("data", "fmt"), ("fmt", "fmt", "data"),
+    ("fmt",), ("data",), ("fmt", "huge", "data"), ("fmt", "data", "huge"), ("empty", "fmt", "empty", "data"),
+]  # fmt: skip
+FAULTS: dict[str, st.SearchStrategy[object]] = {
+    "magic": st.sampled_from([b"RF64", b"RIFX", b"riff", b"WAVE", b""]),
+    "riff_size": interesting_ints(32),
+    "tag": interesting_ints(16, 2, 6, 7, 0x11, 0x55, 0xFF, 0),
+    "channels": interesting_ints(16, 0, 65, 256, 0xFFFF),
+    "sample_rate": interesting_ints(32, 0, 1, 7999, 384001, 0xFFFFFFFF),
+    "bits": interesting_ints(16, 0, 1, 4, 12, 20, 48, 128),
+    "block_align": interesting_ints(16),
+    "byte_rate": interesting_ints(32),
+    "fmt_size": st.sampled_from([18, 40, 0, 2, 14, 24, 39, 60]),
+    "sub_tag": interesting_ints(16, 2, 0x55, 0),
+    "sub_tail": st.binary(min_size=14, max_size=14),
+    "order": st.one_of(
+        st.sampled_from(HOSTILE_ORDERS),
+        st.lists(st.sampled_from(["fmt", "data", "list", "odd", "huge", "empty"]), max_size=6).map(tuple),
+    ),
+    "data_declared": interesting_ints(32, 0, 0xFFFFFFFF, 0xFFFFFFFE, 1),
+    "cut": st.floats(0.0, 1.0),
+    "trailing": st.binary(min_size=1, max_size=64),
+}
+"""Each field a hostile client controls, with the values that break it."""
+
+
+@st.composite
+def wav_specs(draw: st.DrawFn) -> WavSpec:
+    """A plausible WAV (PCM or float, plain or extensible, 1–64 channels, 8–384 kHz) with 0–3 fields broken."""
+    tag = draw(st.sampled_from([1, 3, 0xFFFE]))
+    sub_tag = draw(st.sampled_from([1, 3])) if tag == 0xFFFE else 1
+    bits = draw(st.sampled_from([8, 16, 24, 32] if 1 in (tag, sub_tag) and tag != 3 else [32, 64]))
+    channels = draw(st.sampled_from([1, 2, 2, 3, 6, 64]))
+    frames = draw(st.integers(1, 3000)) if draw(st.integers(0, 9)) else 0
+    fields: dict[str, object] = {
+        "magic": b"RIFF", "riff_size": None, "tag": tag, "channels": channels,
+        "sample_rate": draw(st.sampled_from([8000, 22050, 44100, 48000, 96000, 384000])), "bits": bits,
+        "block_align": None, "byte_rate": None, "fmt_size": 40 if tag == 0xFFFE else draw(st.sampled_from([16, 18])),
+        "sub_tag": sub_tag, "sub_tail": KS_TAIL, "order": ("fmt", "data"), "data_declared": None, "cut": None,
+        "trailing": b"",
+    }  # fmt: skip
+    for name in draw(st.lists(st.sampled_from(sorted(FAULTS)), max_size=3, unique=True)):
+        fields[name] = draw(FAULTS[name])
+    align = max(1, channels * bits // 8)
+    data_len = min(frames * align, 60_000)
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    if 3 in (tag, sub_tag) and draw(st.integers(0, 4)):  # mostly finite floats around full scale
+        data = rng.uniform(-1.5, 1.5, data_len // (bits // 8)).astype(f"<f{bits // 8}").tobytes()
+        data += bytes(data_len - len(data))
+    else:
+        data = rng.integers(0, 256, data_len, dtype=np.uint8).tobytes()
+    return WavSpec(data=data, **fields)  # type: ignore[arg-type]
+
+
+def _encoded(data: np.ndarray, sr: int, subtype: str, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, data, sr, subtype=subtype, format=fmt)
+    return buf.getvalue()
+
+
+def _seed_files() -> list[bytes]:
+    rng = np.random.default_rng(7)
+    x = (0.3 * rng.standard_normal((2400, 2))).clip(-1, 1)
+    return [
+        _encoded(x, 48000, "PCM_16", "WAV"),
+        _encoded(x, 44100, "PCM_24", "WAV"),
+        _encoded(x[:, :1], 8000, "PCM_U8", "WAV"),
+        _encoded(x, 96000, "FLOAT", "WAV"),
+        _encoded(x, 48000, "DOUBLE", "WAV"),
+        _encoded(np.repeat(x, 3, axis=1), 48000, "PCM_32", "WAVEX"),
+        _encoded(x, 48000, "PCM_24", "RF64"),
+        _encoded(x, 48000, "PCM_16", "W64"),
+    ]
+
+
+SEEDS = _seed_files()
+EDGE_WORDS = [0, 1, 2, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 44100, 384001]
+
+
+@st.composite
+def mutated_seeds(draw: st.DrawFn) -> bytes:
+    """A valid file (8 encodings and containers) with a few byte-level mutations, header-biased."""
+    raw = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["word", "word", "byte", "truncate", "insert", "delete"]))
+        # Most of the structure is in the first 100 bytes; the first 12 are the magic, rarely worth breaking.
+        low, high = draw(st.sampled_from([(12, 100), (12, 100), (0, 100), (0, len(raw))]))
+        pos = draw(st.integers(min(low, len(raw)), max(min(low, len(raw)), min(high, len(raw)) - 1)))
+        if op == "word":
+            width = draw(st.sampled_from([2, 4, 8]))
+            value = draw(st.sampled_from(EDGE_WORDS)) & ((1 << (8 * width)) - 1)
+            raw[pos : pos + width] = value.to_bytes(width, "little")
+        elif op == "byte" and pos < len(raw):
+            raw[pos] = draw(st.integers(0, 255))
+        elif op == "truncate":
+            del raw[pos:]
+        elif op == "insert":
+            raw[pos:pos] = draw(st.binary(min_size=1, max_size=16))
+        else:
+            del raw[pos : pos + draw(st.integers(1, 16))]
+    return bytes(raw)
+
+
+hostile_wavs = st.one_of(wav_specs().map(WavSpec.build), mutated_seeds())
+
+
+# ── the oracle ──────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the in-process decoder (and engine) made of an input."""
+
+    status: int
+    message: str = ""
+    info: AudioInfo | None = None
+
+
+class _HangError(Exception):
+    pass
+
+
+def _on_alarm(_signum: int, _frame: FrameType | None) -> None:
+    raise _HangError
+
+
+def check_message(message: str, where: str) -> None:
+    """A refusal's words: a sentence, no server path, no traceback."""
+    assert message and message[0].isupper() and message.rstrip().endswith((".", ")")), message
+    assert where not in message and "/tmp" not in message and "Traceback" not in message, message
+
+
+def decode_and_analyse(path: Path) -> Outcome:
+    """Decode ``path`` fully and run the engine, as the service does; an expected refusal becomes its status."""
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(HANG_LIMIT_S)
+    tracemalloc.start()
+    try:
+        info = probe_wav(path, max_duration_s=MAX_DURATION_S)
+        blocks = list(iter_blocks(path))
+        result = analyze_blocks(blocks, info)
+    except AudioError as exc:
+        check_message(exc.message, str(path.parent))
+        event(exc.message.split(":")[0][:40])
+        return Outcome(STATUS[type(exc)], exc.message)
+    except _HangError:
+        pytest.fail(f"decoding did not finish within {HANG_LIMIT_S} s (a hang)")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < MEMORY_LIMIT_BYTES, f"{peak / 2**20:.0f} MB allocated for a {path.stat().st_size} byte file"
+
+    # An accepted file: a sane description, blocks that cover it exactly, finite metrics.
+    assert 1 <= info.channels <= 64 and 8000 <= info.sample_rate <= 384000, info
+    assert info.bit_depth in (8, 16, 24, 32, 64) and info.frames >= 1, info
+    assert info.duration_s == pytest.approx(info.frames / info.sample_rate) and info.duration_s <= MAX_DURATION_S
+    assert sum(b.shape[0] for b in blocks) == info.frames
+    assert all(b.dtype == np.float32 and b.ndim == 2 and b.shape[1] == info.channels for b in blocks)
+    if info.subtype.startswith("PCM"):
+        assert all(np.abs(b).max(initial=0) <= 1.0 for b in blocks)
+    assert result.audio == info
+    for name, value in asdict(result.overall).items():
+        assert value is None or math.isfinite(value), f"{name} = {value}"
+    for band in result.bands:
+        for name, value in asdict(band).items():
+            assert not isinstance(value, float) or math.isfinite(value), f"{band.band}.{name} = {value}"
+    event("accepted")
+    return Outcome(201, info=info)
+
+
+def pcm_oracle(spec: WavSpec, path: Path, outcome: Outcome) -> None:
+    """A well-formed 16-bit PCM or 32-bit float file decodes to exactly its bytes."""
+    canonical = (
+        spec.magic == b"RIFF" and spec.order == ("fmt", "data") and spec.fmt_size in (16, 18) and spec.cut is None
+        and (spec.tag, spec.bits) in ((1, 16), (3, 32)) and 1 <= spec.channels <= 64
+        and 8000 <= spec.sample_rate <= 384000 and spec.block_align is None and not spec.trailing
+        and spec.data_declared in (None, len(spec.data))
+    )  # fmt: skip
+    if not canonical:
+        return
+    align = spec.channels * spec.bits // 8
+    frames = len(spec.data) // align
+    if frames == 0:
+        assert outcome.status == 400 and "no audio" in outcome.message
+        return
+    dtype = "<i2" if spec.tag == 1 else "<f4"
+    raw = np.frombuffer(spec.data[: frames * align], dtype=dtype).reshape(frames, spec.channels)
+    expected = raw / 32768.0 if spec.tag == 1 else raw
+    if spec.tag == 3 and not np.isfinite(expected).all():
+        assert outcome.status == 400 and "NaN" in outcome.message
+        return
+    if spec.tag == 3 and np.abs(expected).max() > MAX_FLOAT_SAMPLE:
+        assert outcome.status == 400 and "beyond" in outcome.message
+        return
+    if frames / spec.sample_rate > MAX_DURATION_S:
+        assert outcome.status == 400 and "limit" in outcome.message
+        return
+    assert outcome.status == 201, outcome.message
+    assert outcome.info is not None and outcome.info.frames == frames
+    assert (outcome.info.channels, outcome.info.sample_rate) == (spec.channels, spec.sample_rate)
+    decoded = np.concatenate(list(iter_blocks(path)))
+    np.testing.assert_allclose(decoded, expected.astype(np.float32), rtol=0, atol=0)
+
+
+@pytest.fixture(scope="module")
+def scratch() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="amt-fuzz-") as folder:
+        yield Path(folder)
+
+
+def fuzz(max_examples: int) -> settings:
+    """Bounded, reproducible runs: no deadline per example (the first ones warm numpy and libsndfile up)."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,  # the same inputs on every run, so CI never flakes; raise max_examples locally to explore
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+    )
+
+
+# ── the decoder, in-process ─────────────────────────────────────────────────
+
+
+@pytest.mark.slow
+@fuzz(1000)
+@given(spec=wav_specs())
+def test_structured_hostile_headers_are_refused_clearly_or_decoded_exactly(scratch: Path, spec: WavSpec) -> None:
+    path = scratch / "structured.wav"
+    path.write_bytes(spec.build())
+    outcome = decode_and_analyse(path)
+    pcm_oracle(spec, path, outcome)
+
+
+@pytest.mark.slow
+@fuzz(1000)
+@given(raw=mutated_seeds())
+def test_mutated_real_files_are_refused_clearly_or_analysed(scratch: Path, raw: bytes) -> None:
+    path = scratch / "mutated.wav"
+    path.write_bytes(raw)
+    decode_and_analyse(path)
+
+
+@pytest.mark.parametrize("subtype", ["FLOAT", "DOUBLE"])
+def test_float_samples_far_beyond_full_scale_are_unreadable(tmp_path: Path, subtype: str) -> None:
+    """Regression (found by the fuzz above): finite floats like 1e30 overflowed the meters into NaN/inf metrics."""
+    x = 0.5 * np.sin(2 * np.pi * 440 * np.arange(48000) / 48000)
+    hot = np.stack([x, 20 * x], axis=1)  # +20 dBFS peaks: a float mix over full scale is still audio
+    sf.write(tmp_path / "hot.wav", hot, 48000, subtype=subtype)
+    np.testing.assert_allclose(np.concatenate(list(iter_blocks(tmp_path / "hot.wav"))), hot, rtol=1e-6)
+    broken = hot.copy()
+    broken[1000, 1] = 1e30
+    sf.write(tmp_path / "broken.wav", broken, 48000, subtype=subtype)
+    with pytest.raises(UnreadableAudioError, match=r"beyond ±1000 \(\+60 dBFS\)"):
+        list(iter_blocks(tmp_path / "broken.wav"))
+
+
+# ── the same inputs over HTTP ───────────────────────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    home = tmp_path_factory.mktemp("fuzz") / "home"
+    with run_server(home, env={"MAX_UPLOAD_MB": "1", "MAX_DURATION_S": str(MAX_DURATION_S)}) as live:
+        yield live
+
+
+def _stored_analyses(server: LiveServer) -> int:
+    engine = create_engine(f"sqlite:///{server.app_home / 'audio_mastering.db'}")
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(Analysis)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+class HttpTally:
+    """Accepted uploads counted during an HTTP fuzz run."""
+
+    accepted = 0
+
+
+@pytest.mark.slow
+@fuzz(300)
+@given(raw=hostile_wavs, name=st.text(max_size=40))
+def test_http_answers_every_hostile_upload_like_the_decoder(
+    server: LiveServer, scratch: Path, raw: bytes, name: str
+) -> None:
+    path = scratch / "http.wav"
+    path.write_bytes(raw)
+    expected = decode_and_analyse(path)
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        response = client.post("/api/analyze", files={"file": (name or "x.wav", raw, "audio/wav")})
+    assert response.status_code == expected.status, (response.status_code, response.text, expected)
+    body = response.json()
+    if response.status_code == 201:
+        HttpTally.accepted += 1
+        assert body["audio"]["channels"] == expected.info.channels  # type: ignore[union-attr]
+        assert body["audio"]["sample_rate"] == expected.info.sample_rate  # type: ignore[union-attr]
+        assert "/" not in body["filename"] and "\\" not in body["filename"] and body["filename"].strip()
+    else:
+        assert body == {"detail": expected.message}
+        check_message(body["detail"], str(server.app_home))
+    assert list((server.app_home / "tmp").iterdir()) == []
+
+
+def test_http_fuzz_left_exact_rows_and_no_files(server: LiveServer) -> None:
+    """Runs after the HTTP fuzz (file order): one row per 201, nothing in the upload folder."""
+    assert _stored_analyses(server) == HttpTally.accepted
+    assert list((server.app_home / "tmp").iterdir()) == []
+    log = server.log_path.read_text(errors="replace")
+    assert "Traceback" not in log and " 500 " not in log
