@@ -2,26 +2,53 @@
 
 from __future__ import annotations
 
-import sqlite3
 import wave
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pg
 import pytest
 import soundfile as sf
+from sqlalchemy import create_engine, text
 
 from helpers import LiveServer, run_server, sine, write_wav
 
 TABLES = ("analysis", "band_metrics", "overall_metrics", "recommendations")
+DATABASE_URLS: dict[str, str] = {}
+"""The database each live server (by its URL) writes to, for counting rows behind its back."""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    home = tmp_path_factory.mktemp("api") / "home"
-    with run_server(home, env={"MAX_UPLOAD_MB": "2", "MAX_DURATION_S": "30"}) as live:
-        yield live
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server per database kind: SQLite in APP_HOME, and a fresh PostgreSQL database when one can be had."""
+    home = tmp_path_factory.mktemp(f"api-{request.param}") / "home"
+    env = {"MAX_UPLOAD_MB": "2", "MAX_DURATION_S": "30"}
+    url = f"sqlite:///{home / 'audio_mastering.db'}"
+    postgres: pg.PostgresServer | None = None
+    if request.param == "postgresql":
+        postgres = request.getfixturevalue("postgres")
+        if postgres is None:
+            pytest.skip(f"PostgreSQL: {pg.unavailable()}")
+        url = env["DATABASE_URL"] = postgres.create_database()
+    try:
+        with run_server(home, env=env) as live:
+            DATABASE_URLS[live.url] = url
+            yield live
+    finally:
+        if postgres is not None:
+            postgres.drop_database(url)
+
+
+def _count(server: LiveServer, sql: str, **params: str) -> int:
+    """One ``SELECT count(*)`` through SQLAlchemy against the server's own database."""
+    engine = create_engine(DATABASE_URLS[server.url])
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql), params).scalar_one())
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +59,7 @@ def tone_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _counts(server: LiveServer) -> dict[str, int]:
-    conn = sqlite3.connect(server.app_home / "audio_mastering.db")
-    try:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-    finally:
-        conn.close()
+    return {t: _count(server, f"SELECT count(*) FROM {t}") for t in TABLES}
 
 
 def _temp_files(server: LiveServer) -> list[Path]:
@@ -77,10 +100,8 @@ def test_full_flow_upload_read_series_list_delete(server: LiveServer, tone_wav: 
         assert client.delete(f"/api/analysis/{body['id']}").status_code == 204
         assert client.get(f"/api/analysis/{body['id']}").status_code == 404
         assert client.delete(f"/api/analysis/{body['id']}").status_code == 404
-    conn = sqlite3.connect(server.app_home / "audio_mastering.db")
     for table in ("band_metrics", "overall_metrics", "recommendations"):
-        assert conn.execute(f"SELECT count(*) FROM {table} WHERE analysis_id = ?", (body["id"],)).fetchone()[0] == 0
-    conn.close()
+        assert _count(server, f"SELECT count(*) FROM {table} WHERE analysis_id = :id", id=body["id"]) == 0
 
 
 def test_defaults_come_from_user_settings(server: LiveServer, tone_wav: Path) -> None:
