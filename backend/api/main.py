@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from analysis.result import ENGINE_VERSION
@@ -20,7 +25,7 @@ from api.core.logging import configure_logging
 from api.database import init_db, make_engine, make_sessionmaker, prepare_storage
 from api.routers import analyze, compare, genres, health, references
 from api.routers import settings as settings_router
-from utils.errors import AppError
+from utils.errors import AppError, StorageError
 from utils.logger import get_logger
 
 log = get_logger(__name__)
@@ -55,8 +60,30 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return JSONResponse({"detail": "Internal server error. The details are in the server log."}, status_code=500)
+        return _internal_error(request, exc)
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A 500 that tells the client nothing about the server; the traceback goes to the log."""
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "Internal server error. The details are in the server log."}, status_code=500)
+
+
+STARTUP_FAILURE_EXIT_CODE = 3
+"""uvicorn's own exit status for a failed start-up."""
+
+
+def _exit_at_startup(exc: StorageError | SQLAlchemyError, settings: Settings) -> NoReturn:
+    """One line saying what to fix, then exit: uvicorn would print a traceback a person has to decode."""
+    if isinstance(exc, StorageError):
+        reason = exc.message
+    else:
+        where = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        reason = f"The database {where} cannot be used: {cause}"
+    print(f"Audio Mastering Tool cannot start: {reason}", file=sys.stderr, flush=True)
+    # Not SystemExit: Starlette would turn it into the very traceback this avoids.
+    os._exit(STARTUP_FAILURE_EXIT_CODE)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,10 +92,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        prepare_storage(settings)
-        configure_logging(settings.log_level, settings.log_path)
-        engine = make_engine(settings.sqlalchemy_url)
-        init_db(engine)
+        try:
+            prepare_storage(settings)
+            configure_logging(settings.log_level, settings.log_path)
+            engine = make_engine(settings.sqlalchemy_url)
+            init_db(engine)
+        except (StorageError, SQLAlchemyError) as exc:
+            _exit_at_startup(exc, settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         log.info("Audio Mastering Tool %s started; database %s", ENGINE_VERSION, engine.url.render_as_string())
@@ -98,7 +128,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start = time.perf_counter()
         status = 500
         try:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception as exc:
+                # Answered here rather than by the app-wide handler, which Starlette re-raises after sending:
+                # uvicorn would then log the trace twice and drop the connection, so a keep-alive client's
+                # next request failed with "connection reset".
+                response = _internal_error(request, exc)
             status = response.status_code
             return response
         finally:

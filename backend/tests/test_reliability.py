@@ -1,0 +1,305 @@
+"""Faults and security basics, with real uvicorn processes: a kill in mid-analysis, unusable storage, a
+locked database, CORS, upload limits, internal errors, and /health staying responsive during an analysis."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from api.models import Base
+from helpers import BACKEND_DIR, LiveServer, free_port, run_server, write_wav
+
+GENERIC_500 = {"detail": "Internal server error. The details are in the server log."}
+
+
+def row_counts(url: str) -> dict[str, int]:
+    """Rows in every one of the 8 tables, counted through SQLAlchemy."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+                for name, table in Base.metadata.tables.items()
+            }
+    finally:
+        engine.dispose()
+
+
+def long_wav(folder: Path, seconds: float) -> Path:
+    """``seconds`` of 44.1 kHz stereo 16-bit noise at −20 dBFS RMS (seeded)."""
+    rng = np.random.default_rng(11)
+    x = (0.1 * rng.standard_normal((round(seconds * 44100), 2))).clip(-1, 1).astype(np.float32)
+    return write_wav(folder / f"long-{seconds:.0f}s.wav", x, sr=44100, subtype="PCM_16")
+
+
+def wait_for_complete_upload(server: LiveServer, size: int, thread: threading.Thread) -> None:
+    """Block until the upload's temporary file holds the whole WAV, i.e. the analysis has begun."""
+    for _ in range(6000):  # bounded: 60 s at 10 ms
+        parts = [p for p in (server.app_home / "tmp").glob("*.part") if p.stat().st_size >= size]
+        if parts:
+            return
+        assert thread.is_alive(), "the upload finished before its analysis could be observed"
+        time.sleep(0.01)
+    pytest.fail("the upload never reached the server's temporary folder")
+
+
+class Upload(threading.Thread):
+    """``POST /api/analyze`` in the background; keeps the response, or the transport error."""
+
+    def __init__(self, server: LiveServer, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.server, self.path = server, path
+        self.response: httpx.Response | None = None
+        self.error: Exception | None = None
+        self.finished_at = 0.0
+
+    def run(self) -> None:
+        try:
+            with self.server.client(timeout=120) as client, self.path.open("rb") as fh:
+                self.response = client.post("/api/analyze", files={"file": (self.path.name, fh, "audio/wav")})
+        except httpx.TransportError as exc:
+            self.error = exc
+        finally:
+            self.finished_at = time.monotonic()
+
+
+@pytest.fixture(scope="module")
+def three_minutes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return long_wav(tmp_path_factory.mktemp("long"), 180.0)
+
+
+# ── a kill in the middle of an analysis ─────────────────────────────────────
+
+
+@pytest.mark.slow
+def test_sigkill_during_analysis_leaves_no_rows_and_the_next_start_removes_the_temp_file(
+    database_url: str, tmp_path: Path, three_minutes: Path
+) -> None:
+    home = tmp_path / "home"
+    Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    env = {"DATABASE_URL": database_url}
+    with run_server(home, env=env) as server:
+        baseline = row_counts(database_url)
+        upload = Upload(server, three_minutes)
+        upload.start()
+        wait_for_complete_upload(server, three_minutes.stat().st_size, upload)
+        server.process.kill()  # SIGKILL: no shutdown hook, no rollback, no cleanup
+        server.process.wait(timeout=10)
+        upload.join(timeout=30)
+    assert upload.response is None and isinstance(upload.error, httpx.TransportError), upload.response
+    assert row_counts(database_url) == baseline
+    assert baseline["analysis"] == baseline["band_metrics"] == baseline["overall_metrics"] == 0
+    assert baseline["recommendations"] == 0
+    leftovers = list((home / "tmp").iterdir())
+    assert len(leftovers) == 1 and leftovers[0].name.endswith(".part")  # what the crash left
+
+    with run_server(home, env=env) as server, server.client() as client:
+        assert list((home / "tmp").iterdir()) == []
+        assert client.get("/api/analyses").json()["total"] == 0
+        assert client.get("/health").json()["database"] == "ok"
+    assert "Removed 1 temporary upload file(s) left by an earlier crash" in server.log_path.read_text()
+
+
+# ── storage that cannot be used ─────────────────────────────────────────────
+
+
+@contextmanager
+def full_tmpfs(where: Path) -> Iterator[Path]:
+    """A 64 kB tmpfs filled to the last byte (needs root and mount rights; skips otherwise)."""
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill (needs root): {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        fd = os.open(where / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            for _ in range(1024):  # bounded: 64 kB fills long before 1024 × 4 kB
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            pass  # no space left: what we wanted
+        finally:
+            os.close(fd)
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def start_and_expect_failure(app_home: Path, *, preexec: object = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "APP_HOME": str(app_home), "PYTHONUNBUFFERED": "1"}
+    env.pop("DATABASE_URL", None)
+    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(free_port())]
+    return subprocess.run(
+        cmd, cwd=BACKEND_DIR, env=env, capture_output=True, text=True, timeout=60, preexec_fn=preexec  # type: ignore[arg-type]
+    )
+
+
+def _no_file_writes() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # every write to a regular file fails with EFBIG
+
+
+@pytest.mark.parametrize("case", ["under_a_file", "disk_full", "no_writes_allowed"])
+def test_unusable_app_home_stops_start_up_with_one_clear_line(tmp_path: Path, case: str) -> None:
+    preexec = None
+    if case == "under_a_file":
+        (tmp_path / "a-file").write_text("not a directory")
+        home, reason = tmp_path / "a-file" / "home", "Not a directory"
+        result = start_and_expect_failure(home)
+    elif case == "disk_full":
+        with full_tmpfs(tmp_path / "full") as full:
+            home, reason = full / "home", "No space left on device"
+            result = start_and_expect_failure(home)
+    else:
+        home, reason, preexec = tmp_path / "home", "File too large", _no_file_writes
+        result = start_and_expect_failure(home, preexec=preexec)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output and 'File "' not in output, output
+    lines = [line for line in output.splitlines() if "cannot start" in line]
+    assert len(lines) == 1, output
+    assert f"APP_HOME={home}" in lines[0] and reason in lines[0], lines[0]
+    assert "Make it writable, free some disk space, or point APP_HOME elsewhere." in lines[0]
+
+
+# ── a database briefly locked by another writer ─────────────────────────────
+
+
+def test_a_briefly_locked_sqlite_database_makes_the_upload_wait_not_fail(tmp_path: Path) -> None:
+    short = write_wav(tmp_path / "short.wav", 0.1 * np.ones((44100, 2), np.float32), sr=44100)
+    with run_server(tmp_path / "home") as server:
+        blocker = sqlite3.connect(server.app_home / "audio_mastering.db", isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the write lock
+        upload = Upload(server, short)
+        upload.start()
+        upload.join(timeout=2.0)  # the analysis of 1 s of audio is done long before: the request waits on the lock
+        still_waiting = upload.is_alive()
+        blocker.execute("ROLLBACK")
+        released_at = time.monotonic()
+        blocker.close()
+        upload.join(timeout=60)
+        with server.client() as client:
+            total = client.get("/api/analyses").json()["total"]
+    assert still_waiting, "the upload finished while another connection held the write lock"
+    assert upload.response is not None and upload.response.status_code == 201, upload.response or upload.error
+    assert upload.finished_at > released_at
+    assert total == 1
+    assert " 500 " not in server.log_path.read_text()
+
+
+# ── security basics ─────────────────────────────────────────────────────────
+
+
+def test_cors_allows_configured_origins_only(tmp_path: Path) -> None:
+    allowed = "http://studio.example:5173"
+    env = {"CORS_ORIGINS": f"{allowed},http://other.example"}
+    with run_server(tmp_path / "home", env=env) as server, server.client() as client:
+        ok = client.get("/health", headers={"Origin": allowed})
+        foreign = client.get("/health", headers={"Origin": "http://evil.example"})
+        preflight = client.options("/api/analyze", headers={"Origin": allowed, "Access-Control-Request-Method": "POST"})
+        refused = client.options(
+            "/api/analyze", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+        )
+    assert ok.headers.get("access-control-allow-origin") == allowed
+    assert "location" in ok.headers.get("access-control-expose-headers", "").lower()
+    assert foreign.status_code == 200 and "access-control-allow-origin" not in foreign.headers
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == allowed
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+
+
+def _multipart(boundary: str, payload: bytes) -> Iterator[bytes]:
+    yield (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+    for start in range(0, len(payload), 256 * 1024):
+        yield payload[start : start + 256 * 1024]
+    yield f"\r\n--{boundary}--\r\n".encode()
+
+
+def test_upload_limit_holds_without_content_length_and_duration_limit_holds(tmp_path: Path) -> None:
+    """Chunked uploads (no Content-Length) are counted while streaming; MAX_DURATION_S refuses long audio."""
+    big = write_wav(tmp_path / "big.wav", np.zeros((600_000, 2), np.float32), sr=48000)  # 3.6 MB of 24-bit
+    long = write_wav(tmp_path / "long.wav", np.zeros((11 * 8000, 1), np.float32), sr=8000, subtype="PCM_U8")
+    env = {"MAX_UPLOAD_MB": "1", "MAX_DURATION_S": "10"}
+    with run_server(tmp_path / "home", env=env) as server, server.client() as client:
+        boundary = uuid.uuid4().hex
+        chunked = client.post(
+            "/api/analyze",
+            content=_multipart(boundary, big.read_bytes()),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert chunked.request.headers.get("transfer-encoding") == "chunked"
+        assert "content-length" not in chunked.request.headers
+        with long.open("rb") as fh:
+            too_long = client.post("/api/analyze", files={"file": ("long.wav", fh, "audio/wav")})
+        assert client.get("/api/analyses").json()["total"] == 0
+        assert list((server.app_home / "tmp").iterdir()) == []
+    assert chunked.status_code == 413 and "1 MB upload limit" in chunked.json()["detail"]
+    assert too_long.status_code == 400 and "longer than the 10 s limit" in too_long.json()["detail"]
+
+
+def test_an_internal_error_answers_a_generic_500_without_trace_or_path(tmp_path: Path) -> None:
+    """With the database file replaced by a folder, reads fail deep in the driver: the client learns nothing more."""
+    home = tmp_path / "home"
+    with run_server(home) as server, server.client() as client:
+        db = home / "audio_mastering.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        db.mkdir()
+        # One keep-alive connection: a 500 must not cost the client its connection (the next request would fail).
+        responses = [
+            client.get("/api/analyses"),
+            client.get("/api/settings"),
+            client.get(f"/api/analysis/{uuid.uuid4()}"),
+        ]
+    for response in responses:
+        assert response.status_code == 500 and response.json() == GENERIC_500, response.text
+        assert str(home) not in response.text and "Traceback" not in response.text
+    log = (home / "logs" / "backend.log").read_text()
+    assert "Unhandled error on GET /api/analyses" in log and "Traceback" in log  # the details are in the log
+    assert log.count("Unhandled error on GET") == len(responses)
+    assert "Exception in ASGI application" not in server.log_path.read_text()  # handled, not re-raised
+
+
+# ── analysis runs off the event loop ────────────────────────────────────────
+
+
+@pytest.mark.slow
+def test_health_answers_promptly_while_a_long_file_is_analysed(tmp_path: Path, three_minutes: Path) -> None:
+    path = three_minutes
+    with run_server(tmp_path / "home") as server, server.client(timeout=30) as client:
+        for _attempt in range(3):  # bounded: a longer file when this machine analyses 3 min in under 1 s
+            upload = Upload(server, path)
+            upload.start()
+            wait_for_complete_upload(server, path.stat().st_size, upload)
+            started = time.monotonic()
+            latencies = []
+            while upload.is_alive() and len(latencies) < 10_000:
+                t0 = time.monotonic()
+                assert client.get("/health").status_code == 200
+                latencies.append(time.monotonic() - t0)
+                time.sleep(0.02)
+            upload.join(timeout=120)
+            assert upload.response is not None and upload.response.status_code == 201, upload.error
+            analysis_s = upload.finished_at - started
+            if analysis_s >= 1.0:
+                break
+            path = long_wav(tmp_path, upload.response.json()["audio"]["duration_s"] * 2)
+    assert analysis_s >= 1.0, f"the analysis took {analysis_s:.2f} s: too short to judge"
+    assert len(latencies) >= 3
+    assert max(latencies) < 0.25 * analysis_s, (max(latencies), analysis_s)
