@@ -14,6 +14,7 @@ relative to the decoded float32 audio. Figures only: nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.wav"
         write_test_file(path, args.minutes)
+        os.sync()  # flush the freshly written file so kernel write-back does not compete with the timings
         info = decode.probe_wav(path)
         decoded_mb = info.frames * info.channels * 4 / 1e6
         decode_s = min(time_decode(path) for _ in range(args.repeat))
