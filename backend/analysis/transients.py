@@ -99,7 +99,7 @@ def detect_onsets(strength: np.ndarray, hop_s: float, frame_s: float, duration_s
         if c - last <= gap:
             keep[i] = False
         else:
-            last = c
+            last = int(c)
     return cand[keep]
 
 

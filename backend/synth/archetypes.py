@@ -470,7 +470,7 @@ def _drums(c: _Ctx) -> np.ndarray:
     }[name]
     k = ins.kick(sr, rng=rng, **kick_kw)
     if name == "Drum & Bass":
-        kick_pat = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+        kick_pat: list[float] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]
         snare_pat = [0, 0, 0, 0, 1, 0, 0, 0.25, 0, 0, 0, 0, 1, 0, 0, 0.2]
         hat_pat = [0.8, 0.3, 0.6, 0.3] * 4
     elif name == "Dubstep":
@@ -701,8 +701,8 @@ def _lead_and_pad(c: _Ctx) -> np.ndarray:
         )
     elif name == "House":
         # Organ-like chord stab on the lead line: root + third + fifth, sine-rich.
-        lead = sum(
-            ins.filtered_voice(
+        lead = np.sum(
+            [ins.filtered_voice(
                 g,
                 _line(pitch + iv, lead_on, c.act["lead"]),
                 shape="square",
@@ -715,7 +715,8 @@ def _lead_and_pad(c: _Ctx) -> np.ndarray:
                 filter_decay_s=0.05,
                 rng=rng,
             )
-            for iv in (0, 3, 7)
+             for iv in (0, 3, 7)],
+            axis=0,
         )
     else:
         lead = ins.filtered_voice(

@@ -243,7 +243,7 @@ def master(mix: np.ndarray, settings: MasterSettings, sample_rate: int) -> tuple
         # The clipper takes part of the overs (threshold above the ceiling), the limiter the rest.
         excess_db = max(drive_db + base_lufs - settings.target_lufs, 0.0)
         clip_at = np.float32(ceiling * 10.0 ** ((1.0 - settings.clip_share) * excess_db / 20.0 + 0.05))
-        return lookahead_limiter(soft_clip(src * g, clip_at), ceiling, sample_rate)
+        return lookahead_limiter(soft_clip(src * g, float(clip_at)), ceiling, sample_rate)
 
     def secant(src: np.ndarray, drive: float, max_iter: int) -> tuple[float, float, float, int]:
         """Returns drive, loudness at that drive, local slope dLUFS/ddrive, iterations."""

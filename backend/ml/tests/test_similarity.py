@@ -66,7 +66,7 @@ def test_genre_filter_by_mask() -> None:
     index = SimilarityIndex(ids, genres, m)
     q = m[7] * 2.0  # row 7 is "House"
     best = index.rank(q, top_k=10, genre="house")
-    assert best[0] == Match("r7", pytest.approx(1.0, abs=1e-5))
+    assert best[0].id == "r7" and best[0].similarity == pytest.approx(1.0, abs=1e-5)
     assert all(int(b.id[1:]) % 3 == 1 for b in best)
     sims = index.similarities(q)
     house = [i for i in range(300) if genres[i] == "House"]
