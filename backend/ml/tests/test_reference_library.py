@@ -14,9 +14,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip("analysis.timedomain", reason="the analysis engine (analysis/timedomain.py) is not there yet")
-pytest.importorskip("analysis.spectral", reason="the analysis engine (analysis/spectral.py) is not there yet")
-
 from analysis.engine import analyze_array
 from ml.feature_extraction import FEATURE_VERSION, extract_features, features_from_dicts
 from ml.similarity import SimilarityIndex
