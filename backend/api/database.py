@@ -7,6 +7,8 @@ requests wait for each other instead of failing with "database is locked".
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,15 +25,31 @@ from utils.logger import get_logger
 log = get_logger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WAL_SWITCH_ATTEMPTS = 250
+"""× 20 ms: how long a connection waits for another process to finish switching a new file to WAL."""
+SCHEMA_LOCK_KEY = 0x414D545F534348  # "AMT_SCH": the PostgreSQL advisory lock held while creating tables
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _enter_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _enter_wal(cursor: sqlite3.Cursor) -> None:
+    # Turning a new file to WAL needs an exclusive lock that SQLite does not wait for (no busy handler), so
+    # processes opening a fresh database together (uvicorn workers) retry for a while instead of failing.
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02)
 
 
 def make_engine(url: str) -> Engine:
@@ -76,8 +94,17 @@ def prepare_storage(settings: Settings) -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table that does not exist yet."""
-    Base.metadata.create_all(engine)
+    """Create every table that does not exist yet.
+
+    One process at a time: uvicorn workers starting together on an empty database would otherwise
+    all see no table and all CREATE it, and all but one fail ("already exists").
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        elif conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, waited for up to the busy timeout
+        Base.metadata.create_all(conn)
 
 
 def ping(engine: Engine) -> bool:

@@ -142,7 +142,13 @@ def start_and_expect_failure(app_home: Path, *, preexec: object = None) -> subpr
     env.pop("DATABASE_URL", None)
     cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(free_port())]
     return subprocess.run(
-        cmd, cwd=BACKEND_DIR, env=env, capture_output=True, text=True, timeout=60, preexec_fn=preexec  # type: ignore[arg-type]
+        cmd,
+        cwd=BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=preexec,  # type: ignore[arg-type]
     )
 
 
@@ -303,3 +309,34 @@ def test_health_answers_promptly_while_a_long_file_is_analysed(tmp_path: Path, t
     assert analysis_s >= 1.0, f"the analysis took {analysis_s:.2f} s: too short to judge"
     assert len(latencies) >= 3
     assert max(latencies) < 0.25 * analysis_s, (max(latencies), analysis_s)
+
+
+# ── several workers starting at once ───────────────────────────────────────
+
+_CREATE_TABLES = """
+import sys, time
+from api.database import init_db, make_engine
+engine = make_engine(sys.argv[1])
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # every process starts its DDL at the same instant
+init_db(engine)
+engine.dispose()
+"""
+
+
+def test_workers_starting_together_on_a_fresh_database_all_create_the_tables(database_url: str) -> None:
+    """Regression: two uvicorn workers on an empty PostgreSQL raced in CREATE TABLE and one failed to start."""
+    Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    start_at = str(time.time() + 1.5)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CREATE_TABLES, database_url, start_at],
+            cwd=BACKEND_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0] * len(procs), "\n".join(outputs)
+    assert row_counts(database_url) == dict.fromkeys(Base.metadata.tables, 0)
