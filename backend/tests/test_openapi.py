@@ -1,0 +1,157 @@
+"""Schemathesis against the app's own OpenAPI schema, over real HTTP: no input the schema allows (or
+breaks on purpose) makes any endpoint answer 5xx, and every error is ``{"detail": …}`` without a
+trace or a server path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from helpers import BACKEND_DIR, LiveServer, run_server, sine, write_wav
+
+EXAMPLES_PER_OPERATION = 100
+"""Per operation and generation mode (schema-valid, then schema-breaking): ≈ 2000 requests in all."""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with the built-in references and one analysis, so that real ids reach the success paths too."""
+    home = tmp_path_factory.mktemp("openapi") / "home"
+    env = {"MAX_UPLOAD_MB": "1", "MAX_DURATION_S": "30", "LOG_LEVEL": "WARNING"}
+    subprocess.run(
+        [sys.executable, "-m", "scripts.populate_references"],
+        cwd=BACKEND_DIR,
+        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "APP_HOME": str(home)},
+        check=True,
+        capture_output=True,
+    )
+    with run_server(home, env=env) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def known_ids(server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    wav = write_wav(tmp_path_factory.mktemp("openapi-wav") / "tone.wav", sine(440.0, 2.0, amp=0.3))
+    with server.client() as client, wav.open("rb") as fh:
+        analysis = client.post("/api/analyze", files={"file": ("tone.wav", fh, "audio/wav")}).json()
+        reference = client.get("/api/references").json()[0]
+    return {"analysis_id": analysis["id"], "reference_id": reference["id"]}
+
+
+def check_response(response: object, server: LiveServer) -> None:
+    """No 5xx; JSON bodies; errors as one readable ``detail`` without internals."""
+    status = response.status_code  # type: ignore[attr-defined]
+    text = response.text  # type: ignore[attr-defined]
+    assert status < 500, f"{status}: {text[:500]}"
+    if status == 204:
+        return
+    body = response.json()  # type: ignore[attr-defined]
+    if status >= 400:
+        assert set(body) == {"detail"} and isinstance(body["detail"], str) and body["detail"], body
+        assert "Traceback" not in text and str(server.app_home) not in text and str(BACKEND_DIR) not in text
+
+
+INT64_MAX = 2**63 - 1
+
+
+def huge_offset(case: schemathesis.Case) -> bool:
+    """The one known 500, pinned by the strict xfail below: ``GET /api/analyses?offset=`` beyond 64 bits."""
+    offset = (case.query or {}).get("offset") if case.operation.label == "GET /api/analyses" else None
+    return isinstance(offset, int) and offset > INT64_MAX
+
+
+def fuzz(strategy: st.SearchStrategy[schemathesis.Case], server: LiveServer) -> Counter[int]:
+    """Send ``EXAMPLES_PER_OPERATION`` generated requests; the statuses seen."""
+    seen: Counter[int] = Counter()
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case: schemathesis.Case) -> None:
+        assume(not huge_offset(case))
+        response = case.call(base_url=server.url, timeout=60)
+        seen[response.status_code] += 1
+        try:
+            check_response(response, server)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{case.as_curl_command()}") from None
+
+    run()
+    return seen
+
+
+def test_every_operation_survives_generated_requests(server: LiveServer, known_ids: dict[str, str]) -> None:
+    schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {op.label for op in operations} >= {
+        "GET /health", "POST /api/analyze", "GET /api/analysis/{analysis_id}", "GET /api/analyses",
+        "DELETE /api/analysis/{analysis_id}", "GET /api/analysis/{analysis_id}/series", "GET /api/references",
+        "POST /api/similarity/{analysis_id}", "GET /api/genres", "GET /api/settings", "PUT /api/settings",
+    }  # fmt: skip
+    statuses: dict[str, Counter[int]] = {}
+    for op in operations:
+        seen: Counter[int] = Counter()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            strategies = [op.as_strategy(generation_mode=mode)]
+            path_ids = {
+                name: known_ids["analysis_id"] if name == "analysis_id" else known_ids["reference_id"]
+                for name in ("analysis_id", "reference_id")
+                if f"{{{name}}}" in op.path
+            }
+            if path_ids and op.method.upper() != "DELETE":  # real ids reach the success paths
+                strategies.append(op.as_strategy(generation_mode=mode, path_parameters=path_ids))
+            if op.path == "/api/compare":
+                strategies.append(
+                    op.as_strategy(
+                        generation_mode=mode, query={"a": known_ids["analysis_id"], "b": known_ids["reference_id"]}
+                    )
+                )
+
+            try:
+                seen.update(fuzz(st.one_of(strategies), server))
+            except Unsatisfiable:
+                assert mode is GenerationMode.NEGATIVE  # an operation without parameters has nothing to break
+        statuses[op.label] = seen
+    print({label: dict(counts) for label, counts in statuses.items()})
+    # The generated requests did reach the success paths, not only the refusals.
+    successes = {label for label, counts in statuses.items() if any(200 <= s < 300 for s in counts)}
+    assert {"GET /api/analysis/{analysis_id}", "POST /api/similarity/{analysis_id}", "GET /api/compare"} <= successes
+    assert list((server.app_home / "tmp").iterdir()) == []
+    log = server.log_path.read_text(errors="replace")
+    assert "Traceback" not in log and "Exception in ASGI application" not in log
+
+
+def test_the_schema_documents_the_upload_form(server: LiveServer) -> None:
+    """/docs can drive an upload: the multipart body with its file, genre, level and stage is in the schema."""
+    with server.client() as client:
+        schema = client.get("/openapi.json").json()
+    form = schema["paths"]["/api/analyze"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
+    assert set(form["properties"]) == {"file", "genre", "recommendation_level", "stage"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: api/routers/analyze.py bounds `offset` below only; the database driver overflows past "
+    "2**63-1 (SQLite OverflowError, PostgreSQL bigint out of range) and the client gets a 500 — fix with "
+    "Query(ge=0, le=...), then drop this mark and huge_offset()",
+)
+def test_a_history_offset_beyond_64_bits_is_refused_with_422(server: LiveServer) -> None:
+    with server.client() as client:
+        response = client.get("/api/analyses", params={"limit": 1, "offset": INT64_MAX + 1})
+    assert response.status_code == 422 and "offset" in response.json()["detail"]
