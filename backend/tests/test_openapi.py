@@ -95,6 +95,7 @@ def fuzz(strategy: st.SearchStrategy[schemathesis.Case], server: LiveServer) -> 
     return seen
 
 
+@pytest.mark.slow
 def test_every_operation_survives_generated_requests(server: LiveServer, known_ids: dict[str, str]) -> None:
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
