@@ -6,6 +6,7 @@ requests wait for each other instead of failing with "database is locked".
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import time
@@ -72,20 +73,44 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def _upload_in_progress(name: str) -> bool:
+    """Whether the process that owns this temporary upload (``upload-<pid>-…``, see api.uploads) still runs.
+
+    Workers share ``$APP_HOME/tmp``: a worker that starts (or is restarted) while another is
+    analysing must not delete that upload. Unnamed files and files of dead processes are leftovers.
+    """
+    parts = name.split("-", 2)
+    if len(parts) < 3 or parts[0] != "upload" or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False  # a pid reused from a crashed run: this process, just starting, has no upload yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def prepare_storage(settings: Settings) -> None:
     """Create ``APP_HOME`` and its subdirectories; remove uploads left by a crash."""
     try:
         settings.app_home.mkdir(parents=True, exist_ok=True)
         settings.log_path.parent.mkdir(parents=True, exist_ok=True)
-        if settings.upload_dir.exists():
-            leftovers = list(settings.upload_dir.iterdir())
-            shutil.rmtree(settings.upload_dir)
-            if leftovers:
-                log.warning("Removed %d temporary upload file(s) left by an earlier crash", len(leftovers))
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
-        probe = settings.upload_dir / ".write-test"
+        leftovers = [p for p in settings.upload_dir.iterdir() if not _upload_in_progress(p.name)]
+        for path in leftovers:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)  # another worker starting at the same time may have removed it
+        if leftovers:
+            log.warning("Removed %d temporary upload file(s) left by an earlier crash", len(leftovers))
+        probe = settings.upload_dir / f"upload-{os.getpid()}-write-test"
         probe.write_bytes(b"ok")
-        probe.unlink()
+        probe.unlink(missing_ok=True)
     except OSError as exc:
         raise StorageError(
             f"The application directory APP_HOME={settings.app_home} cannot be used: {exc.strerror or exc}. "

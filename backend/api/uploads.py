@@ -99,7 +99,8 @@ class _Receiver:
                 raise ValidationError("Send exactly one file, in the form field 'file'.")
             self.is_file = True
             self.upload.filename = clean_filename(options[b"filename"].decode("utf-8", "replace"))
-            fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.dest_dir)
+            # The pid in the name tells a worker starting up that this upload is not a crash leftover.
+            fd, name = tempfile.mkstemp(prefix=f"upload-{os.getpid()}-", suffix=".part", dir=self.dest_dir)
             self.fd = fd
             self.upload.path = Path(name)
 

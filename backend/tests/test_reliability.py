@@ -340,3 +340,33 @@ def test_workers_starting_together_on_a_fresh_database_all_create_the_tables(dat
     outputs = [p.communicate(timeout=60)[0] for p in procs]
     assert [p.returncode for p in procs] == [0] * len(procs), "\n".join(outputs)
     assert row_counts(database_url) == dict.fromkeys(Base.metadata.tables, 0)
+
+
+def test_a_starting_worker_removes_crash_leftovers_but_not_uploads_other_workers_are_analysing(tmp_path: Path) -> None:
+    """Regression: a second worker starting up wiped the shared upload folder, and an upload another worker was
+    about to analyse failed with 400 "The file could not be read." (seen in the 2-worker load test)."""
+    from api.core.config import Settings
+    from api.database import prepare_storage
+
+    settings = Settings(app_home=tmp_path / "home", database_url="", _env_file=None)  # type: ignore[call-arg]
+    tmp = settings.upload_dir
+    tmp.mkdir(parents=True)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    try:
+        names = {
+            "busy": f"upload-{live.pid}-abc.part",  # another worker, still running
+            "crashed": f"upload-{dead.pid}-def.part",  # its process is gone
+            "reused": f"upload-{os.getpid()}-ghi.part",  # our own pid, reused from a crashed run
+            "unnamed": "upload-jkl.part",  # written before pids were in the name
+        }
+        for name in names.values():
+            (tmp / name).write_bytes(b"RIFF")
+        prepare_storage(settings)
+        assert sorted(p.name for p in tmp.iterdir()) == [names["busy"]]
+    finally:
+        live.kill()
+        live.wait()
+    prepare_storage(settings)  # once that worker is gone, its upload is a leftover too
+    assert list(tmp.iterdir()) == []
