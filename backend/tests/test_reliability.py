@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -137,7 +137,9 @@ def full_tmpfs(where: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
 
-def start_and_expect_failure(app_home: Path, *, preexec: object = None) -> subprocess.CompletedProcess[str]:
+def start_and_expect_failure(
+    app_home: Path, *, preexec: Callable[[], object] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "APP_HOME": str(app_home), "PYTHONUNBUFFERED": "1"}
     env.pop("DATABASE_URL", None)
     cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(free_port())]
@@ -148,7 +150,7 @@ def start_and_expect_failure(app_home: Path, *, preexec: object = None) -> subpr
         capture_output=True,
         text=True,
         timeout=60,
-        preexec_fn=preexec,  # type: ignore[arg-type]
+        preexec_fn=preexec,
     )
 
 
@@ -160,7 +162,6 @@ def _no_file_writes() -> None:
 
 @pytest.mark.parametrize("case", ["under_a_file", "disk_full", "no_writes_allowed"])
 def test_unusable_app_home_stops_start_up_with_one_clear_line(tmp_path: Path, case: str) -> None:
-    preexec = None
     if case == "under_a_file":
         (tmp_path / "a-file").write_text("not a directory")
         home, reason = tmp_path / "a-file" / "home", "Not a directory"
@@ -170,8 +171,8 @@ def test_unusable_app_home_stops_start_up_with_one_clear_line(tmp_path: Path, ca
             home, reason = full / "home", "No space left on device"
             result = start_and_expect_failure(home)
     else:
-        home, reason, preexec = tmp_path / "home", "File too large", _no_file_writes
-        result = start_and_expect_failure(home, preexec=preexec)
+        home, reason = tmp_path / "home", "File too large"
+        result = start_and_expect_failure(home, preexec=_no_file_writes)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "Traceback" not in output and 'File "' not in output, output
@@ -294,7 +295,7 @@ def test_health_answers_promptly_while_a_long_file_is_analysed(tmp_path: Path, t
             upload.start()
             wait_for_complete_upload(server, path.stat().st_size, upload)
             started = time.monotonic()
-            latencies = []
+            latencies: list[float] = []
             while upload.is_alive() and len(latencies) < 10_000:
                 t0 = time.monotonic()
                 assert client.get("/health").status_code == 200
