@@ -25,6 +25,7 @@ from api.core.logging import configure_logging
 from api.database import init_db, make_engine, make_sessionmaker, prepare_storage
 from api.routers import analyze, compare, genres, health, references
 from api.routers import settings as settings_router
+from api.schemas import ERROR_RESPONSES
 from utils.errors import AppError, StorageError
 from utils.logger import get_logger
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=ENGINE_VERSION,
         description="Measures a WAV mix or master against finished masters of its genre.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     _install_error_handlers(app)

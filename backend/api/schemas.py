@@ -10,6 +10,22 @@ from pydantic import BaseModel, ConfigDict
 from analysis.result import BandMetrics, OverallMetrics
 
 
+class ErrorOut(BaseModel):
+    """Every error answer: a sentence a person understands."""
+
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Unreadable audio (truncated, empty, NaN/Inf samples, too long)"},
+    404: {"model": ErrorOut, "description": "Unknown id"},
+    413: {"model": ErrorOut, "description": "Upload larger than MAX_UPLOAD_MB"},
+    415: {"model": ErrorOut, "description": "Not a WAV file, or an unsupported WAV encoding"},
+    422: {"model": ErrorOut, "description": "Invalid parameter (unknown genre, level or stage; out-of-range value)"},
+}
+"""Documented on every operation (one handler in api.main produces them all)."""
+
+
 class SettingsOut(BaseModel):
     """The user settings."""
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -65,12 +65,6 @@ def check_response(response: object, server: LiveServer) -> None:
 INT64_MAX = 2**63 - 1
 
 
-def huge_offset(case: schemathesis.Case) -> bool:
-    """The one known 500, pinned by the strict xfail below: ``GET /api/analyses?offset=`` beyond 64 bits."""
-    offset = (case.query or {}).get("offset") if case.operation.label == "GET /api/analyses" else None
-    return isinstance(offset, int) and offset > INT64_MAX
-
-
 def fuzz(strategy: st.SearchStrategy[schemathesis.Case], server: LiveServer) -> Counter[int]:
     """Send ``EXAMPLES_PER_OPERATION`` generated requests; the statuses seen."""
     seen: Counter[int] = Counter()
@@ -84,7 +78,6 @@ def fuzz(strategy: st.SearchStrategy[schemathesis.Case], server: LiveServer) -> 
     )
     @given(case=strategy)
     def run(case: schemathesis.Case) -> None:
-        assume(not huge_offset(case))
         response = case.call(base_url=server.url, timeout=60)
         seen[response.status_code] += 1
         try:
@@ -149,12 +142,6 @@ def test_the_schema_documents_the_upload_form(server: LiveServer) -> None:
     assert set(form["properties"]) == {"file", "genre", "recommendation_level", "stage"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: api/routers/analyze.py bounds `offset` below only; the database driver overflows past "
-    "2**63-1 (SQLite OverflowError, PostgreSQL bigint out of range) and the client gets a 500 — fix with "
-    "Query(ge=0, le=...), then drop this mark and huge_offset()",
-)
 def test_a_history_offset_beyond_64_bits_is_refused_with_422(server: LiveServer) -> None:
     with server.client() as client:
         response = client.get("/api/analyses", params={"limit": 1, "offset": INT64_MAX + 1})

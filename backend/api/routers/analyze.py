@@ -31,6 +31,8 @@ from api.uploads import receive_upload
 router = APIRouter(prefix="/api", tags=["analysis"])
 
 AnalysisId = Annotated[uuid.UUID, Path(description="The analysis id (a UUID).")]
+MAX_OFFSET = 2**31 - 1
+"""Largest history offset accepted (database drivers overflow past 64 bits)."""
 ANALYSIS_SLOTS = anyio.CapacityLimiter(2)
 """At most this many analyses run at once (one per core); further uploads wait their turn."""
 
@@ -127,7 +129,7 @@ async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
 def list_analyses(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AnalysisPage:
     """Earlier analyses, newest first."""
     repo = AnalysisRepository(session)
