@@ -1,30 +1,20 @@
 """Helpers for the spectral-meter tests (and a check of the helpers themselves).
 
-The layout is built here rather than via ``analysis.engine`` so these tests depend
-only on the spectral half of the engine.
+The layout is the engine's own (``analysis.engine.make_layout``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from analysis.channels import lfe_index, loudness_weights
-from analysis.result import SEGMENT_S, SEGMENTS_PER_BLOCK, StreamLayout
+from analysis.engine import make_layout as engine_layout
+from analysis.result import StreamLayout
 from analysis.spectral import SpectralMeter, SpectralSummary
 
 
 def make_layout(sample_rate: int, channels: int, total_frames: int) -> StreamLayout:
     """The engine's block geometry for a programme."""
-    segment = max(1, round(SEGMENT_S * sample_rate))
-    return StreamLayout(
-        sample_rate=sample_rate,
-        channels=channels,
-        total_frames=total_frames,
-        segment_frames=segment,
-        block_frames=segment * SEGMENTS_PER_BLOCK,
-        loudness_weights=loudness_weights(channels),
-        lfe_index=lfe_index(channels),
-    )
+    return engine_layout(sample_rate=sample_rate, channels=channels, total_frames=total_frames)
 
 
 def measure(samples: np.ndarray, sample_rate: int, *, block_frames: int | None = None, **meter_kw) -> SpectralSummary:

@@ -1,7 +1,6 @@
 """Helpers shared by the time-domain meter tests, and the block-feeding / robustness tests.
 
-The StreamLayout is built here the way ``analysis.engine.make_layout`` builds it,
-so these tests do not depend on the spectral half of the engine.
+The layout is the engine's own (``analysis.engine.make_layout``).
 """
 
 from __future__ import annotations
@@ -13,24 +12,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis.channels import lfe_index, loudness_weights
 from analysis.decode import iter_blocks, probe_wav
-from analysis.result import SEGMENT_S, SEGMENTS_PER_BLOCK, StreamLayout
+from analysis.engine import make_layout as engine_layout
+from analysis.result import StreamLayout
 from analysis.timedomain import TimeDomainMeter, TimeDomainSummary
 
 
 def make_layout(sample_rate: int, channels: int, total_frames: int) -> StreamLayout:
-    """The engine's block geometry (100 ms segments, 300 per block) and BS.1770 weights."""
-    segment_frames = max(1, round(SEGMENT_S * sample_rate))
-    return StreamLayout(
-        sample_rate=sample_rate,
-        channels=channels,
-        total_frames=total_frames,
-        segment_frames=segment_frames,
-        block_frames=segment_frames * SEGMENTS_PER_BLOCK,
-        loudness_weights=loudness_weights(channels),
-        lfe_index=lfe_index(channels),
-    )
+    """The engine's block geometry for a programme."""
+    return engine_layout(sample_rate=sample_rate, channels=channels, total_frames=total_frames)
 
 
 def measure(samples: np.ndarray, sample_rate: int, *, one_block: bool = False) -> TimeDomainSummary:
