@@ -22,7 +22,7 @@ from cli.report import render
 from cli.targets import resolve_target
 from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE
 from utils.errors import AppError
-from utils.paths import wav_files
+from utils.paths import wav_files_or_error
 from utils.progress import ProgressBar
 
 
@@ -48,12 +48,9 @@ def build_report(path: Path, *, genre: str | None, target: Any, level: str, stag
 
 def analyze(args: argparse.Namespace) -> int:
     """The ``analyze`` command; the exit code (1 when any file failed)."""
-    if not args.path.exists():
-        print(f"error: {args.path} does not exist", file=sys.stderr)
-        return 2
-    files = wav_files(args.path)
-    if not files:
-        print(f"error: no .wav files in {args.path}", file=sys.stderr)
+    files, problem = wav_files_or_error(args.path)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     settings = get_settings()
     try:

@@ -20,7 +20,7 @@ from api.services.analysis import measure_file
 from api.services.genres import known_genres, match_genre
 from api.services.references import build_reference_row
 from utils.errors import AppError
-from utils.paths import wav_files
+from utils.paths import wav_files_or_error
 from utils.progress import ProgressBar
 
 
@@ -39,12 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the script; the process exit code."""
     args = parse_args(argv)
-    if not args.path.exists():
-        print(f"error: {args.path} does not exist", file=sys.stderr)
-        return 2
-    files = wav_files(args.path)
-    if not files:
-        print(f"error: no .wav files in {args.path}", file=sys.stderr)
+    files, problem = wav_files_or_error(args.path)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     settings = get_settings()
     engine, factory = open_database(settings)
