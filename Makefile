@@ -7,8 +7,9 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# make run HOST=… PORT=… overrides API_HOST / API_PORT (environment or backend/.env; default 127.0.0.1:8000).
+HOST   ?=
+PORT   ?=
 
 .PHONY: setup run references test lint bench clean
 
@@ -25,7 +26,7 @@ references: setup
 	cd backend && $(BIN)/python -m scripts.populate_references
 
 run: references
-	cd backend && $(BIN)/python -m uvicorn api.main:app --host $(HOST) --port $(PORT)
+	cd backend && $(if $(HOST),API_HOST=$(HOST) )$(if $(PORT),API_PORT=$(PORT) )$(BIN)/python -m api
 
 lint: setup
 	$(BIN)/ruff check backend bench

@@ -94,11 +94,13 @@ def _upload_in_progress(name: str) -> bool:
     return True
 
 
-def prepare_storage(settings: Settings) -> None:
-    """Create ``APP_HOME`` and its subdirectories; remove uploads left by a crash."""
+def prepare_storage(settings: Settings) -> int:
+    """Create ``APP_HOME`` and its upload folder; remove uploads left by a crash and return how many.
+
+    Logging is not set up yet when this runs, so the caller reports the count.
+    """
     try:
         settings.app_home.mkdir(parents=True, exist_ok=True)
-        settings.log_path.parent.mkdir(parents=True, exist_ok=True)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
         leftovers = [p for p in settings.upload_dir.iterdir() if not _upload_in_progress(p.name)]
         for path in leftovers:
@@ -106,8 +108,6 @@ def prepare_storage(settings: Settings) -> None:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)  # another worker starting at the same time may have removed it
-        if leftovers:
-            log.warning("Removed %d temporary upload file(s) left by an earlier crash", len(leftovers))
         probe = settings.upload_dir / f"upload-{os.getpid()}-write-test"
         probe.write_bytes(b"ok")
         probe.unlink(missing_ok=True)
@@ -116,6 +116,7 @@ def prepare_storage(settings: Settings) -> None:
             f"The application directory APP_HOME={settings.app_home} cannot be used: {exc.strerror or exc}. "
             "Make it writable, free some disk space, or point APP_HOME elsewhere."
         ) from exc
+    return len(leftovers)
 
 
 def init_db(engine: Engine) -> None:

@@ -94,8 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            prepare_storage(settings)
+            leftovers = prepare_storage(settings)
             configure_logging(settings.log_level, settings.log_path)
+            if leftovers:
+                log.warning("Removed %d temporary upload file(s) left by an earlier crash", leftovers)
             engine = make_engine(settings.sqlalchemy_url)
             init_db(engine)
         except (StorageError, SQLAlchemyError) as exc:

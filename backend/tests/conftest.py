@@ -7,6 +7,7 @@ database: ``sqlite`` always, ``postgresql`` when a server is available (see
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,18 @@ from sqlalchemy.orm import Session
 
 from api.core.config import Settings
 from api.database import init_db, make_engine, make_sessionmaker
+
+
+def _pin_settings_to_defaults() -> None:
+    """Tests never read a developer's ``backend/.env``: every setting not set in the environment is set to
+    its default there, and the environment outranks ``.env`` in this process and every server, CLI and
+    script the tests start (a blank value means the default, as in ``.env.example``)."""
+    for name, field in Settings.model_fields.items():
+        default = "" if field.default in (None, "") else str(field.default)
+        os.environ.setdefault(name.upper(), default)
+
+
+_pin_settings_to_defaults()
 
 
 @pytest.fixture(scope="session")

@@ -69,7 +69,7 @@ def run_server(
         **(env or {}),
     }
     if "DATABASE_URL" not in (env or {}):
-        full_env.pop("DATABASE_URL", None)  # never touch a developer's own database
+        full_env["DATABASE_URL"] = ""  # SQLite in app_home: never a developer's own database (nor .env's)
     out_path = app_home.parent / f"uvicorn-{port}.out"
     out = out_path.open("wb")
     cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]

@@ -16,7 +16,7 @@ from helpers import BACKEND_DIR, sine, write_wav
 
 def _run(args: list[str], app_home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "APP_HOME": str(app_home)}
-    env.pop("DATABASE_URL", None)
+    env["DATABASE_URL"] = ""  # SQLite in APP_HOME, whatever the environment or .env says
     return subprocess.run(
         [sys.executable, "-m", "cli", *args], cwd=BACKEND_DIR, env=env, capture_output=True, text=True, timeout=300
     )

@@ -32,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     subprocess.run(
         [sys.executable, "-m", "scripts.populate_references"],
         cwd=BACKEND_DIR,
-        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "APP_HOME": str(home)},
+        env={**os.environ, "DATABASE_URL": "", "APP_HOME": str(home)},
         check=True,
         capture_output=True,
     )

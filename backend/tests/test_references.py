@@ -19,7 +19,7 @@ BUILTIN_COUNT = 24
 
 def _script(name: str, args: list[str], app_home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "APP_HOME": str(app_home)}
-    env.pop("DATABASE_URL", None)
+    env["DATABASE_URL"] = ""  # SQLite in APP_HOME, whatever the environment or .env says
     return subprocess.run([sys.executable, "-m", f"scripts.{name}", *args], cwd=BACKEND_DIR, env=env,
                           capture_output=True, text=True, timeout=300)
 

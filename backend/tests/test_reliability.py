@@ -111,6 +111,8 @@ def test_sigkill_during_analysis_leaves_no_rows_and_the_next_start_removes_the_t
         assert client.get("/api/analyses").json()["total"] == 0
         assert client.get("/health").json()["database"] == "ok"
     assert "Removed 1 temporary upload file(s) left by an earlier crash" in server.log_path.read_text()
+    # and in the log file too: the clean-up is reported once logging is set up
+    assert "Removed 1 temporary upload file(s) left by an earlier crash" in (home / "logs" / "backend.log").read_text()
 
 
 # ── storage that cannot be used ─────────────────────────────────────────────
@@ -138,10 +140,10 @@ def full_tmpfs(where: Path) -> Iterator[Path]:
 
 
 def start_and_expect_failure(
-    app_home: Path, *, preexec: Callable[[], object] | None = None
+    app_home: Path, *, preexec: Callable[[], object] | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "APP_HOME": str(app_home), "PYTHONUNBUFFERED": "1"}
-    env.pop("DATABASE_URL", None)
+    env = {**os.environ, "APP_HOME": str(app_home), "PYTHONUNBUFFERED": "1", **(env or {})}
+    env["DATABASE_URL"] = ""  # SQLite in APP_HOME, whatever the environment or .env says
     cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(free_port())]
     return subprocess.run(
         cmd,
@@ -180,6 +182,18 @@ def test_unusable_app_home_stops_start_up_with_one_clear_line(tmp_path: Path, ca
     assert len(lines) == 1, output
     assert f"APP_HOME={home}" in lines[0] and reason in lines[0], lines[0]
     assert "Make it writable, free some disk space, or point APP_HOME elsewhere." in lines[0]
+
+
+def test_an_unusable_log_file_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:
+    log_dir = tmp_path / "logs-here"
+    log_dir.mkdir()
+    result = start_and_expect_failure(tmp_path / "home", env={"LOG_FILE": str(log_dir)})  # a directory, not a file
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output and 'File "' not in output, output
+    lines = [line for line in output.splitlines() if "cannot start" in line]
+    assert len(lines) == 1, output
+    assert f"LOG_FILE={log_dir}" in lines[0] and "Is a directory" in lines[0], lines[0]
 
 
 # ── a database briefly locked by another writer ─────────────────────────────

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     cors_origins: str = "http://127.0.0.1:8000,http://localhost:8000"
     """Comma-separated origins allowed by CORS ("*" for any)."""
 
+    @field_validator("log_file", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        # ``LOG_FILE=`` in .env (as in .env.example) means the default, not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("app_home", mode="after")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:

@@ -1,0 +1,86 @@
+"""Settings (SPEC §3): ``.env.example`` is complete, and copying it to ``.env`` as the seed says changes nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.core.config import BACKEND_DIR, Settings
+from helpers import free_port
+
+EXAMPLE = BACKEND_DIR / ".env.example"
+
+
+def _example_keys() -> list[str]:
+    return re.findall(r"^([A-Z_]+)=", EXAMPLE.read_text(), flags=re.MULTILINE)
+
+
+def test_env_example_lists_every_setting_once() -> None:
+    keys = _example_keys()
+    assert sorted(keys) == sorted(name.upper() for name in Settings.model_fields)
+    assert len(keys) == len(set(keys))
+
+
+def test_env_example_as_env_gives_the_documented_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)  # only the file speaks
+    monkeypatch.setenv("HOME", str(tmp_path))
+    settings = Settings(_env_file=EXAMPLE)  # type: ignore[call-arg]
+    home = tmp_path / ".audio-mastering-tool"
+    assert settings.app_home == home
+    assert settings.sqlalchemy_url == f"sqlite:///{home / 'audio_mastering.db'}"
+    assert settings.log_path == home / "logs" / "backend.log"  # `LOG_FILE=` is the default, not the cwd
+    assert (settings.api_host, settings.api_port, settings.log_level) == ("127.0.0.1", 8000, "INFO")
+    assert (settings.max_upload_mb, settings.max_duration_s) == (1024, 7200)
+    assert settings.max_upload_bytes == 1024 * 1024 * 1024
+    assert settings.cors_origin_list == ["http://127.0.0.1:8000", "http://localhost:8000"]
+
+
+def test_environment_outranks_the_env_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=DEBUG\nAPI_PORT=9000\nLOG_FILE=/somewhere/else.log\n")
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    monkeypatch.setenv("LOG_FILE", "")
+    monkeypatch.setenv("APP_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("API_PORT", raising=False)
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert settings.log_level == "WARNING"
+    assert settings.api_port == 9000
+    assert settings.log_path == tmp_path / "home" / "logs" / "backend.log"
+
+
+def test_bad_values_are_refused_with_the_setting_named(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="LOG_LEVEL"):
+        Settings(log_level="loud", _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="api_port"):
+        Settings(api_port=70000, _env_file=None)  # type: ignore[call-arg]
+
+
+def test_python_m_api_serves_on_api_host_and_api_port(tmp_path: Path) -> None:
+    """What `make run` starts: uvicorn on the settings' host and port."""
+    port = free_port()
+    env = {**os.environ, "APP_HOME": str(tmp_path / "home"), "DATABASE_URL": "", "API_PORT": str(port)}
+    env["API_HOST"] = "127.0.0.1"
+    proc = subprocess.Popen([sys.executable, "-m", "api"], cwd=BACKEND_DIR, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else proc.returncode
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "python -m api did not answer on API_PORT"
+                time.sleep(0.1)
+        assert response.status_code == 200 and response.json()["status"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
