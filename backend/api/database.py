@@ -15,12 +15,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from api.core.config import Settings
 from api.models import Base
-from utils.errors import StorageError
+from utils.errors import DatabaseBusyError, InsufficientStorageError, StorageError
 from utils.logger import get_logger
 
 log = get_logger(__name__)
@@ -164,3 +165,22 @@ def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
     engine = make_engine(settings.sqlalchemy_url)
     init_db(engine)
     return engine, make_sessionmaker(engine)
+
+
+def classify_database_error(exc: BaseException) -> StorageError | None:
+    """The client-facing error for a database that is busy, full or unreachable; None for anything else.
+
+    SQLite reports these in words, PostgreSQL by SQLSTATE (53100 disk full; 55P03, 40001, 40P01 lock
+    and serialisation conflicts).
+    """
+    if not isinstance(exc, OperationalError):
+        return None
+    words = str(exc.orig).lower()
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if "database or disk is full" in words or "no space left" in words or sqlstate == "53100":
+        return InsufficientStorageError(
+            "The server's disk is full, so the request could not be completed. Try again later."
+        )
+    if "database is locked" in words or "database is busy" in words or sqlstate in ("55P03", "40001", "40P01"):
+        return DatabaseBusyError("The database is busy with another writer. Try again in a moment.")
+    return StorageError("The database is unavailable right now. Try again later.")

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from analysis.result import ENGINE_VERSION
 from api.core.config import Settings, get_settings
 from api.core.logging import configure_logging
-from api.database import init_db, make_engine, make_sessionmaker, prepare_storage
+from api.database import classify_database_error, init_db, make_engine, make_sessionmaker, prepare_storage
 from api.routers import analyze, compare, genres, health, references
 from api.routers import settings as settings_router
 from api.schemas import ERROR_RESPONSES
@@ -65,7 +65,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    """A 500 that tells the client nothing about the server; the traceback goes to the log."""
+    """An unexpected error: 503/507 when the database is busy, full or gone, else a 500; the client learns
+    nothing about the server, the log gets the cause (the traceback for a 500)."""
+    storage = classify_database_error(exc)
+    if storage is not None:
+        log.error("%s %s: %s (%s)", request.method, request.url.path, storage.message, exc)
+        headers = {"Retry-After": "5"} if storage.status_code == 503 else None
+        return JSONResponse({"detail": storage.message}, status_code=storage.status_code, headers=headers)
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "Internal server error. The details are in the server log."}, status_code=500)
 

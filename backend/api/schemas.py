@@ -22,6 +22,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorOut, "description": "Upload larger than MAX_UPLOAD_MB"},
     415: {"model": ErrorOut, "description": "Not a WAV file, or an unsupported WAV encoding"},
     422: {"model": ErrorOut, "description": "Invalid parameter (unknown genre, level or stage; out-of-range value)"},
+    503: {"model": ErrorOut, "description": "Database busy (another writer held it too long) or unavailable; retry"},
+    507: {"model": ErrorOut, "description": "The server's disk is full; nothing was stored"},
 }
 """Documented on every operation (one handler in api.main produces them all)."""
 
@@ -35,9 +37,12 @@ class SettingsOut(BaseModel):
 
 
 class SettingsUpdate(BaseModel):
-    """A partial update of the user settings; unknown keys are refused."""
+    """A partial update of the user settings; null puts a setting back to its default.
 
-    model_config = ConfigDict(extra="forbid")
+    Unknown keys are refused (422, naming the known ones) by the settings service.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     default_genre: str | None = None
     default_recommendation_level: str | None = None

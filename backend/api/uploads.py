@@ -9,6 +9,7 @@ under a random name — the client's file name is only kept, cleaned, as a label
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -20,9 +21,14 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from utils.errors import PayloadTooLargeError, ValidationError
+from utils.errors import InsufficientStorageError, PayloadTooLargeError, StorageError, ValidationError
+from utils.logger import get_logger
+
+log = get_logger(__name__)
 
 MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELDS_TOTAL_BYTES = 256 * 1024
+"""All the form fields but the file together: a body of many small fields is refused like a large file."""
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 """Allowance for boundaries and form fields when judging a Content-Length."""
 MAX_FILENAME_CHARS = 200
@@ -49,8 +55,15 @@ def clean_filename(raw: str) -> str:
     """A display-safe file name: no directories, no control characters, at most 200 characters."""
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"\s+", " ", name).strip().lstrip(".")
-    return (name or "upload.wav")[:MAX_FILENAME_CHARS]
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".") or "upload.wav"
+    if len(name) > MAX_FILENAME_CHARS:  # shorten the stem, keep the extension
+        stem, dot, suffix = name.rpartition(".")
+        keep = dot + suffix if stem and len(suffix) <= 10 else ""
+        name = name[: MAX_FILENAME_CHARS - len(keep)].rstrip() + keep
+    return name
+
+
+FILE_FIELD_HINT = "The form field 'file' must carry the WAV as a file upload (with curl: -F \"file=@track.wav\")."
 
 
 def _too_large(max_bytes: int) -> PayloadTooLargeError:
@@ -72,7 +85,18 @@ class _Receiver:
         self.part_name = ""
         self.is_file = False
         self.field_buf = bytearray()
+        self.fields_bytes = 0
         self.fd: int | None = None
+
+    def _cannot_store(self, exc: OSError) -> StorageError:
+        """The client learns that the server cannot take the file now; the log says why."""
+        log.error("Cannot write an upload to %s: %s", self.dest_dir, exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return InsufficientStorageError(
+                "The server has no room to receive this upload right now (its disk is full). "
+                "Try again later; nothing was stored."
+            )
+        return StorageError("The server cannot store uploads right now. Try again later; nothing was stored.")
 
     def on_part_begin(self) -> None:
         self.headers = {}
@@ -100,7 +124,10 @@ class _Receiver:
             self.is_file = True
             self.upload.filename = clean_filename(options[b"filename"].decode("utf-8", "replace"))
             # The pid in the name tells a worker starting up that this upload is not a crash leftover.
-            fd, name = tempfile.mkstemp(prefix=f"upload-{os.getpid()}-", suffix=".part", dir=self.dest_dir)
+            try:
+                fd, name = tempfile.mkstemp(prefix=f"upload-{os.getpid()}-", suffix=".part", dir=self.dest_dir)
+            except OSError as exc:
+                raise self._cannot_store(exc) from exc
             self.fd = fd
             self.upload.path = Path(name)
 
@@ -112,15 +139,27 @@ class _Receiver:
                 raise _too_large(self.max_bytes)
             assert self.fd is not None
             view = memoryview(chunk)
-            while view:
-                written = os.write(self.fd, view)
-                view = view[written:]
+            try:
+                while view:
+                    written = os.write(self.fd, view)
+                    view = view[written:]
+            except OSError as exc:
+                raise self._cannot_store(exc) from exc
         else:
+            if self.part_name == "file":
+                raise ValidationError(FILE_FIELD_HINT)
             self.field_buf += chunk
+            self.fields_bytes += len(chunk)
             if len(self.field_buf) > MAX_FIELD_BYTES:
                 raise ValidationError(f"The form field '{self.part_name}' is too long.")
+            if self.fields_bytes > MAX_FIELDS_TOTAL_BYTES:
+                raise PayloadTooLargeError(
+                    f"The form fields besides the file exceed {MAX_FIELDS_TOTAL_BYTES // 1024} kB in total."
+                )
 
     def on_part_end(self) -> None:
+        if not self.is_file and self.part_name == "file":
+            raise ValidationError(FILE_FIELD_HINT)  # an empty plain field named 'file'
         if not self.is_file and self.part_name:
             self.upload.fields[self.part_name] = self.field_buf.decode("utf-8", "replace")
 
@@ -156,7 +195,7 @@ async def receive_upload(request: Request, *, dest_dir: Path, max_bytes: int) ->
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
-    except (ValidationError, PayloadTooLargeError):
+    except (ValidationError, PayloadTooLargeError, StorageError):
         receiver.close()
         upload.discard()
         raise

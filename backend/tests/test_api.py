@@ -5,6 +5,7 @@ from __future__ import annotations
 import wave
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,9 @@ def test_full_flow_upload_read_series_list_delete(server: LiveServer, tone_wav: 
     assert response.headers["location"] == f"/api/analysis/{body['id']}"
     assert body["genre"] == "Rock" and body["recommendation_level"] == "suggestive" and body["stage"] == "master"
     assert body["audio"] == {"sample_rate": 48000, "channels": 2, "bit_depth": 24, "duration_s": 5.0}
+    created = datetime.fromisoformat(body["created_at"])  # with its UTC offset on both databases
+    assert created.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - created) < timedelta(minutes=5)
     # A stereo sine of peak A reads 20·log10(A) − 3.01 + 3.01 (two channels) LUFS at 997 Hz (BS.1770 is
     # calibrated so that a 0 dBFS-peak 1 kHz sine in one channel reads −3.01 LUFS).
     assert body["overall_metrics"]["integrated_lufs"] == pytest.approx(-20.0, abs=0.1)
@@ -112,6 +116,20 @@ def test_defaults_come_from_user_settings(server: LiveServer, tone_wav: Path) ->
         finally:
             client.put("/api/settings", json={"default_genre": None, "default_recommendation_level": "suggestive"})
     assert body["genre"] == "Drum & Bass" and body["recommendation_level"] == "prescriptive"
+
+
+def test_default_stage_and_an_explicitly_empty_genre(server: LiveServer, tone_wav: Path) -> None:
+    with server.client() as client:
+        client.put("/api/settings", json={"default_genre": "Techno", "default_stage": "mix"})
+        try:
+            defaulted = _post(server, tone_wav).json()
+            no_genre = _post(server, tone_wav, genre="", stage="master").json()  # "no genre", not "the default"
+        finally:
+            client.put("/api/settings", json={"default_genre": None, "default_stage": "master"})
+    assert defaulted["genre"] == "Techno" and defaulted["stage"] == "mix"
+    assert no_genre["genre"] is None and no_genre["stage"] == "master"
+    # without a genre only the always-flagged checks run: this clean −20 dBFS tone raises none
+    assert no_genre["recommendations"] == []
 
 
 def _adpcm_wav(path: Path) -> Path:
@@ -202,9 +220,32 @@ def test_missing_file_field_is_422(server: LiveServer) -> None:
     assert response.status_code == 422 and "file" in response.json()["detail"]
 
 
+def test_a_file_sent_as_a_plain_field_is_explained(server: LiveServer) -> None:
+    # curl -F "file=<track.wav" sends the bytes as text: say how to send a file instead
+    with server.client() as client:
+        for text_value in ("RIFF" + "x" * 100_000, ""):
+            response = client.post("/api/analyze", data={"file": text_value}, files={"x": ("x", b"", "text/plain")})
+            assert response.status_code == 422
+            assert "file=@track.wav" in response.json()["detail"]
+    assert _temp_files(server) == []
+
+
+def test_many_form_fields_are_refused_like_a_large_file(server: LiveServer, tone_wav: Path) -> None:
+    fields = {f"field{i}": "x" * 60_000 for i in range(8)}  # 480 kB of fields: each allowed, together too many
+    before = _counts(server)
+    response = _post(server, tone_wav, **fields)
+    assert response.status_code == 413 and "form fields" in response.json()["detail"]
+    assert _counts(server) == before and _temp_files(server) == []
+
+
 @pytest.mark.parametrize(
     ("sent", "stored"),
-    [("../../etc/passwd.wav", "passwd.wav"), ("..\\..\\boot.ini.wav", "boot.ini.wav"), (".hidden.wav", "hidden.wav")],
+    [
+        ("../../etc/passwd.wav", "passwd.wav"),
+        ("..\\..\\boot.ini.wav", "boot.ini.wav"),
+        (".hidden.wav", "hidden.wav"),
+        ("x" * 300 + ".wav", "x" * 196 + ".wav"),  # at most 200 characters, the extension kept
+    ],
 )
 def test_path_traversal_filename_is_stored_as_a_plain_name(
     server: LiveServer, tone_wav: Path, sent: str, stored: str

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from api.core.config import BACKEND_DIR, Settings
+from api.services.settings import update_settings
 from helpers import free_port
+from utils.errors import ValidationError
 
 EXAMPLE = BACKEND_DIR / ".env.example"
 
@@ -84,3 +87,13 @@ def test_python_m_api_serves_on_api_host_and_api_port(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_user_settings_null_resets_and_unknown_keys_name_the_known_ones(session: Session) -> None:
+    update_settings(session, {"default_recommendation_level": "prescriptive", "default_stage": "mix"})
+    after = update_settings(session, {"default_recommendation_level": None, "default_stage": None})
+    assert after == {"default_genre": None, "default_recommendation_level": "suggestive", "default_stage": "master"}
+    with pytest.raises(ValidationError) as err:
+        update_settings(session, {"colour": "red"})
+    assert "colour" in err.value.message
+    assert all(key in err.value.message for key in ("default_genre", "default_recommendation_level", "default_stage"))

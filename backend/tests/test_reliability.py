@@ -17,8 +17,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
+from api.database import classify_database_error
 from api.models import Base
 from helpers import BACKEND_DIR, LiveServer, free_port, run_server, write_wav
 
@@ -119,13 +121,22 @@ def test_sigkill_during_analysis_leaves_no_rows_and_the_next_start_removes_the_t
 
 
 @contextmanager
-def full_tmpfs(where: Path) -> Iterator[Path]:
-    """A 64 kB tmpfs filled to the last byte (needs root and mount rights; skips otherwise)."""
-    where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True)
+def small_tmpfs(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (e.g. "64k") mounted at ``where`` (needs root and mount rights; skips otherwise)."""
+    where.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs to fill (needs root): {mounted.stderr.decode(errors='replace').strip()}")
+        pytest.skip(f"cannot mount a small tmpfs (needs root): {mounted.stderr.decode(errors='replace').strip()}")
     try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+@contextmanager
+def full_tmpfs(where: Path) -> Iterator[Path]:
+    """A 64 kB tmpfs filled to the last byte."""
+    with small_tmpfs(where, "64k"):
         fd = os.open(where / "filler", os.O_WRONLY | os.O_CREAT)
         try:
             for _ in range(1024):  # bounded: 64 kB fills long before 1024 × 4 kB
@@ -135,8 +146,45 @@ def full_tmpfs(where: Path) -> Iterator[Path]:
         finally:
             os.close(fd)
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_a_disk_that_fills_during_an_upload_gives_507_and_keeps_nothing(tmp_path: Path) -> None:
+    big = write_wav(tmp_path / "big.wav", 0.1 * np.ones((48000 * 30, 2), np.float32), sr=48000, subtype="PCM_16")
+    home = tmp_path / "home"
+    # the upload folder on a 3 MB disk of its own; the database and the logs elsewhere
+    with small_tmpfs(home / "tmp", "3m") as small, run_server(home) as server, server.client() as c:
+        with big.open("rb") as fh:  # 5.8 MB into 3 MB
+            response = c.post("/api/analyze", files={"file": ("big.wav", fh, "audio/wav")})
+        assert response.status_code == 507, response.text
+        assert "disk is full" in response.json()["detail"] and str(small) not in response.json()["detail"]
+        assert list(small.iterdir()) == []
+        assert c.get("/health").json()["database"] == "ok"
+        assert c.get("/api/analyses").json()["total"] == 0
+    assert "No space left on device" in (home / "logs" / "backend.log").read_text()
+
+
+def test_database_errors_that_are_not_bugs_map_to_503_and_507(tmp_path: Path) -> None:
+    """Real SQLite errors: a write lock held past the busy timeout, and a database that cannot grow."""
+    db = tmp_path / "db.sqlite"
+    engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": 0.1})
+    Base.metadata.create_all(engine)
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(OperationalError) as locked, engine.begin() as conn:
+        conn.execute(text("INSERT INTO user_settings (key, value, updated_at) VALUES ('k', '1', '2026-01-01')"))
+    blocker.execute("ROLLBACK")
+    busy = classify_database_error(locked.value)
+    assert busy is not None and busy.status_code == 503 and "busy" in busy.message
+
+    with engine.begin() as conn:
+        conn.execute(text("PRAGMA max_page_count = 1"))  # this connection's file cannot grow any more
+        with pytest.raises(OperationalError) as full:
+            conn.execute(text("INSERT INTO user_settings (key, value, updated_at) VALUES (:k, :v, '2026-01-01')"),
+                         [{"k": f"k{i}", "v": "x" * 1000} for i in range(100)])
+    disk = classify_database_error(full.value)
+    assert "full" in str(full.value.orig) and disk is not None and disk.status_code == 507
+    assert classify_database_error(ValueError("a bug")) is None
+    engine.dispose()
 
 
 def start_and_expect_failure(

@@ -71,3 +71,15 @@ class StorageError(AppError):
     """The database or the application directory cannot be used."""
 
     status_code = 503
+
+
+class DatabaseBusyError(StorageError):
+    """The database stayed locked by another writer for longer than the wait allowed; try again."""
+
+    status_code = 503
+
+
+class InsufficientStorageError(StorageError):
+    """The server's disk is full: the upload or its results cannot be written."""
+
+    status_code = 507

@@ -87,9 +87,12 @@ def build_analysis_row(
 def resolve_options(
     session: Session, *, genre: str | None, level: str | None, stage: str | None
 ) -> tuple[str | None, str, str]:
-    """Validate genre, level and stage, filling blanks from the user settings."""
+    """Validate genre, level and stage, filling omitted ones (None) from the user settings.
+
+    An empty genre is a choice, "no genre" (only the always-flagged checks); an omitted one is the default.
+    """
     defaults = read_settings(session)
-    genre_name = genre if genre not in (None, "") else defaults["default_genre"]
+    genre_name = defaults["default_genre"] if genre is None else genre.strip()
     canonical = resolve_genre(session, genre_name) if genre_name else None
     return (
         canonical,

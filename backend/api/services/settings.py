@@ -43,13 +43,15 @@ def check_stage(value: str) -> str:
 
 
 def update_settings(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
-    """Validate and store the given settings; returns every setting afterwards."""
+    """Validate and store the given settings (null resets one to its default); every setting afterwards."""
     unknown = sorted(set(changes) - set(DEFAULTS))
     if unknown:
         raise ValidationError(f"Unknown setting(s): {', '.join(unknown)}. Known: {', '.join(DEFAULTS)}.")
     clean: dict[str, Any] = {}
     for key, value in changes.items():
-        if key == "default_genre":
+        if value is None:
+            clean[key] = DEFAULTS[key]  # null puts a setting back to its default
+        elif key == "default_genre":
             clean[key] = None if value in (None, "") else resolve_genre(session, str(value))
         elif key == "default_recommendation_level":
             clean[key] = check_level(str(value))

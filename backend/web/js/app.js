@@ -238,8 +238,7 @@ async function onSubmit(event) {
   }
   const form = new FormData();
   form.append("file", file, file.name);
-  const genre = $("genre-select").value;
-  if (genre) form.append("genre", genre);
+  form.append("genre", $("genre-select").value); // "" is "no genre", as chosen
   form.append("recommendation_level", $("level-select").value);
   form.append("stage", $("stage-select").value);
 
