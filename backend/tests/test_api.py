@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import wave
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -106,6 +107,9 @@ def test_full_flow_upload_read_series_list_delete(server: LiveServer, tone_wav: 
         assert client.delete(f"/api/analysis/{body['id']}").status_code == 404
     for table in ("band_metrics", "overall_metrics", "recommendations"):
         assert _count(server, f"SELECT count(*) FROM {table} WHERE analysis_id = :id", id=body["id"]) == 0
+    log_text = (server.app_home / "logs" / "backend.log").read_text()
+    assert re.search(r"Analysed tone\.wav: 5\.0 s of audio in \d+\.\d\d s", log_text)  # file, duration, time
+    assert re.search(r"POST /api/analyze 201 \d+\.\d ms", log_text)  # method, path, status, duration
 
 
 def test_defaults_come_from_user_settings(server: LiveServer, tone_wav: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
 import sys
 import time
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import httpx
@@ -14,9 +16,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.core.config import BACKEND_DIR, Settings
+from api.core.logging import configure_logging
 from api.services.settings import update_settings
 from helpers import free_port
 from utils.errors import ValidationError
+from utils.logger import get_logger
 
 EXAMPLE = BACKEND_DIR / ".env.example"
 
@@ -97,3 +101,23 @@ def test_user_settings_null_resets_and_unknown_keys_name_the_known_ones(session:
         update_settings(session, {"colour": "red"})
     assert "colour" in err.value.message
     assert all(key in err.value.message for key in ("default_genre", "default_recommendation_level", "default_stage"))
+
+
+def test_log_file_rotates_at_10_mb_keeping_5_backups(tmp_path: Path) -> None:
+    log_path = tmp_path / "logs" / "backend.log"
+    configure_logging("INFO", log_path)
+    root = logging.getLogger("amt")
+    try:
+        logger = get_logger("rotation-test")
+        line = "x" * 1000
+        for _ in range(12 * 1024):  # 12 MB of messages: one rotation at 10 MB
+            logger.info(line)
+        rotated = log_path.with_name("backend.log.1")
+        assert 9 * 1024 * 1024 < rotated.stat().st_size <= 10 * 1024 * 1024
+        assert 1 * 1024 * 1024 < log_path.stat().st_size < 3 * 1024 * 1024
+        files = [h for h in root.handlers if isinstance(h, RotatingFileHandler)]
+        assert [h.backupCount for h in files] == [5]
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+            handler.close()
