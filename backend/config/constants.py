@@ -159,22 +159,24 @@ class Destination:
     turns_up: bool
     """Whether quieter masters are turned up (never past a −1 dBTP peak)."""
     published: str
-    """Where the rule was published."""
+    """Where the rule comes from: the service's own words where it published them, else who measured or reported it."""
 
 
+# Only Spotify documents its rule in full; for the others the level and whether quiet
+# masters are raised come from measurements and reports by others, and say so.
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("Spotify", -14.0, True,
-                "Spotify for Artists, 'Loudness normalization' (default level −14 LUFS; quieter tracks are raised only as far as a −1 dB peak allows)"),
+                "Spotify for Artists, 'Loudness normalization': −14 LUFS (ITU-R BS.1770) by default; quieter tracks are raised only as far as 1 dB of true-peak headroom allows (a limiter only in the optional 'Loud' −11 LUFS setting); keep the true peak below −1 dBTP, below −2 dBTP for masters louder than −14 LUFS"),
     Destination("Apple Music", -16.0, True,
-                "Apple, 'Apple Digital Masters' technical brief (Sound Check normalises to −16 LUFS)"),
+                "Apple publishes no Sound Check level; −16 LUFS is the level reported by Production Expert (2022) and measured by Meterplugs (2016); raising quiet tracks only as far as a −1 dBTP peak allows is assumed, as on Spotify"),
     Destination("YouTube", -14.0, False,
-                "YouTube's stats-for-nerds 'content loudness' (−14 LUFS reference; louder uploads are turned down, quieter ones are not raised)"),
+                "YouTube publishes no level; −14 LUFS, louder uploads turned down and quieter ones left as they are, is what the player's 'Stats for nerds' (content loudness) shows"),
     Destination("Tidal", -14.0, False,
-                "TIDAL support, 'Loudness normalization' (−14 LUFS, turned down only)"),
+                "TIDAL, as told to Meterplugs (2016): −14 LUFS (ITU-R BS.1770), quieter music is not raised; album normalisation by default, after Eelco Grimm's loudness study of 4.2 million albums for TIDAL"),
     Destination("Amazon Music", -14.0, False,
-                "Amazon Music for Artists, audio specifications (−14 LUFS normalisation, turned down only)"),
+                "Amazon publishes no level; −14 LUFS is a third-party measurement, and whether quiet tracks are raised is not documented (previewed as not raised)"),
     Destination("Deezer", -15.0, False,
-                "Deezer for Creators, loudness normalisation (−15 LUFS, turned down only)"),
+                "Deezer publishes no level; −15 LUFS is the level reported by Production Expert (2022), and whether quiet tracks are raised is not documented (previewed as not raised)"),
     Destination("Club / DJ", None, False,
                 "No normalisation: DJ software and club systems play the file as it is"),
 )

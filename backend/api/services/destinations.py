@@ -1,12 +1,32 @@
-"""Destination previews (SPEC §8): the gain each destination applies and what the master becomes there. Pure."""
+"""Destination previews (SPEC §8): the gain each destination applies and what the master becomes there. Pure.
+
+Services encode the file as delivered and apply their gain at playback, so whether
+lossy encoding may clip depends on the master's own true peak and loudness, not on
+the level it is played at: Spotify asks for a true peak below −1 dBTP, and below
+−2 dBTP for masters louder than −14 LUFS, because loud masters overshoot more in
+encoding. ``resulting_true_peak_dbtp`` is the peak at playback level (true peak + gain).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from api.services.wording import num
 from config.constants import DESTINATION_PEAK_LIMIT_DBTP, DESTINATIONS, Destination
 
 NEGLIGIBLE_DB = 0.5
+"""A gain or shortfall smaller than this is not worth a sentence, dB."""
+LOUD_MASTER_LUFS = -14.0
+"""Masters louder than this need more true-peak headroom before lossy encoding (Spotify for Artists)."""
+LOUD_MASTER_PEAK_LIMIT_DBTP = -2.0
+"""True-peak limit for those loud masters, dBTP (Spotify for Artists, 'Loudness normalization')."""
+
+
+def encoding_peak_limit_dbtp(integrated_lufs: float | None) -> float:
+    """Highest true peak (dBTP) a master of this loudness can be delivered with and stay clean after lossy encoding."""
+    if integrated_lufs is not None and integrated_lufs > LOUD_MASTER_LUFS:
+        return LOUD_MASTER_PEAK_LIMIT_DBTP
+    return DESTINATION_PEAK_LIMIT_DBTP
 
 
 def _gain_db(dest: Destination, lufs: float, true_peak: float | None) -> float:
@@ -16,31 +36,55 @@ def _gain_db(dest: Destination, lufs: float, true_peak: float | None) -> float:
     if gain > 0 and not dest.turns_up:
         return 0.0
     if gain > 0 and true_peak is not None:
+        # Raised only until the true peak reaches −1 dBTP: no limiter at the default level.
         gain = min(gain, max(0.0, DESTINATION_PEAK_LIMIT_DBTP - true_peak))
     return gain
 
 
-def _verdict(dest: Destination, lufs: float, gain: float, resulting_tp: float | None) -> str:
-    parts: list[str] = []
+def _level_words(dest: Destination, lufs: float, true_peak: float | None, gain: float) -> str:
+    """What the destination does to the level, and where the master ends up against its neighbours."""
+    ref = dest.reference_lufs
+    if ref is None:
+        return "Plays as it is, with no normalisation: loudness here is your choice"
     if gain < -NEGLIGIBLE_DB:
-        parts.append(f"Will be turned down {-gain:.1f} dB: the extra loudness buys nothing there")
-    elif gain > NEGLIGIBLE_DB:
-        parts.append(f"Will be turned up {gain:.1f} dB to meet the others")
-    elif dest.reference_lufs is not None and lufs < dest.reference_lufs - NEGLIGIBLE_DB:
-        limit = "it is not turned up" if not dest.turns_up else "its peaks leave no room to turn it up"
-        parts.append(
-            f"Plays {dest.reference_lufs - lufs - gain:.1f} dB quieter than masters at "
-            f"{dest.reference_lufs:g} LUFS: {limit}"
-        )
-    elif dest.reference_lufs is None:
-        parts.append("Plays as it is, with no normalisation: loudness here is your choice")
-    else:
-        parts.append("Plays at about its own level")
-    if resulting_tp is not None and dest.reference_lufs is not None and resulting_tp > DESTINATION_PEAK_LIMIT_DBTP:
-        parts.append(f"true peak {resulting_tp:+.1f} dBTP will clip after lossy encoding")
-    elif resulting_tp is not None and dest.reference_lufs is None and resulting_tp > 0.0:
-        parts.append(f"true peak {resulting_tp:+.1f} dBTP clips the DJ's converter unless the gain is pulled down")
-    return "; ".join(parts) + "."
+        return f"Will be turned down {num(-gain)} dB: the extra loudness buys nothing there"
+    wanted = ref - lufs
+    if wanted <= NEGLIGIBLE_DB:
+        return "Plays at about its own level"
+    shortfall = wanted - gain
+    others = f"tracks at {num(ref, 0)} LUFS"
+    if shortfall <= NEGLIGIBLE_DB:
+        return f"Will be turned up {num(gain)} dB to meet the others"
+    if not dest.turns_up:
+        return f"Plays {num(shortfall)} dB quieter than {others}: it is not turned up there"
+    peaks = f"its {num(true_peak or 0.0, signed=True)} dBTP peaks"
+    if gain >= 0.05:
+        return (f"Will be turned up only {num(gain)} dB ({peaks} leave no more room): "
+                f"it will play {num(shortfall)} dB quieter than {others}")
+    return f"Plays {num(shortfall)} dB quieter than {others}: {peaks} leave no room to turn it up"
+
+
+def _peak_words(dest: Destination, lufs: float, true_peak: float | None) -> str | None:
+    """The clipping risk of the delivered file there, or None."""
+    if true_peak is None:
+        return None
+    peak = f"true peak {num(true_peak, signed=True)} dBTP"
+    if dest.reference_lufs is None:
+        return f"{peak} clips the DJ's converter unless the gain is pulled down" if true_peak > 0.0 else None
+    limit = encoding_peak_limit_dbtp(lufs)
+    if true_peak > 0.0:
+        return f"{peak} will clip after lossy encoding"
+    if true_peak > limit:
+        loud = f" for a master louder than {num(LOUD_MASTER_LUFS, 0)} LUFS"
+        if limit >= DESTINATION_PEAK_LIMIT_DBTP:
+            loud = ""
+        return f"{peak} may clip after lossy encoding (keep it below {num(limit)} dBTP{loud})"
+    return None
+
+
+def _verdict(dest: Destination, lufs: float, true_peak: float | None, gain: float) -> str:
+    parts = [_level_words(dest, lufs, true_peak, gain), _peak_words(dest, lufs, true_peak)]
+    return "; ".join(p for p in parts if p) + "."
 
 
 def destination_previews(integrated_lufs: float | None, true_peak_dbtp: float | None) -> list[dict[str, Any]]:
@@ -58,7 +102,7 @@ def destination_previews(integrated_lufs: float | None, true_peak_dbtp: float | 
                 "gain_db": round(gain, 2),
                 "resulting_lufs": round(integrated_lufs + gain, 2),
                 "resulting_true_peak_dbtp": None if resulting_tp is None else round(resulting_tp, 2),
-                "verdict": _verdict(dest, integrated_lufs, gain, resulting_tp),
+                "verdict": _verdict(dest, integrated_lufs, true_peak_dbtp, gain),
                 "published": dest.published,
             }
         )
