@@ -75,6 +75,7 @@ function mount(container, opts, data) {
   container.replaceChildren();
   const plot = new uPlot({ ...opts, ...chartSize(container, opts.height) }, data, container);
   charts.set(container, plot);
+  container.uplot = plot; // what is drawn (data, series labels, scales), for the page's tests and the console
   return plot;
 }
 
