@@ -7,7 +7,7 @@ export const COLOURS = {
   shortTerm: "#4fc3f7",
   momentary: "rgba(79, 195, 247, 0.35)",
   target: "#ffb74d",
-  targetShade: "rgba(255, 183, 77, 0.13)",
+  targetShade: "rgba(255, 183, 77, 0.18)",
   bandAverage: "#b3e5fc",
   a: "#4fc3f7",
   b: "#f06292",
