@@ -199,7 +199,8 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
                 assert chart["data"][target_k][i] == pytest.approx(10 * math.log10(share * power / n), abs=1e-6)
                 own = 10 * math.log10(band["energy_ratio"] * power / n)
                 assert chart["data"][own_k][i] == pytest.approx(own, abs=1e-6)
-        assert "documented band energy shares" in page.text_content("#spectrum-legend")
+        assert "has no reference tracks, so its target comes from its band energy shares" in page.text_content(
+            "#spectrum-legend")
 
         # ---- recommendations: every one shown, with its figures in units
         recs = stored["recommendations"]

@@ -262,7 +262,8 @@ function drawSeries(series, genre, sections, analysis) {
         shade: COLOURS.targetShade },
       { label: "this file, band average (dB)", bands: target.file, colour: COLOURS.bandAverage, dash: [2, 3], width: 1.5 },
     );
-    note = `${genre.name} has no reference tracks, so its target comes from its documented band energy shares: one level per ` +
+    const why = genre.source === "constants" ? "has no reference tracks" : "has no reference spectrum";
+    note = `${genre.name} ${why}, so its target comes from its band energy shares: one level per ` +
       "band (the band's share of this file's total power, spread evenly over the band's 1/6-octave bins). Shaded: ± the " +
       "genre's spread (at least 1.5 dB). Dotted: this file's own band averages on the same scale; the gap between the two " +
       "steps is the band table's Deviation.";
