@@ -1,8 +1,9 @@
 """``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json] [--output FILE]``.
 
 Analyses a WAV file, or every WAV in a folder (with a progress bar), with the same
-engine, targets and recommendations as the service, and prints the report as tables
-(or JSON with ``--json``). No server is needed.
+engine, targets, recommendations and reference library as the service, and prints the
+report as tables (or JSON with ``--json``: one analysis object for a file, a list for a
+folder; a file that fails is ``{"filename", "detail"}``). No server is needed.
 """
 
 from __future__ import annotations
@@ -19,16 +20,31 @@ from api.services.analysis import measure_file, recommendations_for
 from api.services.report import read_time_extras
 from api.services.settings import check_level, check_stage
 from cli.report import render
-from cli.targets import resolve_target
-from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE
+from cli.targets import ReferenceLibrary, load_library, resolve_target
+from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
+from ml.feature_extraction import extract_features
 from utils.errors import AppError
 from utils.paths import wav_files_or_error
 from utils.progress import ProgressBar
 
+SIMILAR_TOP_K = 5
 
-def build_report(path: Path, *, genre: str | None, target: Any, level: str, stage: str, max_duration_s: float
-                 ) -> dict[str, Any]:
-    """The analysis JSON of SPEC §7 (without id and date) for one file."""
+
+def target_summary(target: GenreTarget | None) -> dict[str, Any] | None:
+    """The genre target's overall figures (what the report's LRA and DR ranges come from)."""
+    if target is None:
+        return None
+    return {
+        "genre": target.genre, "source": target.source, "integrated_lufs": target.integrated_lufs,
+        "true_peak_ceiling_dbtp": target.true_peak_ceiling_dbtp, "lra_lu": list(target.lra_lu),
+        "dr_db": list(target.dr_db),
+    }
+
+
+def build_report(path: Path, *, genre: str | None, target: GenreTarget | None, level: str, stage: str,
+                 max_duration_s: float, library: ReferenceLibrary | None = None) -> dict[str, Any]:
+    """The analysis JSON of SPEC §7 (without id and date) for one file, with the §8 extras, the target used
+    and the ``SIMILAR_TOP_K`` most similar references of ``library``."""
     result = measure_file(path, max_duration_s=max_duration_s)
     overall = asdict(result.overall)
     series = asdict(result.series)
@@ -43,6 +59,8 @@ def build_report(path: Path, *, genre: str | None, target: Any, level: str, stag
         "band_metrics": [asdict(b) for b in result.bands],
         "recommendations": [asdict(item) for item in recommendations_for(result, target, level=level, stage=stage)],
         **read_time_extras(overall, series, result.audio.duration_s),
+        "target": target_summary(target),
+        "similar_references": library.similar(extract_features(result), SIMILAR_TOP_K) if library else [],
     }
 
 
@@ -60,26 +78,26 @@ def analyze(args: argparse.Namespace) -> int:
     except AppError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
-    bar = ProgressBar(len(files)) if len(files) > 1 else None
+    library = load_library(settings)
+    bar = ProgressBar(len(files), enabled=len(files) > 1)
     reports: list[dict[str, Any]] = []
     failures = 0
     for i, path in enumerate(files):
-        if bar:
-            bar.show(i, path.name)
+        bar.show(i, path.name)
         try:
             report = build_report(path, genre=genre, target=target, level=level, stage=stage,
-                                  max_duration_s=settings.max_duration_s)
+                                  max_duration_s=settings.max_duration_s, library=library)
         except AppError as exc:
             failures += 1
-            print(f"error: {path.name}: {exc.message}", file=sys.stderr)
+            bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
+            reports.append({"filename": path.name, "detail": exc.message})
             continue
         reports.append(report)
         if not args.json:
-            print(render(report))
-    if bar:
-        bar.show(len(files), "done")
+            bar.print(render(report))
+    bar.show(len(files), "done")
     if args.json:
-        document: Any = reports[0] if args.path.is_file() and reports else reports
+        document: Any = reports[0] if args.path.is_file() else reports
         text = json.dumps(document, indent=2, allow_nan=False)
         if args.output:
             args.output.write_text(text + "\n")

@@ -1,18 +1,48 @@
-"""The terminal report: one table per section, units everywhere."""
+"""The terminal report: one table per section, units everywhere (the web page's report, as text)."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 SEVERITY_ORDER = ("critical", "warning", "info")
+BAND_NAMES = {"low": "low", "low_mid": "low mid", "mid": "mid", "high_mid": "high mid", "high": "high"}
+MESSAGE_WIDTH = 100
+
+# SPEC §4/§5 metric → (name, unit of its value, unit of a deviation, decimals); energy shares are shown in %.
+METRICS: dict[str, tuple[str, str, str, int]] = {
+    "integrated_lufs": ("integrated loudness", "LUFS", "LU", 1),
+    "loudness_range_lu": ("loudness range", "LU", "LU", 1),
+    "dynamic_range_db": ("dynamic range", "dB", "dB", 1),
+    "true_peak_dbtp": ("true peak", "dBTP", "dB", 2),
+    "sample_peak_dbfs": ("sample peak", "dBFS", "dB", 1),
+    "clip_events": ("clipping", "events", "events", 0),
+    "negative_correlation_pct": ("time out of phase", "%", "points", 1),
+    "energy_ratio": ("energy share", "%", "dB", 1),
+    "stereo_width": ("stereo width", "", "", 2),
+    "phase_correlation": ("phase correlation", "", "", 2),
+}
 
 
-def _fmt(value: Any, unit: str = "", digits: int = 1) -> str:
+def _number(value: float, digits: int, *, signed: bool = False) -> str:
+    """``value`` with ``digits`` decimals; never "-0.0" (a value that rounds to zero is shown unsigned)."""
+    text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    return text.lstrip("+-") if float(text) == 0 else text
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 1, *, signed: bool = False) -> str:
     if value is None:
         return "—"
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else f"{value:.{digits}f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = f"{value:+d}" if signed and value else str(value)
+    else:
+        text = _number(float(value), digits, signed=signed)
     return f"{text} {unit}".strip()
+
+
+def _pct(ratio: float | None, digits: int = 1) -> str:
+    return _fmt(None if ratio is None else 100 * ratio, "%", digits)
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -28,15 +58,93 @@ def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> s
     return "\n".join([title, line(header), rule, *(line(r) for r in rows)])
 
 
+def _metric_value(metric: str, value: float | None) -> str:
+    _, unit, _, digits = METRICS.get(metric, (metric, "", "", 2))
+    if metric == "energy_ratio":
+        return _pct(value)
+    return _fmt(value, unit, digits)
+
+
+def _target_text(rec: dict[str, Any], target: dict[str, Any] | None) -> str:
+    """The target column: the genre's range for LRA and DR (the row's target is its middle)."""
+    ranges = {"loudness_range_lu": ("lra_lu", "LU"), "dynamic_range_db": ("dr_db", "dB")}
+    if target and rec["metric"] in ranges:
+        key, unit = ranges[rec["metric"]]
+        low, high = target[key]
+        return f"{_number(low, 1)}–{_number(high, 1)} {unit}"
+    return _metric_value(rec["metric"], rec["target"])
+
+
+def _action_text(action: dict[str, Any]) -> str:
+    """A prescriptive action's settings in words: "low shelf · frequency 100 Hz · gain +3.1 dB · Q 0.7"."""
+    parts = []
+    units = (("_dbtp", "dBTP"), ("_lufs", "LUFS"), ("_db", "dB"), ("_hz", "Hz"), ("_ms", "ms"), ("_pct", "%"))
+    for key, value in action.items():
+        if key == "type":
+            continue
+        if key in ("note", "filter"):
+            parts.append(str(value))
+        elif key == "band":
+            parts.append(f"{BAND_NAMES.get(value, value)} band")
+        elif isinstance(value, bool):
+            parts.append(key.replace("_", "-") if value else f"no {key.replace('_', '-')}")
+        elif key == "q":
+            parts.append(f"Q {value:g}")
+        elif isinstance(value, int | float):
+            unit = next((u for suffix, u in units if key.endswith(suffix)), "")
+            name = key.removesuffix(next((s for s, _ in units if key.endswith(s)), "")).replace("_", " ")
+            signed = "gain" in key or "change" in key
+            digits = 0 if unit == "Hz" else 1 if unit else 2
+            parts.append(f"{name} {_fmt(value, unit, digits, signed=signed)}")
+        else:
+            parts.append(f"{key.replace('_', ' ')} {value}")
+    return f"{action.get('type', 'action')}: " + " · ".join(parts)
+
+
+def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) -> str:
+    if not recs:
+        return "Recommendations: none — every checked figure is within its tolerance"
+    ordered = [r for severity in SEVERITY_ORDER for r in recs if r["severity"] == severity]
+    ordered += [r for r in recs if r["severity"] not in SEVERITY_ORDER]
+    counts = ", ".join(
+        f"{n} {severity}" for severity in SEVERITY_ORDER if (n := sum(r["severity"] == severity for r in recs))
+    )
+    rows = []
+    for i, r in enumerate(ordered, 1):
+        name, _, dev_unit, digits = METRICS.get(r["metric"], (r["metric"].replace("_", " "), "", "", 2))
+        where = "overall" if r["band"] == "overall" else f"{BAND_NAMES.get(r['band'], r['band'])} band"
+        rows.append((
+            str(i), r["severity"], where, name, _metric_value(r["metric"], r["current"]), _target_text(r, target),
+            _fmt(r["deviation"], dev_unit, 1 if r["metric"] == "energy_ratio" else digits, signed=True),
+        ))
+    lines = [table(f"Recommendations ({counts})", ("#", "severity", "where", "what", "now", "target", "deviation"),
+                   rows), ""]
+    for i, r in enumerate(ordered, 1):
+        lines.append(textwrap.fill(r["message"], MESSAGE_WIDTH, initial_indent=f"{i:>2}. ", subsequent_indent="    "))
+        if r.get("action"):
+            lines.append(textwrap.fill(_action_text(r["action"]), MESSAGE_WIDTH, initial_indent="    → ",
+                                       subsequent_indent="      "))
+    return "\n".join(lines)
+
+
 def render(report: dict[str, Any]) -> str:
     """The whole report of one analysis as text."""
     o = report["overall_metrics"]
     a = report["audio"]
-    parts = [
+    target = report.get("target")
+    head = (
         f"{report['filename']} — {a['duration_s']:.1f} s, {a['sample_rate']} Hz, {a['channels']} ch, "
         f"{a['bit_depth'] or '?'}-bit; genre {report['genre'] or '(none)'}, {report['stage']}, "
-        f"{report['recommendation_level']}",
-    ]
+        f"{report['recommendation_level']}"
+    )
+    if target:
+        head += (
+            f"\nTarget: {target['genre']} ({target['source']}): {_fmt(target['integrated_lufs'], 'LUFS')}, "
+            f"true peak ≤ {_fmt(target['true_peak_ceiling_dbtp'], 'dBTP')}, "
+            f"LRA {_number(target['lra_lu'][0], 1)}–{_number(target['lra_lu'][1], 1)} LU, "
+            f"DR {_number(target['dr_db'][0], 1)}–{_number(target['dr_db'][1], 1)} dB"
+        )
+    parts = [head]
     parts.append(table("Loudness", ("metric", "value"), [
         ("Integrated", _fmt(o["integrated_lufs"], "LUFS")),
         ("Momentary max", _fmt(o["momentary_max_lufs"], "LUFS")),
@@ -65,7 +173,7 @@ def render(report: dict[str, Any]) -> str:
         ("Centroid", _fmt(o["spectral_centroid_hz"], "Hz", 0)),
         ("Roll-off (85 %)", _fmt(o["spectral_rolloff_hz"], "Hz", 0)),
         ("Flatness", _fmt(o["spectral_flatness"], "", 3)),
-        ("Below 20 Hz", _fmt(None if o["sub_20hz_ratio"] is None else 100 * o["sub_20hz_ratio"], "%", 2)),
+        ("Below 20 Hz", _pct(o["sub_20hz_ratio"], 2)),
         ("THD / harmonic richness", _fmt(o["thd_percent"], "%", 2)),
         ("Harmonic ratio", _fmt(o["harmonic_ratio"], "", 2)),
         ("Transient preservation", _fmt(o["transient_preservation"], "", 2)),
@@ -75,29 +183,38 @@ def render(report: dict[str, Any]) -> str:
         ("Pulse clarity", _fmt(o["pulse_clarity"], "", 2)),
     ]))
     parts.append(table("Bands", ("band", "range", "RMS", "energy", "peak", "crest", "range 3 s", "width", "corr"), [
-        (b["band"], f"{b['freq_low_hz']:g}–{b['freq_high_hz']:g} Hz", _fmt(b["rms_db"], "dBFS"),
-         _fmt(None if b["energy_ratio"] is None else 100 * b["energy_ratio"], "%"), _fmt(b["peak_db"], "dBFS"),
+        (BAND_NAMES.get(b["band"], b["band"]), f"{b['freq_low_hz']:g}–{b['freq_high_hz']:g} Hz",
+         _fmt(b["rms_db"], "dBFS"), _pct(b["energy_ratio"]), _fmt(b["peak_db"], "dBFS"),
          _fmt(b["crest_factor_db"], "dB"), _fmt(b["level_range_db"], "dB"), _fmt(b["stereo_width"], "", 2),
          _fmt(b["phase_correlation"], "", 2))
         for b in report["band_metrics"]
     ]))
+    if report.get("sections"):
+        contrast = report.get("section_contrast_lu")
+        title = "Sections" + (f" (drop-to-breakdown contrast {_fmt(contrast, 'LU')})" if contrast is not None else "")
+        bands = [b["band"] for b in report["band_metrics"]]
+        parts.append(table(title, ("kind", "start", "end", "loudness", *(f"{BAND_NAMES.get(b, b)} %" for b in bands)), [
+            (s["kind"], _fmt(s["start_s"], "s"), _fmt(s["end_s"], "s"), _fmt(s["integrated_lufs"], "LUFS"),
+             *(_fmt(None if (r := s["energy_ratios"].get(b)) is None else 100 * r, "", 1) for b in bands))
+            for s in report["sections"]
+        ]))
     if report.get("destinations"):
         parts.append(table("Destinations", ("where", "normalises to", "gain", "plays at", "true peak", "verdict"), [
-            (d["name"], _fmt(d["reference_lufs"], "LUFS"), _fmt(d["gain_db"], "dB"), _fmt(d["resulting_lufs"], "LUFS"),
+            (d["name"], _fmt(d["reference_lufs"], "LUFS") if d["reference_lufs"] is not None else "none",
+             _fmt(d["gain_db"], "dB", signed=True), _fmt(d["resulting_lufs"], "LUFS"),
              _fmt(d["resulting_true_peak_dbtp"], "dBTP"), d["verdict"])
             for d in report["destinations"]
         ]))
-    if report.get("sections"):
-        contrast = report.get("section_contrast_lu")
-        title = "Sections" + (f" (drop-to-breakdown contrast {contrast:.1f} LU)" if contrast is not None else "")
-        parts.append(table(title, ("kind", "start", "end", "loudness"), [
-            (s["kind"], _fmt(s["start_s"], "s"), _fmt(s["end_s"], "s"), _fmt(s["integrated_lufs"], "LUFS"))
-            for s in report["sections"]
-        ]))
-    recs = report["recommendations"]
-    lines = ["Recommendations" + ("" if recs else ": none — nothing stands out")]
-    for severity in SEVERITY_ORDER:
-        for r in (r for r in recs if r["severity"] == severity):
-            lines.append(f"  [{severity.upper():8s}] {r['message']}")
-    parts.append("\n".join(lines))
+    similar = report.get("similar_references")
+    if similar is not None:
+        if similar:
+            parts.append(table("Most similar references (cosine similarity of the 128-dim feature vectors)",
+                               ("#", "reference", "genre", "loudness", "similarity"), [
+                (str(i), s["reference"]["name"], s["reference"]["genre"],
+                 _fmt(s["reference"].get("integrated_lufs"), "LUFS"), _fmt(s["similarity"], "", 3))
+                for i, s in enumerate(similar, 1)
+            ]))
+        else:
+            parts.append("Most similar references: none — the reference library is empty")
+    parts.append(_recommendations(report["recommendations"], target))
     return "\n\n".join(parts) + "\n"

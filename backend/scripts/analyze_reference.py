@@ -58,16 +58,15 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 2
             genre = " ".join(args.genre.split())
-        bar = ProgressBar(len(files)) if len(files) > 1 else None
+        bar = ProgressBar(len(files), enabled=len(files) > 1)
         failures = 0
         for i, path in enumerate(files):
-            if bar:
-                bar.show(i, path.name)
+            bar.show(i, path.name)
             try:
                 result = measure_file(path, max_duration_s=settings.max_duration_s)
             except AppError as exc:
                 failures += 1
-                print(f"error: {path.name}: {exc.message}", file=sys.stderr)
+                bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
                 continue
             name = args.name if args.name and len(files) == 1 else path.stem
             row = build_reference_row(
@@ -76,12 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             with session_scope(factory) as session:
                 session.add(row)
             lufs = result.overall.integrated_lufs
-            print(
+            bar.print(
                 f"added {name!r} ({genre}): {result.audio.duration_s:.1f} s, "
                 f"{'—' if lufs is None else f'{lufs:.1f} LUFS'}, id {row.id}"
             )
-        if bar:
-            bar.show(len(files), "done")
+        bar.show(len(files), "done")
         return 1 if failures else 0
     finally:
         engine.dispose()

@@ -80,3 +80,9 @@ def js_fixed(value: float | None, digits: int = 1) -> str:
         return "—"
     rounded = Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return str(abs(rounded) if rounded == 0 else rounded)
+
+
+def js_signed(value: float | None, digits: int = 1) -> str:
+    """A number as the page's ``fmtSigned`` shows it: "+1.2", "-0.4", "0.0"; None → "—"."""
+    text = js_fixed(value, digits)
+    return text if text == "—" or text.startswith("-") or Decimal(text) == 0 else f"+{text}"

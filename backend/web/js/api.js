@@ -41,7 +41,7 @@ async function request(method, path, { okStatuses = [200] } = {}) {
 export const getGenres = () => request("GET", "/api/genres");
 export const getSettings = () => request("GET", "/api/settings");
 export const getReferences = () => request("GET", "/api/references");
-export const listAnalyses = (limit = 20) => request("GET", `/api/analyses?limit=${limit}`);
+export const listAnalyses = (limit = 20, offset = 0) => request("GET", `/api/analyses?limit=${limit}&offset=${offset}`);
 export const getAnalysis = (id) => request("GET", `/api/analysis/${encodeURIComponent(id)}`);
 export const getSeries = (id) => request("GET", `/api/analysis/${encodeURIComponent(id)}/series`);
 export const getReferenceSeries = (id) => request("GET", `/api/references/${encodeURIComponent(id)}/series`);

@@ -7,6 +7,8 @@ export const COLOURS = {
   shortTerm: "#4fc3f7",
   momentary: "rgba(79, 195, 247, 0.35)",
   target: "#ffb74d",
+  targetShade: "rgba(255, 183, 77, 0.18)",
+  bandAverage: "#b3e5fc",
   a: "#4fc3f7",
   b: "#f06292",
   axis: "#9aa7b4",
@@ -24,6 +26,30 @@ const SECTION_FILL = {
 const BAND_EDGES_HZ = [200, 500, 2000, 6000];
 const BAND_NAMES = ["low", "low mid", "mid", "high mid", "high"];
 const FREQ_TICKS_HZ = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000];
+export const SPECTRUM_LOW_HZ = 20;
+export const SPECTRUM_HIGH_HZ = 20000;
+
+/** The top of a spectrum plot: 20 kHz, or Nyquist when that is lower (nothing is measured above it). */
+export function spectrumTopHz(sampleRate) {
+  return isNumber(sampleRate) && sampleRate > 0 ? Math.min(SPECTRUM_HIGH_HZ, sampleRate / 2) : SPECTRUM_HIGH_HZ;
+}
+
+/**
+ * The top of a spectrum plot when the sample rate is not known: the upper edge of the highest 1/6-octave
+ * bin holding a value in any of `arrays`, at most 20 kHz.
+ */
+export function spectrumTopFromData(freqs, ...arrays) {
+  let last = -1;
+  for (const arr of arrays) {
+    for (let i = (arr || []).length - 1; i > last; i--) {
+      if (isNumber(arr[i])) {
+        last = i;
+        break;
+      }
+    }
+  }
+  return last >= 0 && isNumber(freqs[last]) ? Math.min(SPECTRUM_HIGH_HZ, freqs[last] * 2 ** (1 / 12)) : SPECTRUM_HIGH_HZ;
+}
 
 const charts = new Map(); // container element → uPlot instance
 
@@ -49,6 +75,7 @@ function mount(container, opts, data) {
   container.replaceChildren();
   const plot = new uPlot({ ...opts, ...chartSize(container, opts.height) }, data, container);
   charts.set(container, plot);
+  container.uplot = plot; // what is drawn (data, series labels, scales), for the page's tests and the console
   return plot;
 }
 
@@ -131,7 +158,9 @@ export function loudnessChart(container, series, { targetLufs = null, sections =
       ctx.fillStyle = SECTION_FILL[s.kind] || "rgba(255, 255, 255, 0.06)";
       ctx.fillRect(x0, top, x1 - x0, height);
       ctx.fillStyle = "rgba(230, 237, 243, 0.55)";
-      if (x1 - x0 > 40 * devicePixelRatio) ctx.fillText(s.kind, x0 + 4 * devicePixelRatio, top + 4 * devicePixelRatio);
+      // label only where the whole word fits (with 4 px either side), so narrow screens never overlap labels
+      const pad = 4 * devicePixelRatio;
+      if (ctx.measureText(s.kind).width + 2 * pad <= x1 - x0) ctx.fillText(s.kind, x0 + pad, top + pad);
     }
     ctx.restore();
   };
@@ -209,17 +238,107 @@ function freqAxis() {
   };
 }
 
+/** The level of a stepped curve at `f` Hz: the band with lo ≤ f < hi (the last band also at its top edge). */
+function stepValue(bands, f) {
+  for (let i = 0; i < bands.length; i++) {
+    const b = bands[i];
+    if (f >= b.lo && (f < b.hi || (i === bands.length - 1 && f <= b.hi))) return isNumber(b.level) ? b.level : null;
+  }
+  return null;
+}
+
+/** Shade each curve's tolerance (±tolerance dB around it) under the lines, clipped to the plot. */
+function shadeTolerances(shades) {
+  return (u) => {
+    if (!shades.length) return;
+    const { ctx } = u;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    for (const s of shades) {
+      ctx.fillStyle = s.fill;
+      if (s.bands) {
+        for (const b of s.bands) {
+          if (!isNumber(b.level) || !isNumber(b.tolerance)) continue;
+          const x0 = u.valToPos(b.lo, "x", true);
+          const x1 = u.valToPos(b.hi, "x", true);
+          const y0 = u.valToPos(b.level + b.tolerance, "y", true);
+          const y1 = u.valToPos(b.level - b.tolerance, "y", true);
+          ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+        }
+        continue;
+      }
+      // a per-bin curve: one polygon per run of bins that have a value
+      let run = [];
+      const flush = () => {
+        if (run.length > 1) {
+          ctx.beginPath();
+          run.forEach(([f, v, t], k) => {
+            const px = u.valToPos(f, "x", true);
+            const py = u.valToPos(v + t, "y", true);
+            if (k === 0) ctx.moveTo(px, py);
+            else ctx.lineTo(px, py);
+          });
+          for (let k = run.length - 1; k >= 0; k--) ctx.lineTo(u.valToPos(run[k][0], "x", true), u.valToPos(run[k][1] - run[k][2], "y", true));
+          ctx.closePath();
+          ctx.fill();
+        }
+        run = [];
+      };
+      s.x.forEach((f, i) => {
+        if (isNumber(s.values[i]) && isNumber(s.tolerance[i])) run.push([f, s.values[i], s.tolerance[i]]);
+        else flush();
+      });
+      flush();
+    }
+    ctx.restore();
+  };
+}
+
 /**
- * Log-frequency spectrum chart. curves: [{label, values, colour, dash?}] on the shared `freqs` (Hz).
+ * Log-frequency spectrum chart from 20 Hz to `topHz` (20 kHz, or Nyquist below that).
+ * curves: [{label, colour, dash?, width?, values (on the shared `freqs`, Hz), tolerance? (dB per bin)}]
+ * or [{label, colour, …, bands: [{lo, hi, level, tolerance?}]}] for a level per band drawn as steps.
+ * A curve's tolerance is shaded in its colour (`shade`).
  */
-export function spectrumChart(container, freqs, curves, { height = 260 } = {}) {
-  const keep = freqs.map((f, i) => (isNumber(f) && f > 0 ? i : -1)).filter((i) => i >= 0);
-  const x = keep.map((i) => freqs[i]);
-  const ys = curves.map((c) => keep.map((i) => (isNumber(c.values[i]) ? c.values[i] : null)));
-  const yRange = finiteRange(ys, 3, -140);
+export function spectrumChart(container, freqs, curves, { height = 260, topHz = SPECTRUM_HIGH_HZ } = {}) {
+  const onFreqs = new Map();
+  freqs.forEach((f, i) => {
+    if (isNumber(f) && f > 0) onFreqs.set(f, i);
+  });
+  // stepped curves change level exactly at their band edges, so the edges join the x values
+  const xs = new Set(onFreqs.keys());
+  for (const c of curves) for (const b of c.bands || []) xs.add(b.lo).add(Math.min(b.hi, topHz));
+  const x = [...xs].sort((p, q) => p - q);
+  const ys = curves.map((c) =>
+    c.bands
+      ? x.map((f) => stepValue(c.bands, f))
+      : x.map((f) => (onFreqs.has(f) && isNumber(c.values[onFreqs.get(f)]) ? c.values[onFreqs.get(f)] : null)),
+  );
+  // the y range covers what is in view: the curves and their shaded tolerances between 20 Hz and topHz
+  const inView = (arr) => arr.map((v, i) => (x[i] >= SPECTRUM_LOW_HZ && x[i] <= topHz ? v : null));
+  const extents = ys.map(inView);
+  const shades = [];
+  curves.forEach((c, k) => {
+    if (!c.shade) return;
+    if (c.bands) {
+      shades.push({ fill: c.shade, bands: c.bands });
+      extents.push(c.bands.flatMap((b) => (isNumber(b.level) && isNumber(b.tolerance) ? [b.level + b.tolerance, b.level - b.tolerance] : [])));
+    } else if (Array.isArray(c.tolerance)) {
+      const tol = x.map((f) => (onFreqs.has(f) ? c.tolerance[onFreqs.get(f)] : null));
+      const bins = x.map((f, i) => i).filter((i) => onFreqs.has(x[i])); // not the band-edge x values
+      shades.push({ fill: c.shade, x: bins.map((i) => x[i]), values: bins.map((i) => ys[k][i]), tolerance: bins.map((i) => tol[i]) });
+      const edge = (sign) => inView(ys[k].map((v, i) => (isNumber(v) && isNumber(tol[i]) ? v + sign * tol[i] : null)));
+      extents.push(edge(1), edge(-1));
+    }
+  });
+  const yRange = finiteRange(extents, 3, -140);
+  const stepped = uPlot.paths && uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined;
   const opts = {
     height,
-    scales: { x: { time: false, distr: 3, log: 10 }, y: { range: () => yRange } },
+    scales: { x: { time: false, distr: 3, log: 10, range: () => [SPECTRUM_LOW_HZ, topHz] }, y: { range: () => yRange } },
     axes: [freqAxis(), axis("dB")],
     series: [
       { label: "Hz", value: (u, v) => (v == null ? "—" : `${fmtHz(v)} Hz`) },
@@ -228,11 +347,13 @@ export function spectrumChart(container, freqs, curves, { height = 260 } = {}) {
         stroke: c.colour,
         width: c.width || 2,
         dash: c.dash,
+        paths: c.bands ? stepped : undefined,
+        spanGaps: !c.bands, // the band-edge x values carry no bin value
         points: { show: false },
         value: (u, v) => (v == null ? "—" : `${v.toFixed(1)} dB`),
       })),
     ],
-    hooks: { drawClear: [drawBandEdges] },
+    hooks: { drawClear: [shadeTolerances(shades), drawBandEdges] },
   };
   return mount(container, opts, [x, ...ys]);
 }
@@ -241,14 +362,14 @@ export function spectrumChart(container, freqs, curves, { height = 260 } = {}) {
  * Stepped band-level chart (one level per band over its frequency range): for A/B when B has no spectrum.
  * bands: [{freq_low_hz, freq_high_hz}], curves: [{label, values (per band), colour}].
  */
-export function bandStepChart(container, bands, curves, { height = 260 } = {}) {
-  const x = [...bands.map((b) => b.freq_low_hz), bands[bands.length - 1].freq_high_hz];
+export function bandStepChart(container, bands, curves, { height = 260, topHz = SPECTRUM_HIGH_HZ } = {}) {
+  const x = [...bands.map((b) => b.freq_low_hz), Math.min(topHz, bands[bands.length - 1].freq_high_hz)];
   const ys = curves.map((c) => [...c.values, c.values[c.values.length - 1]].map((v) => (isNumber(v) ? v : null)));
   const yRange = finiteRange(ys, 3, -140);
   const stepped = uPlot.paths && uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined;
   const opts = {
     height,
-    scales: { x: { time: false, distr: 3, log: 10 }, y: { range: () => yRange } },
+    scales: { x: { time: false, distr: 3, log: 10, range: () => [SPECTRUM_LOW_HZ, topHz] }, y: { range: () => yRange } },
     axes: [freqAxis(), axis("band level (dB)")],
     series: [
       { label: "Hz", value: (u, v) => (v == null ? "—" : `${fmtHz(v)} Hz`) },

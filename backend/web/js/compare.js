@@ -2,7 +2,7 @@
 // show the differences a − b (raw or level-matched) and overlay their spectra.
 
 import * as api from "./api.js";
-import { COLOURS, bandStepChart, spectrumChart } from "./charts.js";
+import { COLOURS, bandStepChart, spectrumChart, spectrumTopFromData } from "./charts.js";
 import { BAND_LABELS, bandDeviationDb, el, fillTable, fmt, fmtPct, fmtSigned, isNumber } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
@@ -32,8 +32,11 @@ const BAND_EDGES = [
 let lastResult = null;
 let onUnavailable = () => {};
 
-/** Fill the A and B pickers from the history items and the reference list, keeping the choices. */
-export function fillPickers(analyses, references, currentId) {
+/**
+ * Fill the A and B pickers from analyses (newest first) and the reference list, keeping the choices.
+ * `listed` of `total` analyses are loaded; `loadOlder()` loads more (shown as a button while some are missing).
+ */
+export function fillPickers(analyses, references, currentId, { listed = analyses.length, total = analyses.length, loadOlder = null } = {}) {
   const a = $("compare-a");
   const b = $("compare-b");
   const keepA = currentId || a.value;
@@ -43,7 +46,7 @@ export function fillPickers(analyses, references, currentId) {
   const refs = [...references].sort((x, y) => (x.genre || "").localeCompare(y.genre || "") || x.name.localeCompare(y.name));
   b.replaceChildren(
     el("optgroup", { label: "Analyses" }, analyses.map((it) => el("option", { value: it.id }, label(it)))),
-    el("optgroup", { label: "References" }, refs.map((r) => el("option", { value: r.id }, `${r.name} (${r.genre})`))),
+    el("optgroup", { label: "References" }, refs.map((r) => el("option", { value: r.id }, (r.name || "").includes(r.genre) ? r.name : `${r.name} (${r.genre})`))),
   );
   if (keepA && analyses.some((it) => it.id === keepA)) a.value = keepA;
   const options = [...b.options].map((o) => o.value);
@@ -53,6 +56,10 @@ export function fillPickers(analyses, references, currentId) {
     b.value = refs.length ? refs[0].id : other ? other.id : "";
   }
   $("compare-button").disabled = !a.value || !b.value;
+  const more = $("compare-older");
+  more.hidden = !loadOlder || listed >= total;
+  more.textContent = `List older analyses (${listed} of ${total} listed)`;
+  more.onclick = loadOlder;
 }
 
 /** Pre-select B (e.g. the most similar reference). */
@@ -71,6 +78,13 @@ function pairCells(pair, digits, unit) {
   ];
 }
 
+/** "B turned down 14.0 dB", "B turned up 2.5 dB", "B already as loud as A". */
+function gainWords(gain) {
+  const text = fmt(Math.abs(gain));
+  if (!isNumber(gain) || text === fmt(0)) return "B is already as loud as A";
+  return `B turned ${gain < 0 ? "down" : "up"} ${text} dB`;
+}
+
 function render(result, matched) {
   const table = matched && result.level_matched ? result.level_matched : result;
   const overall = table.overall || {};
@@ -79,7 +93,7 @@ function render(result, matched) {
   const nameB = `${result.b.name}${result.b.kind === "reference" ? " (reference)" : ""}`;
   $("compare-note").textContent =
     matched && result.level_matched
-      ? `B gained by ${fmtSigned(result.level_matched.gain_db)} dB to A's integrated loudness. A: ${nameA} · B: ${nameB}`
+      ? `${gainWords(result.level_matched.gain_db)} to match A's integrated loudness; differences are A − B. A: ${nameA} · B: ${nameB}`
       : `A: ${nameA} · B: ${nameB}. Differences are A − B.`;
   fillTable($("compare-table"), ["Metric", "A", "B", "A − B"],
     OVERALL_ROWS.filter(([k]) => k in overall).map(([k, label, unit, digits]) =>
@@ -120,8 +134,8 @@ async function drawOverlay(result, matched) {
     spectrumChart(chart, seriesA.spectrum_freqs_hz, [
       { label: "A (dB)", values: seriesA.spectrum_db, colour: COLOURS.a },
       { label: "B (dB)", values: seriesB.spectrum_db.map((v) => (isNumber(v) ? v + gain : null)), colour: COLOURS.b },
-    ], { height: 300 });
-    note.textContent = "Long-term spectra, 1/6 octave." + (gain ? ` B shifted by ${fmtSigned(gain)} dB.` : "");
+    ], { height: 300, topHz: spectrumTopFromData(seriesA.spectrum_freqs_hz, seriesA.spectrum_db, seriesB.spectrum_db) });
+    note.textContent = "Long-term spectra, 1/6 octave." + (gain ? ` ${gainWords(gain)} (level-matched).` : "");
     return;
   }
   const table = matched && result.level_matched ? result.level_matched : result;
@@ -135,7 +149,7 @@ async function drawOverlay(result, matched) {
     { label: "A (dB)", values: bands.map((b) => (table.bands[b.band].rms_db || {}).a), colour: COLOURS.a },
     { label: "B (dB)", values: bands.map((b) => (table.bands[b.band].rms_db || {}).b), colour: COLOURS.b },
   ], { height: 300 });
-  note.textContent = "Band levels (RMS per band): no stored spectrum to overlay.";
+  note.textContent = "Band levels (RMS per band): no stored spectrum to overlay." + (gain ? ` ${gainWords(gain)} (level-matched).` : "");
 }
 
 async function run(event) {

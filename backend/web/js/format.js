@@ -24,7 +24,54 @@ export function fmtSigned(value, digits = 1) {
   return s.startsWith("-") || Number(s) === 0 ? s : `+${s}`;
 }
 
-export const fmtPct = (ratio, digits = 1) => (isNum(ratio) ? `${(ratio * 100).toFixed(digits)}` : "—");
+export const fmtPct = (ratio, digits = 1) => (isNum(ratio) ? fmt(ratio * 100, digits) : "—");
+
+/** `value` rounded to `digits` decimals as shown (so colours follow the number the reader sees), or null. */
+export function shown(value, digits = 1) {
+  return isNum(value) ? Number(fmt(value, digits)) : null;
+}
+
+/**
+ * SPEC §4/§5 metric names as a person reads them: label, unit of the value, unit of a deviation, decimals.
+ * `ratio` values are energy shares (0…1) shown in %.
+ */
+export const METRICS = {
+  integrated_lufs: { label: "Integrated loudness", unit: "LUFS", devUnit: "LU", digits: 1 },
+  loudness_range_lu: { label: "Loudness range", unit: "LU", devUnit: "LU", digits: 1 },
+  dynamic_range_db: { label: "Dynamic range", unit: "dB", devUnit: "dB", digits: 1 },
+  true_peak_dbtp: { label: "True peak", unit: "dBTP", devUnit: "dB", digits: 2 },
+  sample_peak_dbfs: { label: "Sample peak", unit: "dBFS", devUnit: "dB", digits: 1 },
+  plr_db: { label: "Peak to loudness", unit: "dB", devUnit: "dB", digits: 1 },
+  clip_events: { label: "Clipping", unit: "events", devUnit: "events", digits: 0 },
+  negative_correlation_pct: { label: "Time out of phase", unit: "%", devUnit: "points", digits: 1 },
+  energy_ratio: { label: "Energy share", unit: "%", devUnit: "dB", digits: 1, ratio: true },
+  stereo_width: { label: "Stereo width", unit: "", devUnit: "", digits: 2 },
+  phase_correlation: { label: "Phase correlation", unit: "", devUnit: "", digits: 2 },
+};
+
+/** A metric's human name: "Energy share", "Stereo width". */
+export const metricName = (metric) => (METRICS[metric] ? METRICS[metric].label : metric.replace(/_/g, " "));
+
+/** A metric's human name with its unit: "Energy share (%)", "Stereo width". */
+export function metricLabel(metric) {
+  const m = METRICS[metric];
+  if (!m) return metric.replace(/_/g, " ");
+  return m.unit ? `${m.label} (${m.unit})` : m.label;
+}
+
+/** A metric value with its unit ("16.1 %", "-9.5 LUFS", "0.44"). */
+export function fmtMetric(metric, value) {
+  const m = METRICS[metric] || { unit: "", digits: 2 };
+  const text = m.ratio ? fmtPct(value) : fmt(value, m.digits);
+  return text === "—" || !m.unit ? text : `${text} ${m.unit}`;
+}
+
+/** A deviation with its unit ("+3.2 dB", "-1.7 LU", "+0.41"). */
+export function fmtDeviation(metric, value) {
+  const m = METRICS[metric] || { devUnit: "", digits: 2 };
+  const text = fmtSigned(value, m.ratio ? 1 : m.digits);
+  return text === "—" || !m.devUnit ? text : `${text} ${m.devUnit}`;
+}
 
 export function fmtHz(hz) {
   if (!isNum(hz)) return "—";
@@ -76,6 +123,41 @@ export function statusDeviation(devDb, spreadDb = 1.5) {
   if (!isNum(devDb)) return "neutral";
   const a = Math.abs(devDb);
   return a <= Math.max(1.5, spreadDb || 0) ? "ok" : a <= 4 ? "warn" : "bad";
+}
+
+/** Linear-interpolation percentile (as numpy's default) of a non-empty array, `q` in 0…100. */
+function percentile(values, q) {
+  const v = [...values].sort((a, b) => a - b);
+  const pos = ((v.length - 1) * q) / 100;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+}
+
+/**
+ * The PLR (true peak − integrated, dB) a genre's masters have, as {range: [lo, hi], basis: words}.
+ * With references of the genre: their 10th–90th percentile, at least ±1 dB around their mean (the rule the
+ * server uses for LRA and DR targets). Without: the genre's true-peak ceiling minus its target loudness, ±1 dB.
+ */
+export function plrTarget(genre, references) {
+  if (!genre) return null;
+  const key = genre.name.toLowerCase();
+  const values = (references || [])
+    .filter((r) => (r.genre || "").toLowerCase() === key)
+    .map((r) => (r.overall_metrics || {}).plr_db)
+    .filter(isNum);
+  if (values.length) {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const range = [Math.min(percentile(values, 10), mean - 1), Math.max(percentile(values, 90), mean + 1)];
+    const n = values.length;
+    return { range, basis: `the PLR of the ${n} ${genre.name} reference${n === 1 ? "" : "s"} (10th–90th percentile, at least ±1 dB around their mean ${fmt(mean)} dB)` };
+  }
+  if (!isNum(genre.true_peak_ceiling_dbtp) || !isNum(genre.integrated_lufs)) return null;
+  const centre = genre.true_peak_ceiling_dbtp - genre.integrated_lufs;
+  return {
+    range: [centre - 1, centre + 1],
+    basis: `the ${genre.name} true-peak ceiling minus its target loudness: ${fmt(genre.true_peak_ceiling_dbtp)} − (${fmt(genre.integrated_lufs)}) = ${fmt(centre)} dB, ±1 dB`,
+  };
 }
 
 /** The genre object matching a name (case-insensitive, aliases), or null. */

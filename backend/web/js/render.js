@@ -11,7 +11,12 @@ import {
   fmtPct,
   fmtSigned,
   fmtTime,
+  fmtDeviation,
+  fmtMetric,
   isNumber,
+  metricName,
+  plrTarget,
+  shown,
   statusAround,
   statusDeviation,
   statusInRange,
@@ -22,11 +27,11 @@ const $ = (id) => document.getElementById(id);
 
 const STATUS_WORD = { ok: "on target", warn: "near target", bad: "off target", neutral: "" };
 
-function card({ id, metric, label, value, digits = 1, unit, status = "neutral", sub = "", signed = false }) {
+function card({ id, metric, label, value, digits = 1, unit, status = "neutral", sub = "", signed = false, title = null }) {
   const text = signed ? fmtSigned(value, digits) : fmt(value, digits);
   return el(
     "div",
-    { class: `card status-${status}`, dataset: { metric, status } },
+    { class: `card status-${status}`, dataset: { metric, status }, title },
     el("div", { class: "card-label" }, label),
     el(
       "div",
@@ -42,8 +47,9 @@ function rangeText(range, unit) {
   return Array.isArray(range) && range.length === 2 ? `${fmt(range[0])}–${fmt(range[1])} ${unit}` : "";
 }
 
-/** The summary cards of the overall metrics, coloured against the genre target when there is one. */
-export function renderCards(analysis, genre) {
+/** The summary cards of the overall metrics, coloured against the genre target when there is one.
+ * `references` (GET /api/references) give the genre's PLR range. */
+export function renderCards(analysis, genre, references = []) {
   const m = analysis.overall_metrics || {};
   const master = analysis.stage !== "mix";
   const ceiling = genre && isNumber(genre.true_peak_ceiling_dbtp) ? genre.true_peak_ceiling_dbtp : -1.0;
@@ -53,7 +59,19 @@ export function renderCards(analysis, genre) {
   if (genre) integratedSub = `target ${fmt(targetI)} LUFS · ${fmtSigned(isNumber(m.integrated_lufs) ? m.integrated_lufs - targetI : null)} LU`;
   if (genre && !master) integratedSub = `mix: informational (target ${fmt(targetI)} LUFS)`;
 
-  const corr = m.phase_correlation;
+  const corr = shown(m.phase_correlation, 2);
+  const plr = plrTarget(genre, references);
+  let plrStatus = "neutral";
+  let plrSub = "PLR: true peak − integrated";
+  let plrTitle = "Peak-to-loudness ratio: true peak (dBTP) − integrated loudness (LUFS). No genre chosen, so not judged.";
+  if (plr && master) {
+    plrStatus = statusInRange(m.plr_db, plr.range, 2);
+    plrSub = `target ${rangeText(plr.range, "dB")} · true peak − integrated`;
+    plrTitle = `Peak-to-loudness ratio, compared with ${plr.basis}. Green inside, amber within 2 dB of it.`;
+  } else if (plr) {
+    plrSub = `mix: informational (target ${rangeText(plr.range, "dB")})`;
+    plrTitle = `Peak-to-loudness ratio. A mix is not judged on it; masters are compared with ${plr.basis}.`;
+  }
   const cards = [
     card({
       id: "integrated-lufs", metric: "integrated_lufs", label: "Integrated loudness", value: m.integrated_lufs, unit: "LUFS",
@@ -74,7 +92,8 @@ export function renderCards(analysis, genre) {
       sub: `${isNumber(m.dr_value) ? `DR${m.dr_value}` : "DR —"}${genre ? ` · target ${rangeText(genre.dr_db, "dB")}` : ""}`,
     }),
     card({
-      id: "plr-db", metric: "plr_db", label: "Peak to loudness", value: m.plr_db, unit: "dB", sub: "PLR: true peak − integrated",
+      id: "plr-db", metric: "plr_db", label: "Peak to loudness", value: m.plr_db, unit: "dB", status: plrStatus, sub: plrSub,
+      title: plrTitle,
     }),
     card({
       id: "crest-factor-db", metric: "crest_factor_db", label: "Crest factor", value: m.crest_factor_db, unit: "dB",
@@ -85,7 +104,7 @@ export function renderCards(analysis, genre) {
       sub: "0 mono · 0.5 uncorrelated · 1 side",
     }),
     card({
-      id: "phase-correlation", metric: "phase_correlation", label: "Correlation", value: corr, digits: 2, signed: true, unit: "",
+      id: "phase-correlation", metric: "phase_correlation", label: "Correlation", value: m.phase_correlation, digits: 2, signed: true, unit: "",
       status: !isNumber(corr) ? "neutral" : corr < 0 ? "bad" : corr < 0.2 ? "warn" : "ok",
       sub: `min ${fmtSigned(m.phase_correlation_min, 2)} · below 0 for ${fmt(m.negative_correlation_pct)} % of the time`,
     }),
@@ -102,12 +121,14 @@ export function renderBands(analysis, genre) {
     const dev = t ? bandDeviationDb(b.energy_ratio, t.energy_ratio) : null;
     const devStatus = t ? statusDeviation(dev, t.spread_db) : "neutral";
     const widthStatus = t ? statusAround(b.stereo_width, t.stereo_width, 0.1, 0.2) : "neutral";
-    const corrStatus = !isNumber(b.phase_correlation)
+    // coloured by the value as shown: −0.0004 reads "0.00" and is not out of phase
+    const corr = shown(b.phase_correlation, 2);
+    const corrStatus = !isNumber(corr)
       ? "neutral"
-      : b.phase_correlation < 0
+      : corr < 0
         ? "bad"
         : t
-          ? statusAround(b.phase_correlation, t.phase_correlation, 0.1, 0.2)
+          ? statusAround(corr, t.phase_correlation, 0.1, 0.2)
           : "neutral";
     return el(
       "tr",
@@ -142,20 +163,40 @@ const ACTION_UNITS = [
   [/_dbtp$/, "dBTP"], [/_lufs$/, "LUFS"], [/_db$/, "dB"], [/_hz$/, "Hz"], [/_ms$/, "ms"], [/_s$/, "s"], [/_pct$/, "%"],
 ];
 
+/** A prescriptive action's settings in words: "low shelf · frequency 100 Hz · gain +3.1 dB · Q 0.7". */
 function actionText(action) {
   return Object.entries(action)
     .filter(([k]) => k !== "type")
     .map(([k, v]) => {
+      if (k === "note" || k === "filter") return String(v);
+      if (k === "band") return `${BAND_LABELS[v] || v} band`;
+      if (typeof v === "boolean") return v ? k.replace(/_/g, "-") : `no ${k.replace(/_/g, "-")}`;
+      if (k === "q") return `Q ${fmt(v, 2)}`;
+      if (typeof v !== "number") return `${k.replace(/_/g, " ")} ${v}`;
       const unit = (ACTION_UNITS.find(([re]) => re.test(k)) || [null, ""])[1];
       const name = k.replace(/_(dbtp|lufs|db|hz|ms|s|pct)$/, "").replace(/_/g, " ");
-      const value = typeof v === "number" ? (/gain|change/.test(k) ? fmtSigned(v, Math.abs(v) < 1 && !/db/.test(k) ? 2 : 1) : `${v}`) : `${v}`;
+      const value = /gain|change/.test(k) ? fmtSigned(v, unit ? 1 : 2) : fmt(v, unit === "Hz" ? 0 : unit ? 1 : 2);
       return `${name} ${value}${unit ? ` ${unit}` : ""}`;
     })
     .join(" · ");
 }
 
-/** Recommendations grouped by severity, most severe first; actions shown when present (prescriptive). */
-export function renderRecommendations(analysis) {
+/** The target of a recommendation as text: the genre's range for LRA and DR (the row holds its middle). */
+function recTarget(r, genre) {
+  const range = genre && { loudness_range_lu: genre.lra_lu, dynamic_range_db: genre.dr_db }[r.metric];
+  if (Array.isArray(range) && range.length === 2) {
+    const unit = r.metric === "loudness_range_lu" ? "LU" : "dB";
+    return `${fmt(range[0])}–${fmt(range[1])} ${unit}`;
+  }
+  return fmtMetric(r.metric, r.target);
+}
+
+/**
+ * Recommendations grouped by severity, most severe first: where, what, now / target / deviation with units,
+ * the advice, and the concrete settings when present (prescriptive). For LRA and DR the deviation is from the
+ * nearer end of the genre's range.
+ */
+export function renderRecommendations(analysis, genre = null) {
   const recs = analysis.recommendations || [];
   const box = $("recommendations");
   if (!recs.length) {
@@ -187,8 +228,12 @@ export function renderRecommendations(analysis) {
                 "li",
                 { class: "rec", dataset: { band: r.band, metric: r.metric, severity: r.severity } },
                 el("div", { class: "rec-tags" },
-                  el("span", { class: "tag" }, r.band === "overall" ? "overall" : BAND_LABELS[r.band] || r.band),
-                  el("span", { class: "tag" }, r.metric)),
+                  el("span", { class: "tag" }, r.band === "overall" ? "Overall" : `${BAND_LABELS[r.band] || r.band} band`),
+                  el("span", { class: "tag", title: r.metric }, metricName(r.metric))),
+                el("p", { class: "rec-figures num", dataset: { metric: r.metric } },
+                  el("span", {}, "now ", el("strong", { class: "rec-current" }, fmtMetric(r.metric, r.current))),
+                  el("span", {}, "target ", el("strong", { class: "rec-target" }, recTarget(r, genre))),
+                  el("span", {}, "deviation ", el("strong", { class: "rec-deviation" }, fmtDeviation(r.metric, r.deviation)))),
                 el("p", { class: "rec-message" }, r.message),
                 r.action ? el("p", { class: "rec-action" }, el("strong", {}, `${r.action.type || "action"}: `), actionText(r.action)) : null,
               ),
@@ -206,7 +251,8 @@ export function renderDestinations(analysis) {
   const rows = Array.isArray(analysis.destinations) ? analysis.destinations : [];
   block.hidden = rows.length === 0;
   if (!rows.length) return;
-  fillTable($("destinations-table"), ["Destination", "Normalises to (LUFS)", "Gain (dB)", "Plays at (LUFS)", "True peak after (dBTP)", "Verdict"],
+  fillTable($("destinations-table"), ["Destination", "Normalises to (LUFS)", "Gain (dB)", "Plays at (LUFS)", "True peak after (dBTP)",
+    el("th", { scope: "col", class: "verdict" }, "Verdict")],
     rows.map((d) =>
       el(
         "tr",
@@ -284,7 +330,12 @@ export function renderSimilar(result, errorText = "") {
         el("div", { class: "similar-row" },
           el("span", { class: "similar-name" }, ref.name || "—"),
           el("span", { class: "num similar-score", title: "cosine similarity of the 128-dim feature vectors" }, fmt(r.similarity, 2))),
-        el("div", { class: "similar-meta muted" }, [ref.genre, ref.artist, ref.year, ref.is_builtin ? "built-in archetype" : null].filter(Boolean).join(" · ")),
+        // a built-in's name already says it is an archetype; its artist and year would only repeat that
+        el("div", { class: "similar-meta muted" }, [
+          ref.genre,
+          ...(ref.is_builtin ? [] : [ref.artist, ref.year]),
+          isNumber((ref.overall_metrics || {}).integrated_lufs) ? `${fmt(ref.overall_metrics.integrated_lufs)} LUFS` : null,
+        ].filter(Boolean).join(" · ")),
         el("div", { class: "bar" }, el("span", { style: `width:${pct.toFixed(1)}%` })),
       );
     }),
