@@ -160,7 +160,8 @@ export function renderBands(analysis, genre) {
 }
 
 const ACTION_UNITS = [
-  [/_dbtp$/, "dBTP"], [/_lufs$/, "LUFS"], [/_db$/, "dB"], [/_hz$/, "Hz"], [/_ms$/, "ms"], [/_s$/, "s"], [/_pct$/, "%"],
+  [/_dbtp$/, "dBTP"], [/_lufs$/, "LUFS"], [/_lu$/, "LU"], [/_db$/, "dB"], [/_hz$/, "Hz"], [/_ms$/, "ms"], [/_s$/, "s"],
+  [/_pct$/, "%"],
 ];
 
 /** A prescriptive action's settings in words: "low shelf · frequency 100 Hz · gain +3.1 dB · Q 0.7". */
@@ -174,8 +175,10 @@ function actionText(action) {
       if (k === "q") return `Q ${fmt(v, 2)}`;
       if (typeof v !== "number") return `${k.replace(/_/g, " ")} ${v}`;
       const unit = (ACTION_UNITS.find(([re]) => re.test(k)) || [null, ""])[1];
-      const name = k.replace(/_(dbtp|lufs|db|hz|ms|s|pct)$/, "").replace(/_/g, " ");
-      const value = /gain|change/.test(k) ? fmtSigned(v, unit ? 1 : 2) : fmt(v, unit === "Hz" ? 0 : unit ? 1 : 2);
+      const name = k.replace(/_(dbtp|lufs|lu|db|hz|ms|s|pct)$/, "").replace(/_/g, " ");
+      // a signed move (gain, change), but an amount of reduction is a size: "gain reduction 4.0 dB"
+      const signed = /gain|change/.test(k) && !/reduction/.test(k);
+      const value = signed ? fmtSigned(v, unit ? 1 : 2) : fmt(v, unit === "Hz" ? 0 : unit ? 1 : 2);
       return `${name} ${value}${unit ? ` ${unit}` : ""}`;
     })
     .join(" · ");
