@@ -98,7 +98,12 @@ def _by_segment(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         padded[:, :frames] = x[:, :frames]
         return padded.reshape(channels, lengths.size, width)
     offsets = np.arange(width)
-    out = x[:, np.minimum(bounds[:-1, None] + offsets, frames - 1)]
+    index = np.minimum(bounds[:-1, None] + offsets, frames - 1)
+    # Gathered channel by channel into a C-contiguous array, like the views above, so float32 sums
+    # round the same whichever path a segment takes (results do not depend on the blocking).
+    out = np.empty((channels, lengths.size, width), dtype=x.dtype)
+    for c in range(channels):
+        np.take(x[c], index, out=out[c])
     out[:, offsets[None, :] >= lengths[:, None]] = 0.0
     return out
 
