@@ -15,6 +15,7 @@ from test_td_levels import sine_loudness
 
 from analysis.decode import iter_blocks, probe_wav, read_wav
 from analysis.engine import analyze_blocks
+from analysis.result import AudioInfo
 from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 SR = 48000
@@ -283,6 +284,7 @@ _MEASURE_MEMORY = """
 import resource, sys, tracemalloc
 from analysis.decode import iter_blocks, probe_wav
 from analysis.engine import analyze_blocks
+from analysis.result import AudioInfo
 tracemalloc.start()
 result = analyze_blocks(iter_blocks(sys.argv[1]), probe_wav(sys.argv[1]))
 print(tracemalloc.get_traced_memory()[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
@@ -313,3 +315,11 @@ def test_memory_is_bounded_whatever_the_channels_and_rate(tmp_path: Path) -> Non
     assert measured == "True"
     assert int(traced) < 250 * 2**20, f"{int(traced) / 2**20:.0f} MB allocated"
     assert int(max_rss) < 600 * 2**20, f"{int(max_rss) / 2**20:.0f} MB resident"
+
+
+def test_more_audio_than_announced_is_unreadable() -> None:
+    """The engine stops at the frames the header announced instead of analysing past them."""
+    x = signal().astype(np.float32)
+    info = AudioInfo(sample_rate=SR, channels=2, bit_depth=32, duration_s=0.5, frames=SR // 2)
+    with pytest.raises(UnreadableAudioError, match="more frames than its header announces"):
+        analyze_blocks([x], info)
