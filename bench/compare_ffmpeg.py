@@ -24,12 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
-import numpy as np
-
-from analysis.channels import lfe_index, loudness_weights
 from analysis.decode import iter_blocks, probe_wav
-from analysis.result import SEGMENT_S, SEGMENTS_PER_BLOCK, AudioInfo, OverallMetrics, StreamLayout
-from analysis.timedomain import TimeDomainMeter, TimeDomainSummary
+from analysis.engine import analyze_blocks
 from utils.errors import AudioError
 
 
@@ -43,40 +39,11 @@ class Figures:
     seconds: float
 
 
-def _time_domain_only(path: Path, info: AudioInfo) -> TimeDomainSummary:
-    """The time-domain meter alone, fed as the engine feeds it (used while the engine is incomplete)."""
-    segment_frames = max(1, round(SEGMENT_S * info.sample_rate))
-    layout = StreamLayout(
-        sample_rate=info.sample_rate,
-        channels=info.channels,
-        total_frames=info.frames,
-        segment_frames=segment_frames,
-        block_frames=segment_frames * SEGMENTS_PER_BLOCK,
-        loudness_weights=loudness_weights(info.channels),
-        lfe_index=lfe_index(info.channels),
-    )
-    meter = TimeDomainMeter(layout)
-    pending = np.zeros((0, info.channels), dtype=np.float32)
-    for block in iter_blocks(path):
-        pending = np.concatenate((pending, block))
-        while pending.shape[0] >= layout.block_frames:
-            meter.update(np.ascontiguousarray(pending[: layout.block_frames]))
-            pending = pending[layout.block_frames :]
-    if pending.shape[0]:
-        meter.update(np.ascontiguousarray(pending))
-    return meter.finish()
-
-
 def ours(path: Path) -> Figures:
-    """Decode + engine (or, while the spectral half is missing, the time-domain meter alone)."""
+    """Decode + engine."""
     start = time.perf_counter()
     info = probe_wav(path)
-    try:
-        from analysis.engine import analyze_blocks
-    except ImportError:
-        figures: OverallMetrics | TimeDomainSummary = _time_domain_only(path, info)
-    else:
-        figures = analyze_blocks(iter_blocks(path), info).overall
+    figures = analyze_blocks(iter_blocks(path), info).overall
     return Figures(figures.integrated_lufs, figures.loudness_range_lu, figures.true_peak_dbtp,
                    time.perf_counter() - start)  # fmt: skip
 

@@ -2,8 +2,9 @@
 
 A file is recognised by its bytes, never by its name. Before libsndfile (through
 ``soundfile``) touches it, the header is walked here with bounded reads: the
-container magic, the encoding tag of the ``fmt `` chunk, the channel count and
-sample rate, and whether the ``data`` chunk is as long as it claims. Nothing is
+container magic, the encoding tag of the ``fmt `` chunk, the channel count,
+sample rate and WAVE_FORMAT_EXTENSIBLE channel mask (speaker positions, which
+:mod:`analysis.channels` turns into BS.1770 weights), and whether the ``data`` chunk is as long as it claims. Nothing is
 allocated from a declared size. Every failure raises an :mod:`utils.errors`
 audio error whose message names the problem in words — never a path, since
 messages can reach HTTP clients.
@@ -20,14 +21,14 @@ from typing import BinaryIO
 import numpy as np
 import soundfile as sf
 
-from analysis.result import AudioInfo
+from analysis.result import BLOCK_SAMPLE_BUDGET, AudioInfo
 from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 MIN_SAMPLE_RATE_HZ = 8_000
 MAX_SAMPLE_RATE_HZ = 384_000
 MAX_CHANNELS = 64
-_MAX_BLOCK_SAMPLES = 1 << 24
-"""Upper bound on frames × channels of one decoded block (64 MB of float32)."""
+_MAX_BLOCK_SAMPLES = BLOCK_SAMPLE_BUDGET
+"""Upper bound on frames × channels of one decoded block (16 MB of float32), as for the engine's blocks."""
 _MAX_CHUNKS = 4096
 """Chunks walked before giving up on finding ``fmt `` and ``data``."""
 
@@ -79,6 +80,8 @@ class _Header:
     data_size: int | None
     """Declared size of the audio data in bytes (None: unknown / up to end of file)."""
     data_available: int
+    channel_mask: int | None
+    """WAVE_FORMAT_EXTENSIBLE dwChannelMask; None without one (or when it is 0, "no positions")."""
 
 
 def _read_exact(f: BinaryIO, size: int, what: str) -> bytes:
@@ -113,12 +116,15 @@ def _chunks(f: BinaryIO, container: str, file_size: int) -> Iterator[tuple[bytes
         f.seek(offset)
         raw = _read_exact(f, header, "chunk list")
         if container == "W64":
+            # A Wave64 size counts the 24-byte chunk header itself, so anything smaller is impossible.
             chunk_id, size = raw[:16], struct.unpack("<Q", raw[16:24])[0] - header
+            if size < 0:
+                raise UnreadableAudioError(
+                    "The Wave64 file is damaged: a chunk declares a size smaller than its header."
+                )
         else:
             chunk_id, size = raw[:4], struct.unpack("<I", raw[4:8])[0]
         yield chunk_id, size, offset + header
-        if size < 0:
-            return
         offset += header + size + (-size % align if container == "W64" else size % align)
 
 
@@ -149,14 +155,16 @@ def _parse_header(f: BinaryIO, file_size: int) -> _Header:
     if data_offset is None:
         raise UnreadableAudioError("The WAV file has no audio data chunk.")
     tag, channels, sample_rate, _, _, bits = struct.unpack("<HHIIHH", fmt[:16])
+    mask: int | None = None
     if tag == WAVE_FORMAT_EXTENSIBLE:
         if len(fmt) < 40 or fmt[26:40] != _KSDATAFORMAT_TAIL:
             raise UnsupportedEncodingError("The WAV file uses an unknown extensible sub-format.")
         tag = struct.unpack("<H", fmt[24:26])[0]
+        mask = struct.unpack("<I", fmt[20:24])[0] or None
     available = max(0, file_size - data_offset)
     if container != "RF64" and data_size in _STREAMING_SIZES and available > 0:
         data_size = None
-    return _Header(container, tag, channels, sample_rate, bits, data_size, available)
+    return _Header(container, tag, channels, sample_rate, bits, data_size, available, mask)
 
 
 def _check_header(h: _Header) -> None:
@@ -231,6 +239,7 @@ def probe_wav(path: str | os.PathLike[str], *, max_duration_s: float | None = No
         frames=int(info.frames),
         format=header.container,
         subtype=str(info.subtype),
+        channel_mask=header.channel_mask,
     )
 
 

@@ -18,8 +18,9 @@ from dataclasses import asdict
 
 import numpy as np
 
-from analysis.channels import lfe_index, loudness_weights
+from analysis.channels import channel_layout
 from analysis.result import (
+    BLOCK_SAMPLE_BUDGET,
     SEGMENT_S,
     SEGMENTS_PER_BLOCK,
     AnalysisResult,
@@ -36,22 +37,33 @@ ProgressFn = Callable[[float], None]
 """Called with the fraction of frames analysed so far, 0 … 1."""
 
 
-def make_layout(*, sample_rate: int, channels: int, total_frames: int) -> StreamLayout:
-    """Block geometry and channel weights for a programme."""
-    segment_frames = max(1, round(SEGMENT_S * sample_rate))
+def segments_per_block(sample_rate: int, channels: int) -> int:
+    """Segments per block: 300 (30 s), or as many as keep frames × channels within BLOCK_SAMPLE_BUDGET (≥ 1)."""
+    fit = int(BLOCK_SAMPLE_BUDGET // (channels * sample_rate * SEGMENT_S))
+    return max(1, min(SEGMENTS_PER_BLOCK, fit))
+
+
+def make_layout(
+    *, sample_rate: int, channels: int, total_frames: int, channel_mask: int | None = None
+) -> StreamLayout:
+    """Block geometry and channel roles (weights, LFE, stereo pair) for a programme."""
+    roles = channel_layout(channels, channel_mask)
     return StreamLayout(
         sample_rate=sample_rate,
         channels=channels,
         total_frames=total_frames,
-        segment_frames=segment_frames,
-        block_frames=segment_frames * SEGMENTS_PER_BLOCK,
-        loudness_weights=loudness_weights(channels),
-        lfe_index=lfe_index(channels),
+        segment_frames=max(1, round(SEGMENT_S * sample_rate)),
+        segments_per_block=segments_per_block(sample_rate, channels),
+        loudness_weights=roles.weights,
+        lfe_index=roles.lfe_index,
+        stereo_channels=roles.stereo_pair,
     )
 
 
-def _rechunk(blocks: Iterable[np.ndarray], size: int, channels: int) -> Iterator[np.ndarray]:
-    """Regroup arbitrary (frames, channels) blocks into blocks of exactly ``size`` frames."""
+def _rechunk(blocks: Iterable[np.ndarray], edges: np.ndarray, channels: int) -> Iterator[np.ndarray]:
+    """Regroup arbitrary (frames, channels) blocks into blocks spanning ``edges[i]`` … ``edges[i+1]``."""
+    sizes = iter(np.diff(edges).tolist())
+    size = next(sizes, 0)
     pending: list[np.ndarray] = []
     held = 0
     for block in blocks:
@@ -61,6 +73,8 @@ def _rechunk(blocks: Iterable[np.ndarray], size: int, channels: int) -> Iterator
         if block.shape[1] != channels:
             raise UnreadableAudioError("The audio changes its channel count part-way through.")
         while block.shape[0]:
+            if size == 0:
+                raise UnreadableAudioError("The audio holds more frames than its header announces.")
             take = min(size - held, block.shape[0])
             pending.append(block[:take])
             held += take
@@ -68,6 +82,7 @@ def _rechunk(blocks: Iterable[np.ndarray], size: int, channels: int) -> Iterator
             if held == size:
                 yield np.ascontiguousarray(pending[0] if len(pending) == 1 else np.concatenate(pending))
                 pending, held = [], 0
+                size = next(sizes, 0)
     if held:
         yield np.ascontiguousarray(np.concatenate(pending))
 
@@ -84,11 +99,13 @@ def analyze_blocks(
     """
     if info.frames < 1:
         raise UnreadableAudioError("The file holds no audio frames.")
-    layout = make_layout(sample_rate=info.sample_rate, channels=info.channels, total_frames=info.frames)
+    layout = make_layout(
+        sample_rate=info.sample_rate, channels=info.channels, total_frames=info.frames, channel_mask=info.channel_mask
+    )
     time_meter = TimeDomainMeter(layout)
     spectral_meter = SpectralMeter(layout)
     seen = 0
-    for block in _rechunk(blocks, layout.block_frames, layout.channels):
+    for block in _rechunk(blocks, layout.block_edges(), layout.channels):
         if not np.isfinite(block).all():
             raise UnreadableAudioError("The audio contains NaN or infinite sample values.")
         time_meter.update(block)
@@ -118,8 +135,13 @@ def analyze_blocks(
     return AnalysisResult(audio=info, overall=overall, bands=tuple(sp.bands), series=series)
 
 
-def analyze_array(samples: np.ndarray, sample_rate: int, *, bit_depth: int | None = 32) -> AnalysisResult:
-    """Analyse an in-memory programme, shape ``(frames,)`` or ``(frames, channels)``, full scale 1.0."""
+def analyze_array(
+    samples: np.ndarray, sample_rate: int, *, bit_depth: int | None = 32, channel_mask: int | None = None
+) -> AnalysisResult:
+    """Analyse an in-memory programme, shape ``(frames,)`` or ``(frames, channels)``, full scale 1.0.
+
+    ``channel_mask``: speaker positions as a WAVE_FORMAT_EXTENSIBLE dwChannelMask (see :mod:`analysis.channels`).
+    """
     data = np.asarray(samples, dtype=np.float32)
     if data.ndim == 1:
         data = data[:, None]
@@ -131,6 +153,7 @@ def analyze_array(samples: np.ndarray, sample_rate: int, *, bit_depth: int | Non
         bit_depth=bit_depth,
         duration_s=data.shape[0] / sample_rate,
         frames=int(data.shape[0]),
+        channel_mask=channel_mask or None,
     )
     return analyze_blocks([data], info)
 

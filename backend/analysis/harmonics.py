@@ -1,9 +1,14 @@
 """THD and harmonic ratio on an evenly spaced sample of the programme (SPEC §4, †).
 
 Both are descriptive figures, so they read six excerpts of 5 s (30 s in all), evenly
-spaced over the programme and collected as blocks stream past; a programme of 30 s or
-less is read whole (in six consecutive parts). The tests show the sample agrees with
-the whole-programme computation within ±2 % on the test signals.
+spaced over the programme; a programme of 30 s or less is read whole (in six
+consecutive parts). The tests show the sample agrees with the whole-programme
+computation within ±2 % on the test signals.
+
+Excerpts are never held as samples: as blocks stream past, each excerpt's frames are
+turned into channel-pooled power spectra as soon as they are complete, so memory
+does not grow with the channel count or the rate (64 channels at 384 kHz would
+otherwise keep 30 s × 64 × 384 000 samples, 2.9 GB).
 
 Channels are pooled as the mean of their power spectra (LFE excluded), so a
 polarity-inverted pair is measured like its left channel.
@@ -24,7 +29,11 @@ HARMONIC_EXCERPT_S = 5.0
 THD_FRAME_S = 8192 / 44100
 """THD frames: 8192 samples at 44.1 kHz (≈ 186 ms, 5.4 Hz bins), Hann, no overlap."""
 THD_TONAL_DB = 20.0
-"""A frame is tonal when its strongest bin stands this far above the median bin (SPEC §4)."""
+"""A frame is tonal when its strongest bin stands this far above the median bin (SPEC §4) …"""
+THD_FLOOR_DB = -100.0
+"""… and no further than this below the frame's total power (DC included): a "peak" under that is
+float rounding noise — a DC-only frame has an empty band above 20 Hz whose rounding noise can
+stand far above its own median."""
 THD_HARMONICS = (2, 3, 4, 5)
 THD_HALF_WIDTH = 3
 """Power of a partial = the bins within ± this many of its bin (Hann main lobe is ± 2)."""
@@ -42,7 +51,7 @@ def _fft_size(frame_s: float, sample_rate: int) -> int:
 
 
 class ExcerptSampler:
-    """Collects ``count`` evenly spaced excerpts of ``excerpt_s`` from a stream of known length.
+    """Picks ``count`` evenly spaced excerpts of ``excerpt_s`` from a stream of known length.
 
     Excerpt i starts at ``(i + ½)·total/count − excerpt/2``; a stream no longer than
     ``count · excerpt_s`` is split into ``count`` consecutive parts instead.
@@ -57,36 +66,39 @@ class ExcerptSampler:
             starts = [round((i + 0.5) * total_frames / count - length / 2) for i in range(count)]
             spans = [(min(max(0, s), total_frames - length), 0) for s in starts]
             spans = [(s, s + length) for s, _ in spans]
-        self._spans = spans
-        self._parts: list[list[np.ndarray]] = [[] for _ in spans]
+        self.spans = spans
 
-    def push(self, block: np.ndarray, offset: int) -> list[np.ndarray]:
-        """Take the excerpt samples of ``block`` (channels, n) starting at frame ``offset``;
-        return every excerpt that is now complete, each ``(channels, length)``."""
-        done = []
+    def push(self, block: np.ndarray, offset: int) -> list[tuple[int, np.ndarray, bool]]:
+        """The parts of ``block`` (channels, n), starting at frame ``offset``, that fall in excerpts:
+        (excerpt index, view of the samples, whether the excerpt is now complete)."""
+        pieces = []
         end = offset + block.shape[1]
-        for i, (a, b) in enumerate(self._spans):
+        for i, (a, b) in enumerate(self.spans):
             lo, hi = max(a, offset), min(b, end)
             if hi > lo:
-                self._parts[i].append(block[:, lo - offset : hi - offset].copy())
-                if hi == b:
-                    done.append(np.concatenate(self._parts[i], axis=1))
-                    self._parts[i] = []
-        return done
+                pieces.append((i, block[:, lo - offset : hi - offset], hi == b))
+        return pieces
 
 
 def thd_per_frame(x: np.ndarray, sample_rate: int) -> np.ndarray:
-    """THD (%) of every tonal frame of ``x`` (channels, n); shape ``(tonal frames,)``.
-
-    Per frame: strongest bin k₀ within 20 Hz … min(20 kHz, Nyquist), tonal if it stands
-    ≥ 20 dB above the median bin there; f₀ refined by parabolic interpolation of the
-    log power; THD = √(Σ_{h=2..5} P(h·f₀)) / √P(f₀) × 100, partials above the range left out.
-    """
+    """THD (%) of every tonal frame of ``x`` (channels, n), frames of ``n_fft`` (8192 at 44.1 kHz)
+    following each other from its start; see :func:`thd_of_frames`."""
     n_fft = _fft_size(THD_FRAME_S, sample_rate)
     count = x.shape[1] // n_fft
+    return thd_of_frames(x[:, : count * n_fft].reshape(x.shape[0], count, n_fft), sample_rate)
+
+
+def thd_of_frames(frames: np.ndarray, sample_rate: int) -> np.ndarray:
+    """THD (%) of every tonal frame of ``frames`` (channels, count, n_fft); shape ``(tonal frames,)``.
+
+    Per frame: strongest bin k₀ within 20 Hz … min(20 kHz, Nyquist), tonal if it stands
+    ≥ 20 dB above the median bin there (and above rounding noise, THD_FLOOR_DB); f₀
+    refined by parabolic interpolation of the log power; THD = √(Σ_{h=2..5} P(h·f₀)) / √P(f₀)
+    × 100, partials above the range left out.
+    """
+    count, n_fft = frames.shape[1], frames.shape[2]
     if count == 0:
         return np.zeros(0)
-    frames = x[:, : count * n_fft].reshape(x.shape[0], count, n_fft)
     spec = scipy.fft.rfft(frames * scipy.signal.get_window("hann", n_fft).astype(np.float32), axis=-1)
     power = (spec.real**2 + spec.imag**2).mean(axis=0).astype(np.float64)
     df = sample_rate / n_fft
@@ -101,7 +113,8 @@ def thd_per_frame(x: np.ndarray, sample_rate: int) -> np.ndarray:
     k0 = lo + np.argmax(band, axis=1)
     rows = np.arange(count)
     peak = power[rows, k0]
-    tonal = (peak > 0) & (peak >= np.median(band, axis=1) * 10.0 ** (THD_TONAL_DB / 10.0))
+    floor = power.sum(axis=1) * 10.0 ** (THD_FLOOR_DB / 10.0)
+    tonal = (peak > floor) & (peak >= np.median(band, axis=1) * 10.0 ** (THD_TONAL_DB / 10.0))
     if not tonal.any():
         return np.zeros(0)
     power, k0, rows = power[tonal], k0[tonal], np.arange(int(tonal.sum()))
@@ -153,18 +166,32 @@ class HarmonicEnergy:
 def harmonic_energy(x: np.ndarray, sample_rate: int) -> HarmonicEnergy:
     """Median-filter harmonic–percussive separation (Fitzgerald 2010) of ``x`` (channels, n).
 
-    Magnitude S of the channel-pooled power spectrogram; H = median of S over 9 frames,
-    P = median of S over 9 bins; Wiener mask H²/(H² + P²) splits each bin's power.
+    Hann frames of ``n_fft`` (2048 at 44.1 kHz) at hop ½ frame from the start of ``x`` (one
+    zero-padded frame when ``x`` is shorter); see :func:`split_harmonic`.
     """
     n_fft = _fft_size(HPSS_FRAME_S, sample_rate)
-    hop = n_fft // 2
     if x.shape[1] < n_fft:
         x = np.pad(x, ((0, 0), (0, n_fft - x.shape[1])))
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=1)[:, ::hop]
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=1)[:, :: n_fft // 2]
+    return split_harmonic(hpss_power(frames, sample_rate))
+
+
+def hpss_power(frames: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Channel-pooled power spectra of Hann-windowed ``frames`` (channels, count, n_fft), bins
+    20 Hz … min(16 kHz, Nyquist): shape ``(count, bins)``, float32."""
+    n_fft = frames.shape[2]
     df = sample_rate / n_fft
     lo, hi = int(np.ceil(20.0 / df)), min(int(HPSS_MAX_HZ / df), n_fft // 2) + 1
     spec = scipy.fft.rfft(frames * scipy.signal.get_window("hann", n_fft).astype(np.float32), axis=-1)[..., lo:hi]
-    power = (spec.real**2 + spec.imag**2).mean(axis=0)
+    return (spec.real**2 + spec.imag**2).mean(axis=0)
+
+
+def split_harmonic(power: np.ndarray) -> HarmonicEnergy:
+    """Harmonic and total energy of a pooled power spectrogram (frames, bins).
+
+    Magnitude S = √power; H = median of S over 9 frames, P = median of S over 9 bins;
+    the Wiener mask H²/(H² + P²) splits each bin's power.
+    """
     mag = np.sqrt(power)
     h = _median9(mag, axis=0) ** 2
     p = _median9(mag, axis=1) ** 2
@@ -172,6 +199,33 @@ def harmonic_energy(x: np.ndarray, sample_rate: int) -> HarmonicEnergy:
     mask = np.divide(h, hp, out=np.zeros_like(h), where=hp > 0)
     harmonic = float((mask * power).sum(dtype=np.float64))
     return HarmonicEnergy(harmonic=harmonic, total=float(power.sum(dtype=np.float64)))
+
+
+class _Framer:
+    """Cuts a stream of ``(channels, n)`` pieces into frames of ``n_fft`` at ``hop``, from its first sample,
+    keeping only the samples of frames not yet complete."""
+
+    def __init__(self, n_fft: int, hop: int) -> None:
+        self.n_fft = n_fft
+        self.hop = hop
+        self._rest: np.ndarray | None = None
+        self.made = 0
+
+    def push(self, x: np.ndarray) -> np.ndarray:
+        """Add samples; return the frames now complete, shape (channels, count, n_fft) (a view)."""
+        buf = x if self._rest is None else np.concatenate([self._rest, x], axis=1)
+        count = (buf.shape[1] - self.n_fft) // self.hop + 1 if buf.shape[1] >= self.n_fft else 0
+        self._rest = buf[:, count * self.hop :].copy()
+        self.made += count
+        if count == 0:
+            return np.zeros((buf.shape[0], 0, self.n_fft), dtype=buf.dtype)
+        span = buf[:, : (count - 1) * self.hop + self.n_fft]
+        return np.lib.stride_tricks.sliding_window_view(span, self.n_fft, axis=1)[:, :: self.hop]
+
+    def padded_rest(self) -> np.ndarray:
+        """The samples left over, zero-padded into one frame, shape (channels, 1, n_fft)."""
+        rest = self._rest if self._rest is not None else np.zeros((1, 0), dtype=np.float32)
+        return np.pad(rest, ((0, 0), (0, self.n_fft - rest.shape[1])))[:, None, :]
 
 
 @dataclass(frozen=True)
@@ -183,7 +237,7 @@ class HarmonicSummary:
 
 
 class HarmonicMeter:
-    """Streams blocks, keeps only the excerpts, and measures THD and harmonic ratio on them."""
+    """Streams blocks and measures THD and harmonic ratio on the excerpts, frame by frame as they pass."""
 
     def __init__(
         self,
@@ -195,17 +249,32 @@ class HarmonicMeter:
     ) -> None:
         self._sampler = ExcerptSampler(total_frames, sample_rate, count=count, excerpt_s=excerpt_s)
         self._rate = sample_rate
+        self._thd_fft = _fft_size(THD_FRAME_S, sample_rate)
+        self._hpss_fft = _fft_size(HPSS_FRAME_S, sample_rate)
+        self._open: dict[int, tuple[_Framer, _Framer, list[np.ndarray]]] = {}
+        """Per excerpt being read: THD framer, HPSS framer, HPSS power rows so far."""
         self._thd: list[np.ndarray] = []
         self._harmonic = 0.0
         self._total = 0.0
 
     def update(self, block: np.ndarray, offset: int) -> None:
         """Feed ``(channels, n)`` samples starting at frame ``offset``."""
-        for excerpt in self._sampler.push(block, offset):
-            self._thd.append(thd_per_frame(excerpt, self._rate))
-            energy = harmonic_energy(excerpt, self._rate)
-            self._harmonic += energy.harmonic
-            self._total += energy.total
+        for i, part, done in self._sampler.push(block, offset):
+            if i not in self._open:
+                hpss = _Framer(self._hpss_fft, self._hpss_fft // 2)
+                self._open[i] = (_Framer(self._thd_fft, self._thd_fft), hpss, [])
+            thd_framer, hpss_framer, rows = self._open[i]
+            self._thd.append(thd_of_frames(thd_framer.push(part), self._rate))
+            frames = hpss_framer.push(part)
+            if frames.shape[1]:
+                rows.append(hpss_power(frames, self._rate))
+            if done:
+                if hpss_framer.made == 0:  # an excerpt shorter than one frame is read zero-padded
+                    rows.append(hpss_power(hpss_framer.padded_rest(), self._rate))
+                energy = split_harmonic(np.concatenate(rows))
+                self._harmonic += energy.harmonic
+                self._total += energy.total
+                del self._open[i]
 
     def finish(self) -> HarmonicSummary:
         """Median THD over tonal frames; harmonic share of the total energy."""

@@ -83,10 +83,11 @@ def power_to_lufs(mean_square: np.ndarray) -> np.ndarray:
     return out
 
 
-def window_powers(segment_sums: np.ndarray, segments_per_window: int, segment_frames: int) -> np.ndarray:
+def window_powers(segment_sums: np.ndarray, segments_per_window: int, segment_frames: float) -> np.ndarray:
     """Mean square of every window of ``segments_per_window`` consecutive segments (hop 1 segment).
 
-    ``segment_sums`` holds Σ z² (already channel-weighted) per 100 ms segment.
+    ``segment_sums`` holds Σ z² (already channel-weighted) per 100 ms segment; ``segment_frames`` is
+    the mean segment length fs/10 (not always whole: at 11 025 Hz segments alternate 1103/1102 frames).
     Returns an empty array when the programme is shorter than one window.
     """
     count = segment_sums.shape[0] - segments_per_window + 1
@@ -167,7 +168,7 @@ class LoudnessSummary:
     short_term_lufs: list[float | None]
 
 
-def summarize_loudness(weighted_segment_sums: np.ndarray, segment_frames: int) -> LoudnessSummary:
+def summarize_loudness(weighted_segment_sums: np.ndarray, segment_frames: float) -> LoudnessSummary:
     """All BS.1770-4 / Tech 3342 figures from per-100 ms sums of Σ G_i z_i² over complete segments."""
     momentary = window_powers(weighted_segment_sums, T_g_segments, segment_frames)
     short_term = window_powers(weighted_segment_sums, SHORT_TERM_SEGMENTS, segment_frames)

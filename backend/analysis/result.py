@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 ENGINE_VERSION = "1.0.0"
 
 SEGMENT_S = 0.1
 """Length of the engine's elementary time segment (100 ms, BS.1770 block step)."""
 
 SEGMENTS_PER_BLOCK = 300
-"""Blocks handed to meters hold this many segments (≈ 30 s), except the last."""
+"""Blocks handed to meters hold at most this many segments (30 s), fewer when the
+programme has many channels or a high rate (see :data:`BLOCK_SAMPLE_BUDGET`)."""
+
+BLOCK_SAMPLE_BUDGET = 1 << 22
+"""Largest frames × channels of a block handed to the meters or read by the decoder
+(16 MB of float32). The meters' temporaries are a few tens of bytes per block sample,
+so this — not the channel count or the rate — bounds the engine's peak memory. One
+100 ms segment always fits: 64 channels at 384 kHz are 2.46 M samples."""
 
 
 @dataclass(frozen=True)
@@ -30,40 +39,74 @@ class AudioInfo:
     frames: int
     format: str = "WAV"
     subtype: str = "FLOAT"
+    channel_mask: int | None = None
+    """WAVE_FORMAT_EXTENSIBLE dwChannelMask (speaker positions), None when the file has none or it is 0."""
 
 
 @dataclass(frozen=True)
 class StreamLayout:
     """How the engine feeds audio to the meters.
 
-    Blocks are float32, C-contiguous, shape ``(frames, channels)``, in order.
-    Every block but the last holds exactly ``block_frames`` frames, which is
-    ``SEGMENTS_PER_BLOCK`` whole segments of ``segment_frames`` (100 ms, rounded
-    to whole samples) — so 100 ms, 400 ms and 3 s windows never straddle a block
-    edge in a way a meter must reassemble, except 3 s windows needing 30
-    segments, which also divide ``SEGMENTS_PER_BLOCK``. The last block may be
-    shorter (≥ 1 frame).
+    The programme is cut into 100 ms *segments*: segment k starts at frame
+    ``round(k·fs/10)`` (halves up), so at rates such as 11 025 Hz segments alternate
+    1102 and 1103 frames and 4 or 30 of them last exactly 400 ms or 3 s — nothing
+    drifts over an hour. Blocks are float32, C-contiguous, shape ``(frames,
+    channels)``, in order; block i holds segments ``[i·B, (i+1)·B)`` with
+    ``B = segments_per_block`` (frames ``block_edges()[i]`` to ``block_edges()[i+1]``),
+    the last one fewer. A meter may also be given any run of whole segments.
     """
 
     sample_rate: int
     channels: int
     total_frames: int
     segment_frames: int
-    block_frames: int
+    """Nominal segment length, ``round(fs/10)`` frames; exact boundaries come from :meth:`segment_start`."""
+    segments_per_block: int
     loudness_weights: tuple[float, ...]
-    """BS.1770-4 channel weights G_i (L, R, C 1.0; surrounds 1.41; LFE 0)."""
+    """BS.1770-4 channel weights G_i by speaker position (see :mod:`analysis.channels`); LFE 0."""
     lfe_index: int | None
     """Index of the LFE channel, excluded from peaks, RMS and DR; None if absent."""
+    stereo_channels: tuple[int, int]
+    """Channel indices used as L and R by the stereo metrics (mono: (0, 0))."""
 
     @property
     def stereo_pair(self) -> tuple[int, int]:
         """Channel indices used as L and R by the stereo metrics (mono: (0, 0))."""
-        return (0, 1) if self.channels >= 2 else (0, 0)
+        return self.stereo_channels
 
     @property
     def duration_s(self) -> float:
         """Length of the programme in seconds."""
         return self.total_frames / self.sample_rate
+
+    @property
+    def mean_segment_frames(self) -> float:
+        """Exact mean segment length, fs/10 frames (what 400 ms and 3 s windows are divided by)."""
+        return self.sample_rate / 10
+
+    def segment_start(self, k: np.ndarray | int) -> np.ndarray:
+        """First frame of segment(s) ``k``: round(k·fs/10), halves up, in exact integer arithmetic."""
+        return (np.asarray(k, dtype=np.int64) * self.sample_rate + 5) // 10
+
+    def segment_of(self, frame: np.ndarray | int) -> np.ndarray:
+        """Index of the segment holding frame(s) ``frame`` (inverse of :meth:`segment_start`)."""
+        return (10 * np.asarray(frame, dtype=np.int64) + 4) // self.sample_rate
+
+    @property
+    def segment_count(self) -> int:
+        """Number of segments, the last possibly partial."""
+        return int(self.segment_of(self.total_frames - 1)) + 1 if self.total_frames > 0 else 0
+
+    @property
+    def block_frames(self) -> int:
+        """Frames of a full block starting at frame 0 (of every full block when B·fs/10 is whole, as at
+        all common rates)."""
+        return int(self.segment_start(self.segments_per_block))
+
+    def block_edges(self) -> np.ndarray:
+        """Frame where each block starts, then ``total_frames``: shape (blocks + 1,), int64."""
+        starts = self.segment_start(np.arange(0, self.segment_count, self.segments_per_block))
+        return np.append(starts, self.total_frames)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def _correlation(lr: np.ndarray | float, l2: np.ndarray | float, r2: np.ndarray 
     return out
 
 
-def _loudness_difference(a: np.ndarray, b: np.ndarray, segment_frames: int) -> float | None:
+def _loudness_difference(a: np.ndarray, b: np.ndarray, segment_frames: float) -> float | None:
     """Integrated loudness of segment sums ``a`` minus that of ``b``, LU; None if either is gated out."""
     la = integrated_loudness(window_powers(a, T_g_segments, segment_frames))
     lb = integrated_loudness(window_powers(b, T_g_segments, segment_frames))
@@ -67,14 +67,16 @@ def summarize_stereo(
     sums: StereoSums,
     totals: tuple[float, float, float],
     *,
-    segment_frames: int,
+    segment_frames: float,
     segment_s: float,
     mono: bool,
 ) -> StereoSummary:
     """Stereo figures of the L/R pair; ``totals`` = (Σ L², Σ R², Σ L·R) over every sample.
 
-    Mono input reads width 0, correlation 1, balance 0 and mono compatibility 0 by
-    definition; its per-window correlation is 1 where the window is not silent.
+    Mono input (or a layout whose L and R are one channel) reads width 0, correlation 1,
+    balance 0 and mono compatibility 0 by definition — None, as for stereo, when silent
+    (width, correlation) or gated out (balance, mono compatibility); its per-window
+    correlation is 1 where the window is not silent.
     """
     groups = sums.l2.shape[0] // CORRELATION_WINDOW_SEGMENTS
     usable = groups * CORRELATION_WINDOW_SEGMENTS
@@ -93,7 +95,20 @@ def summarize_stereo(
     negative_pct = float(100.0 * np.mean(gated < 0.0)) if gated.size else None
     hop = CORRELATION_WINDOW_SEGMENTS * segment_s
     if mono:
-        return StereoSummary(0.0, 0.0, 1.0, corr_min, negative_pct, 0.0, series, hop)
+        # Defined exactly when the stereo figures of the same signal on L and R are: width and correlation
+        # need energy, balance and mono compatibility a loudness above the gate.
+        sounding = totals[0] > 0.0
+        gated_in = integrated_loudness(window_powers(sums.kl2, T_g_segments, segment_frames)) is not None
+        return StereoSummary(
+            stereo_width=0.0 if sounding else None,
+            lr_balance_db=0.0 if gated_in else None,
+            phase_correlation=1.0 if sounding else None,
+            phase_correlation_min=corr_min,
+            negative_correlation_pct=negative_pct,
+            mono_compatibility_db=0.0 if gated_in else None,
+            correlation=series,
+            correlation_hop_s=hop,
+        )
 
     l2, r2, lr = totals
     energy = l2 + r2

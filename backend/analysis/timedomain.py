@@ -81,6 +81,33 @@ def _db(linear: float, *, power: bool = False) -> float | None:
     return (10.0 if power else 20.0) * math.log10(linear)
 
 
+def _by_segment(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """``x`` (channels, frames) as (channels, segments, longest segment), segment j being
+    ``x[:, bounds[j]:bounds[j+1]]`` zero-padded at its end (sums and max |x| unchanged).
+
+    A view when every segment has the same length; a copy when the rate makes them
+    alternate (11 025 Hz: 1103, 1102 …) or the last one is short.
+    """
+    channels, frames = x.shape[0], int(bounds[-1])
+    lengths = np.diff(bounds)
+    width = int(lengths.max()) if lengths.size else 0
+    if lengths.size == 0 or (lengths == width).all():
+        return x[:, :frames].reshape(channels, lengths.size, width)
+    if (lengths[:-1] == width).all():
+        padded = np.zeros((channels, lengths.size * width), dtype=x.dtype)
+        padded[:, :frames] = x[:, :frames]
+        return padded.reshape(channels, lengths.size, width)
+    offsets = np.arange(width)
+    index = np.minimum(bounds[:-1, None] + offsets, frames - 1)
+    # Gathered channel by channel into a C-contiguous array, like the views above, so float32 sums
+    # round the same whichever path a segment takes (results do not depend on the blocking).
+    out = np.empty((channels, lengths.size, width), dtype=x.dtype)
+    for c in range(channels):
+        np.take(x[c], index, out=out[c])
+    out[:, offsets[None, :] >= lengths[:, None]] = 0.0
+    return out
+
+
 class TimeDomainMeter:
     """Streams a programme through the time-domain meters; see the module docstring."""
 
@@ -94,10 +121,14 @@ class TimeDomainMeter:
         self._sos = k_weighting_sos(layout.sample_rate).astype(dtype)
         self._zi = np.zeros((self._sos.shape[0], channels, 2), dtype=dtype)
         self._frames = 0
+        self._segments_done = 0
+        self._ended_inside_segment = False
         self._segment_sums: list[np.ndarray] = []
         """Per block, shape (7, segments): l2, r2, lr, kl2, kr2, ksum2 = Σ(kL + kR)², weighted (complete segments)."""
         self._dr_sum_squares: list[np.ndarray] = []
         self._dr_peaks: list[np.ndarray] = []
+        self._dr_pending: tuple[np.ndarray, np.ndarray] | None = None
+        """Σ x² and peaks of the DR block still being filled (per level channel)."""
         self._channel_sum = np.zeros(channels)
         self._channel_sum_squares = np.zeros(channels)
         self._stereo_totals = np.zeros(3)
@@ -108,21 +139,17 @@ class TimeDomainMeter:
         self._clips = ClipTracker(channels)
 
     def update(self, block: np.ndarray) -> None:
-        """Consume the next float32 block, shape (frames, channels)."""
+        """Consume the next float32 block, shape (frames, channels): whole 100 ms segments (the last block
+        may end inside one)."""
         frames = block.shape[0]
         if frames == 0:
             return
-        seg = self._layout.segment_frames
+        bounds, full = self._segment_bounds(frames)
+        segments = bounds.size - 1
         x = np.ascontiguousarray(block.T, dtype=np.float32)  # channel-major: reductions run along contiguous rows
-        self._loudness_update(x, frames // seg)
-        # Raw statistics per segment; the last block's partial segment is zero-padded (sums, maxima unchanged).
-        segments = -(-frames // seg)
-        if segments * seg != frames:
-            x_pad = np.zeros((x.shape[0], segments * seg), dtype=np.float32)
-            x_pad[:, :frames] = x
-        else:
-            x_pad = x
-        xs = x_pad.reshape(x.shape[0], segments, seg)
+        self._loudness_update(x, bounds[: full + 1])
+        # Raw statistics per segment; a partial last segment is zero-padded (sums, maxima unchanged).
+        xs = _by_segment(x, bounds)
         # float32 segment sums (SIMD, ~20× faster than casting); blocks accumulate in float64.
         sum_squares = np.einsum("csf,csf->cs", xs, xs).astype(np.float64)
         peaks = np.maximum(xs.max(axis=2), -xs.min(axis=2))
@@ -130,24 +157,43 @@ class TimeDomainMeter:
         self._channel_sum_squares += sum_squares.sum(axis=1)
         left, right = self._left, self._right
         lr = np.einsum("sf,sf->s", xs[left], xs[right]).astype(np.float64)
+        del xs
         self._stereo_totals += (sum_squares[left].sum(), sum_squares[right].sum(), lr.sum())
-        full = frames // seg
         sums = self._segment_sums[-1]
         sums[0], sums[1], sums[2] = sum_squares[left, :full], sum_squares[right, :full], lr[:full]
         self._dr_update(sum_squares, peaks)
         level_peaks = peaks[self._level_channels]
         self._sample_peak = max(self._sample_peak, float(level_peaks.max()) if level_peaks.size else 0.0)
-        self._silence_update(x, level_peaks.max(axis=0) if level_peaks.size else np.zeros(segments))
+        self._silence_update(x, level_peaks.max(axis=0) if level_peaks.size else np.zeros(segments), bounds)
         self._true_peak.update(x)
         self._clips.update(x, peaks.max(axis=1), self._frames)
         self._frames += frames
+        self._segments_done += segments
 
-    def _loudness_update(self, x: np.ndarray, full_segments: int) -> None:
-        """K-weight the block (BS.1770-4 §2.1, filter state carried over) and keep per-segment powers."""
-        seg = self._layout.segment_frames
+    def _segment_bounds(self, frames: int) -> tuple[np.ndarray, int]:
+        """Segment edges within a block of ``frames`` starting at the current position (the last edge
+        clipped to ``frames``), and how many of its segments are complete."""
+        layout = self._layout
+        if self._ended_inside_segment:
+            raise ValueError("Only the last block may end inside a 100 ms segment.")
+        first = self._segments_done
+        last = int(layout.segment_of(self._frames + frames - 1))
+        edges = layout.segment_start(np.arange(first, last + 2)) - self._frames
+        full = edges.size - 1
+        if edges[-1] > frames:
+            self._ended_inside_segment = True
+            edges[-1] = frames
+            full -= 1
+        return edges, full
+
+    def _loudness_update(self, x: np.ndarray, bounds: np.ndarray) -> None:
+        """K-weight the block (BS.1770-4 §2.1, filter state carried over) and keep per-segment powers
+        of its complete segments, whose edges are ``bounds``."""
         k, self._zi = scipy.signal.sosfilt(self._sos, x, axis=1, zi=self._zi)
+        full_segments = bounds.size - 1
         # Only complete 100 ms segments enter the gating blocks (BS.1770-4 §2.8).
-        ks = k[:, : full_segments * seg].reshape(x.shape[0], full_segments, seg)
+        ks = _by_segment(k[:, : bounds[-1]], bounds)
+        del k
         z = np.einsum("csf,csf->cs", ks, ks).astype(np.float64)
         sums = np.zeros((7, full_segments))
         sums[3], sums[4] = z[self._left], z[self._right]
@@ -159,36 +205,44 @@ class TimeDomainMeter:
         self._segment_sums.append(sums)
 
     def _dr_update(self, sum_squares: np.ndarray, peaks: np.ndarray) -> None:
-        """Per 3 s DR block (blocks never straddle engine blocks): Σ x² and max |x| per level channel."""
-        channels = self._level_channels
-        segments = sum_squares.shape[1]
-        groups = -(-segments // DR_BLOCK_SEGMENTS)
-        pad = groups * DR_BLOCK_SEGMENTS - segments
-        ss = np.pad(sum_squares[channels], ((0, 0), (0, pad)))
-        pk = np.pad(peaks[channels], ((0, 0), (0, pad)))
-        self._dr_sum_squares.append(ss.reshape(len(channels), groups, DR_BLOCK_SEGMENTS).sum(axis=2).T)
-        self._dr_peaks.append(pk.reshape(len(channels), groups, DR_BLOCK_SEGMENTS).max(axis=2).T)
+        """Per 3 s DR block (30 segments from the programme start): Σ x² and max |x| per level channel.
 
-    def _silence_update(self, x: np.ndarray, segment_peaks: np.ndarray) -> None:
+        A DR block may straddle engine blocks: its unfinished part is carried to the next call.
+        """
+        first = self._segments_done
+        index = first + np.arange(sum_squares.shape[1])
+        starts = np.flatnonzero((index % DR_BLOCK_SEGMENTS == 0) | (index == first))
+        ss = np.add.reduceat(sum_squares[self._level_channels], starts, axis=1).T
+        pk = np.maximum.reduceat(peaks[self._level_channels], starts, axis=1).T
+        if self._dr_pending is not None:  # the first group continues the carried block
+            ss[0] += self._dr_pending[0]
+            pk[0] = np.maximum(pk[0], self._dr_pending[1])
+            self._dr_pending = None
+        if (index[-1] + 1) % DR_BLOCK_SEGMENTS:
+            self._dr_pending = (ss[-1], pk[-1])
+            ss, pk = ss[:-1], pk[:-1]
+        self._dr_sum_squares.append(ss)
+        self._dr_peaks.append(pk)
+
+    def _silence_update(self, x: np.ndarray, segment_peaks: np.ndarray, bounds: np.ndarray) -> None:
         """Track the first and last sample at or above −60 dBFS on any level channel."""
         loud_segments = np.flatnonzero(segment_peaks >= _SILENCE_LINEAR)
         if loud_segments.size == 0 or self._level_channels.size == 0:
             return
-        seg = self._layout.segment_frames
         rows = x[self._level_channels]
         if self._first_loud is None:
-            s = int(loud_segments[0]) * seg
-            loud = (np.abs(rows[:, s : s + seg]) >= _SILENCE_LINEAR).any(axis=0)
-            self._first_loud = self._frames + s + int(np.argmax(loud))
-        s = int(loud_segments[-1]) * seg
-        loud = (np.abs(rows[:, s : s + seg]) >= _SILENCE_LINEAR).any(axis=0)
-        self._last_loud = self._frames + s + int(np.flatnonzero(loud)[-1])
+            s, e = bounds[loud_segments[0]], bounds[loud_segments[0] + 1]
+            loud = (np.abs(rows[:, s:e]) >= _SILENCE_LINEAR).any(axis=0)
+            self._first_loud = self._frames + int(s) + int(np.argmax(loud))
+        s, e = bounds[loud_segments[-1]], bounds[loud_segments[-1] + 1]
+        loud = (np.abs(rows[:, s:e]) >= _SILENCE_LINEAR).any(axis=0)
+        self._last_loud = self._frames + int(s) + int(np.flatnonzero(loud)[-1])
 
     def finish(self) -> TimeDomainSummary:
         """All time-domain figures of the programme."""
         layout = self._layout
         total = self._frames
-        seg = layout.segment_frames
+        seg = layout.mean_segment_frames  # 4 or 30 segments span exactly 400 ms or 3 s
         sums = np.concatenate(self._segment_sums, axis=1) if self._segment_sums else np.zeros((7, 0))
         loud = summarize_loudness(sums[6], seg)
         stereo = summarize_stereo(
@@ -196,7 +250,7 @@ class TimeDomainMeter:
             (float(self._stereo_totals[0]), float(self._stereo_totals[1]), float(self._stereo_totals[2])),
             segment_frames=seg,
             segment_s=SEGMENT_S,
-            mono=layout.channels == 1,
+            mono=self._left == self._right,
         )
 
         level_count = self._level_channels.size
@@ -206,9 +260,13 @@ class TimeDomainMeter:
         true_peak_dbtp = _db(self._true_peak.finish())
         integrated = loud.integrated_lufs
 
-        dr_frames = np.full(-(-total // (DR_BLOCK_SEGMENTS * seg)), DR_BLOCK_SEGMENTS * seg, dtype=np.float64)
-        dr_frames[-1] = total - DR_BLOCK_SEGMENTS * seg * (dr_frames.size - 1)
-        dr_db = dr_of_blocks(np.concatenate(self._dr_sum_squares), np.concatenate(self._dr_peaks), dr_frames)
+        dr_ss, dr_pk = list(self._dr_sum_squares), list(self._dr_peaks)
+        if self._dr_pending is not None:  # the final partial DR block counts (SPEC §4)
+            dr_ss.append(self._dr_pending[0][None, :])
+            dr_pk.append(self._dr_pending[1][None, :])
+        dr_sum_squares = np.concatenate(dr_ss)
+        dr_edges = np.minimum(layout.segment_start(np.arange(dr_sum_squares.shape[0] + 1) * DR_BLOCK_SEGMENTS), total)
+        dr_db = dr_of_blocks(dr_sum_squares, np.concatenate(dr_pk), np.diff(dr_edges).astype(np.float64))
 
         clips = self._clips.finish(layout.sample_rate)
         dc = float(np.max(np.abs(self._channel_sum / total)))

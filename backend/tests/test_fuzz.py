@@ -36,7 +36,7 @@ from utils.errors import AudioError, UnreadableAudioError, UnsupportedEncodingEr
 
 MAX_DURATION_S = 30.0
 MEMORY_LIMIT_BYTES = 160 * 1024 * 1024
-"""Peak Python/numpy allocation allowed for one small (< 64 kB) input: the decoder bounds a block at 64 MB."""
+"""Peak Python/numpy allocation allowed for one small (< 64 kB) input: the decoder bounds a block at 16 MB."""
 HANG_LIMIT_S = 30
 """An input whose decoding takes this long is reported as a hang (inputs are tiny: a few ms is normal)."""
 
@@ -357,6 +357,85 @@ def test_mutated_real_files_are_refused_clearly_or_analysed(scratch: Path, raw: 
     path = scratch / "mutated.wav"
     path.write_bytes(raw)
     decode_and_analyse(path)
+
+
+_SIZE_SEED = np.random.default_rng(11).integers(-20000, 20000, size=(1200, 2)).astype(np.int16)
+"""The audio of the chunk-size fuzz: 1200 stereo frames of 16-bit PCM, known exactly."""
+SIZE_SEEDS = {name: _encoded(_SIZE_SEED / 32768.0, 48000, "PCM_16", name) for name in ("WAV", "RF64", "W64")}
+
+
+def size_fields(raw: bytes, container: str) -> dict[str, tuple[int, int]]:
+    """Every size field of a file written by libsndfile: name → (offset, width in bytes)."""
+    fields: dict[str, tuple[int, int]] = {}
+    if container == "W64":
+        fields["riff"] = (16, 8)
+        offset, header, width, id_len = 40, 24, 8, 16
+    else:
+        fields["riff"] = (4, 4)
+        offset, header, width, id_len = 12, 8, 4, 4
+    while offset + header <= len(raw):
+        chunk_id = raw[offset : offset + 4].decode("latin-1").strip()
+        size = int.from_bytes(raw[offset + id_len : offset + id_len + width], "little")
+        fields[chunk_id] = (offset + id_len, width)
+        if chunk_id == "ds64":
+            fields["ds64 riff"], fields["ds64 data"], fields["ds64 frames"] = (offset + 8, 8), (offset + 16, 8), (
+                offset + 24, 8)  # fmt: skip
+        payload = size - header if container == "W64" else size
+        if chunk_id == "data" and container == "RF64" and size == 0xFFFFFFFF:
+            payload = int.from_bytes(raw[fields["ds64 data"][0] : fields["ds64 data"][0] + 8], "little")
+        offset += header + payload + (-payload % 8 if container == "W64" else payload % 2)
+    return fields
+
+
+@st.composite
+def resized_files(draw: st.DrawFn) -> tuple[str, str, int, bytes]:
+    """A valid WAV, RF64 or W64 file with one size field set to anything it can hold: tiny (a Wave64
+    size below its 24-byte header is a negative payload), off by a few bytes, huge, or random."""
+    container = draw(st.sampled_from(sorted(SIZE_SEEDS)))
+    raw = bytearray(SIZE_SEEDS[container])
+    fields = size_fields(bytes(raw), container)
+    name = draw(st.sampled_from(sorted(fields)))
+    offset, width = fields[name]
+    top = (1 << (8 * width)) - 1
+    true = int.from_bytes(raw[offset : offset + width], "little")
+    value = draw(st.one_of(
+        st.integers(0, 48), st.integers(max(0, true - 8), min(top, true + 8)),
+        st.sampled_from([top, top - 1, top >> 1, (top >> 1) + 1, 1 << 31, len(raw), len(raw) * 2]),
+        st.integers(0, top),
+    ))  # fmt: skip
+    raw[offset : offset + width] = value.to_bytes(width, "little")
+    return container, name, value, bytes(raw)
+
+
+@pytest.mark.slow
+@fuzz(600)
+@given(case=resized_files())
+def test_any_chunk_size_is_refused_clearly_or_decoded_exactly(scratch: Path, case: tuple[str, str, int, bytes]) -> None:
+    """Every declared size of every chunk (RIFF, RF64 with its ds64, Wave64): a clear refusal, or the
+    file's own samples — all of them or, when a size announces less audio, the first ones."""
+    container, name, value, raw = case
+    event(f"{container} {name}")
+    path = scratch / "resized.wav"
+    path.write_bytes(raw)
+    outcome = decode_and_analyse(path)
+    if outcome.status != 201:
+        return
+    decoded = np.concatenate(list(iter_blocks(path)))
+    assert decoded.shape[1] == 2 and 1 <= decoded.shape[0] <= _SIZE_SEED.shape[0], (container, name, value)
+    expected = (_SIZE_SEED[: decoded.shape[0]] / 32768.0).astype(np.float32)
+    np.testing.assert_array_equal(decoded, expected, err_msg=f"{container} {name} = {value}")
+
+
+@pytest.mark.parametrize("declared", [0, 1, 16, 22, 23])
+def test_wave64_chunk_smaller_than_its_header_is_unreadable(tmp_path: Path, declared: int) -> None:
+    """Regression: a Wave64 fmt size below 24 made a negative read length (0–22: a 500; 23: the whole file read)."""
+    raw = bytearray(SIZE_SEEDS["W64"])
+    offset, width = size_fields(bytes(raw), "W64")["fmt"]
+    raw[offset : offset + width] = declared.to_bytes(width, "little")
+    path = tmp_path / "tiny.w64"
+    path.write_bytes(raw)
+    with pytest.raises(UnreadableAudioError, match="Wave64 file is damaged"):
+        probe_wav(path)
 
 
 @pytest.mark.parametrize("subtype", ["FLOAT", "DOUBLE"])

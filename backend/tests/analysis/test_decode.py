@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from test_td_levels import sine_loudness
 
 from analysis.decode import iter_blocks, probe_wav, read_wav
+from analysis.engine import analyze_blocks
+from analysis.result import AudioInfo
 from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 SR = 48000
@@ -187,13 +193,133 @@ def test_messages_never_contain_the_path(tmp_path: Path) -> None:
 
 
 def test_engine_end_to_end(tmp_path: Path) -> None:
-    """decode → engine, once the spectral half of the engine exists."""
-    pytest.importorskip("analysis.spectral", reason="analysis/spectral.py is not written yet")
-    from analysis.engine import analyze_blocks
-
+    """decode → engine."""
     path = tmp_path / "a.wav"
     x = 10 ** (-23 / 20) * np.sin(2 * np.pi * 1000 * np.arange(10 * SR) / SR)
     sf.write(path, np.stack([x, x], 1), SR, subtype="PCM_24")
     result = analyze_blocks(iter_blocks(path), probe_wav(path))
     assert result.overall.integrated_lufs == pytest.approx(-23.0, abs=0.1)
     assert result.audio.bit_depth == 24
+
+
+def extensible_wav(path: Path, x: np.ndarray, sample_rate: int, mask: int) -> Path:
+    """A 32-bit float WAVE_FORMAT_EXTENSIBLE file with channel mask ``mask``, written byte by byte."""
+    channels = x.shape[1]
+    align = 4 * channels
+    fmt = struct.pack("<HHIIHH", 0xFFFE, channels, sample_rate, sample_rate * align, align, 32)
+    fmt += struct.pack("<HHI", 22, 32, mask) + struct.pack("<H", 3) + bytes.fromhex("000000001000800000aa00389b71")
+    data = x.astype("<f4").tobytes()
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
+def _tones(amplitudes: list[float], seconds: float = 5.0) -> np.ndarray:
+    """997 Hz sines of the given amplitudes, one per channel."""
+    t = np.arange(round(seconds * SR)) / SR
+    return np.stack([a * np.sin(2 * np.pi * 997 * t + 0.3 * c) for c, a in enumerate(amplitudes)], axis=1)
+
+
+@pytest.mark.parametrize(
+    ("mask", "amplitudes", "weights"),
+    [
+        # 5.1 "back" (FL FR FC LFE BL BR): no side channels, so BL/BR are the ±110° surrounds, 1.41
+        (0x3F, [0.1, 0.2, 0.15, 0.9, 0.3, 0.25], [1.0, 1.0, 1.0, None, 1.41, 1.41]),
+        # 5.1 "side" (FL FR FC LFE SL SR)
+        (0x60F, [0.1, 0.2, 0.15, 0.9, 0.3, 0.25], [1.0, 1.0, 1.0, None, 1.41, 1.41]),
+        # 7.1 (FL FR FC LFE BL BR SL SR): the rears beyond 120° weigh 1.0, the sides 1.41
+        (0x63F, [0.1, 0.1, 0.1, 0.9, 0.4, 0.4, 0.05, 0.05], [1.0, 1.0, 1.0, None, 1.0, 1.0, 1.41, 1.41]),
+        # FL FR LFE BC: the LFE third, the back centre (180°) 1.0
+        (0x10B, [0.2, 0.1, 0.9, 0.3], [1.0, 1.0, None, 1.0]),
+    ],
+)
+def test_channel_mask_sets_bs1770_weights_by_speaker_position(
+    tmp_path: Path, mask: int, amplitudes: list[float], weights: list[float | None]
+) -> None:
+    """Loudness against BS.1770-4 eq. (2) with the printed 48 kHz K-filter, G_i by Table 3; LFE excluded."""
+    path = extensible_wav(tmp_path / "surround.wav", _tones(amplitudes), SR, mask)
+    info = probe_wav(path)
+    assert info.channel_mask == mask
+    result = analyze_blocks(iter_blocks(path), info).overall
+    counted = [(a, g) for a, g in zip(amplitudes, weights, strict=True) if g is not None]
+    assert result.integrated_lufs == pytest.approx(sine_loudness(counted, 997.0), abs=0.01)
+    # the LFE's 0.9 is the loudest channel: peaks and RMS must not see it
+    assert result.sample_peak_dbfs == pytest.approx(20 * np.log10(max(a for a, _ in counted)), abs=0.02)
+    mean_square = np.mean([a * a / 2 for a, _ in counted])
+    assert result.rms_dbfs == pytest.approx(10 * np.log10(mean_square), abs=0.01)
+
+
+def test_lfe_in_an_unusual_place_is_left_out_of_dr_and_true_peak(tmp_path: Path) -> None:
+    """Mask 0x10B (FL FR LFE BC): channel 3 of 4 is the LFE. Its loud first block would give it a DR of
+    −20 dB and set the true peak; every other channel is a steady sine (DR 0); FL and FR are the stereo pair."""
+    x = _tones([0.2, 0.1, 0.9, 0.3], seconds=9.0)
+    x[3 * SR :, 2] *= 0.1
+    path = extensible_wav(tmp_path / "lfe.wav", x, SR, 0x10B)
+    result = analyze_blocks(iter_blocks(path), probe_wav(path)).overall
+    assert result.dynamic_range_db == pytest.approx(0.0, abs=0.01)
+    assert result.true_peak_dbtp == pytest.approx(20 * np.log10(0.3), abs=0.02)
+    assert result.lr_balance_db == pytest.approx(20 * np.log10(0.1 / 0.2), abs=0.01)  # FL and FR are L and R
+
+
+@pytest.mark.parametrize(
+    ("channels", "weights"),
+    [(4, [1, 1, 1.41, 1.41]), (5, [1, 1, 1, 1.41, 1.41]), (7, [1, 1, 1, None, 1.41, 1.41, 1.0]),
+     (8, [1, 1, 1, None, 1.41, 1.41, 1.0, 1.0]), (10, [1, 1, 1, None, 1.41, 1.41, 1.0, 1.0, 1.0, 1.0])],
+)  # fmt: skip
+def test_layouts_without_a_mask_follow_the_documented_defaults(
+    tmp_path: Path, channels: int, weights: list[float | None]
+) -> None:
+    """Plain PCM WAV: L R (C) (LFE) Ls Rs, then 6.1's back centre or 7.1's rears at 1.0 (analysis.channels)."""
+    amplitudes = [0.05 + 0.03 * c for c in range(channels)]
+    path = tmp_path / "plain.wav"
+    sf.write(path, _tones(amplitudes), SR, subtype="FLOAT", format="WAV")
+    info = probe_wav(path)
+    assert info.channel_mask is None
+    counted = [(a, g) for a, g in zip(amplitudes, weights, strict=True) if g is not None]
+    result = analyze_blocks(iter_blocks(path), info).overall
+    assert result.integrated_lufs == pytest.approx(sine_loudness(counted, 997.0), abs=0.01)
+
+
+_MEASURE_MEMORY = """
+import resource, sys, tracemalloc
+from analysis.decode import iter_blocks, probe_wav
+from analysis.engine import analyze_blocks
+from analysis.result import AudioInfo
+tracemalloc.start()
+result = analyze_blocks(iter_blocks(sys.argv[1]), probe_wav(sys.argv[1]))
+print(tracemalloc.get_traced_memory()[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+      result.overall.integrated_lufs is not None)
+"""
+
+
+def test_memory_is_bounded_whatever_the_channels_and_rate(tmp_path: Path) -> None:
+    """64 channels at 192 kHz (2 s, 8-bit: a 25 MB file, 98 MB as float32) analysed in a fresh process.
+
+    Blocks are bounded in frames × channels (analysis.result.BLOCK_SAMPLE_BUDGET), so the peak stays
+    that of a few 16 MB blocks; regrouping into 30 s blocks whatever the channel count took 0.9 GB here
+    (and ~23 GB for 30 s at 384 kHz).
+    """
+    rate, channels = 192_000, 64
+    path = tmp_path / "many.wav"
+    rng = np.random.default_rng(5)
+    with sf.SoundFile(path, "w", rate, channels, subtype="PCM_U8", format="WAV") as f:
+        for _ in range(8):
+            f.write((0.2 * rng.standard_normal((rate // 4, channels))).astype(np.float32))
+    backend = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, "-c", _MEASURE_MEMORY, str(path)],
+        cwd=backend, env={**os.environ, "PYTHONPATH": str(backend)}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    traced, max_rss, measured = run.stdout.split()
+    assert measured == "True"
+    assert int(traced) < 250 * 2**20, f"{int(traced) / 2**20:.0f} MB allocated"
+    assert int(max_rss) < 600 * 2**20, f"{int(max_rss) / 2**20:.0f} MB resident"
+
+
+def test_more_audio_than_announced_is_unreadable() -> None:
+    """The engine stops at the frames the header announced instead of analysing past them."""
+    x = signal().astype(np.float32)
+    info = AudioInfo(sample_rate=SR, channels=2, bit_depth=32, duration_s=0.5, frames=SR // 2)
+    with pytest.raises(UnreadableAudioError, match="more frames than its header announces"):
+        analyze_blocks([x], info)

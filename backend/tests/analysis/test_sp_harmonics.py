@@ -6,6 +6,15 @@ import numpy as np
 import pytest
 from test_sp_util import measure
 
+from analysis.harmonics import (
+    HARMONIC_EXCERPT_S,
+    HARMONIC_EXCERPTS,
+    ExcerptSampler,
+    HarmonicMeter,
+    harmonic_energy,
+    thd_per_frame,
+)
+
 FS = 44100
 
 
@@ -64,3 +73,31 @@ def test_sample_agrees_with_whole_programme() -> None:
     assert sampled.thd_percent == pytest.approx(whole.thd_percent, rel=0.02)
     assert sampled.harmonic_ratio == pytest.approx(whole.harmonic_ratio, rel=0.02)
     assert 0.2 < whole.harmonic_ratio < 0.95
+
+
+def test_dc_is_not_a_tonal_peak() -> None:
+    """DC only: the band above 20 Hz holds nothing but rounding noise, which is no tone (SPEC: null)."""
+    assert measure(np.full(3 * FS, 0.5), FS).thd_percent is None
+    # the same DC under a real tone does not hide the tone
+    with_tone = measure(0.3 + partials({1000.0: 0.5, 2000.0: 0.005}, 3.0), FS)
+    assert with_tone.thd_percent == pytest.approx(1.0, abs=0.1)
+
+
+def test_excerpts_streamed_in_any_blocks_read_like_whole_excerpts() -> None:
+    """The meter frames each excerpt as blocks pass; the same excerpts handed over whole read the same."""
+    n = 45 * FS
+    x = np.stack([partials({440.0: 0.3, 880.0: 0.01}, 45.0) + clicks(45.0)[:n], clicks(45.0, seed=3)[:n]])
+    x = x.astype(np.float32)
+    sampler = ExcerptSampler(n, FS, count=HARMONIC_EXCERPTS, excerpt_s=HARMONIC_EXCERPT_S)
+    thd, harmonic, total = [], 0.0, 0.0
+    for a, b in sampler.spans:
+        thd.append(thd_per_frame(x[:, a:b], FS))
+        energy = harmonic_energy(x[:, a:b], FS)
+        harmonic, total = harmonic + energy.harmonic, total + energy.total
+    for block in (n, 30 * FS, 12_345):
+        meter = HarmonicMeter(n, FS)
+        for start in range(0, n, block):
+            meter.update(x[:, start : start + block], start)
+        result = meter.finish()
+        assert result.thd_percent == pytest.approx(float(np.median(np.concatenate(thd))), rel=1e-6)
+        assert result.harmonic_ratio == pytest.approx(harmonic / total, rel=1e-6)
