@@ -23,12 +23,13 @@ from api.models import (
 from api.repositories.analysis_repo import AnalysisRepository
 from api.repositories.reference_repo import LIBRARY_VERSION_KEY, ReferenceRepository
 from api.repositories.settings_repo import SettingsRepository
-from api.services.genres import genre_key
-from api.services.references import IndexCache
+from api.services.genres import genre_key, known_genres
+from api.services.references import IndexCache, list_references, similar_references
 from api.services.settings import DEFAULTS, read_settings, update_settings
+from api.services.targets import genre_target
 from config.constants import BANDS
 from ml.feature_extraction import FEATURE_VERSION, VECTOR_DIM
-from utils.errors import ValidationError
+from utils.errors import NotFoundError, ValidationError
 
 
 def _analysis(name: str, created: datetime) -> Analysis:
@@ -248,3 +249,30 @@ def test_settings_store_json_values(session: Session, value: object) -> None:
     assert repo.all() == {"default_genre": value}
     repo.put("default_genre", "House")
     assert repo.all() == {"default_genre": "House"}
+
+
+def test_similarity_needs_an_analysis_of_the_current_feature_version(session: Session) -> None:
+    ref = _reference("R", "Techno", True)
+    ref.feature_vector = _vector(1)
+    session.add(ref)
+    stale = _analysis("old.wav", datetime.now(UTC))
+    stale.feature_vector, stale.feature_version = _vector(1), str(FEATURE_VERSION + 1)
+    current = _analysis("new.wav", datetime.now(UTC))
+    current.feature_vector, current.feature_version = _vector(1), str(FEATURE_VERSION)
+    session.add_all([stale, current])
+    session.commit()
+    with pytest.raises(NotFoundError, match="Analyse the file again"):
+        similar_references(session, stale.id, genre=None, top_k=5)
+    ranked = similar_references(session, current.id, genre="techno", top_k=5)["results"]
+    assert [r["reference"]["name"] for r in ranked] == ["R"] and ranked[0]["similarity"] == pytest.approx(1.0)
+
+
+def test_references_stored_under_another_spelling_of_a_genre_belong_to_it(session: Session) -> None:
+    """A genre created before names were compared by spelling key ("Drum&Bass") is the built-in one."""
+    for name, genre in (("A", "Drum & Bass"), ("B", "Drum&Bass"), ("C", "Drum Bass")):
+        session.add(_reference(name, genre, False))
+    session.commit()
+    assert sorted(r["name"] for r in list_references(session, "dnb")) == ["A", "B"]
+    assert [r["name"] for r in list_references(session, "drum bass")] == ["C"]
+    assert known_genres(session).count("Drum & Bass") == 1 and "Drum&Bass" not in known_genres(session)
+    assert genre_target(session, "Drum & Bass").source == "2 references"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, event, func, select, update
+from sqlalchemy import Connection, Select, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, selectinload
 
@@ -93,23 +93,22 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
         Vectors of another version are not comparable (another standardisation table):
         they are counted in ``other_versions``, never returned.
         """
-        has_vector = ReferenceTrack.feature_vector.is_not(None)
-        stmt = select(ReferenceTrack.id, ReferenceTrack.genre, ReferenceTrack.feature_vector).where(
-            has_vector, ReferenceTrack.feature_version == feature_version
-        )
+        # One pass over the table (the version column has no index: a second query would scan it again).
+        stmt = select(
+            ReferenceTrack.id, ReferenceTrack.genre, ReferenceTrack.feature_vector, ReferenceTrack.feature_version
+        ).where(ReferenceTrack.feature_vector.is_not(None))
         ids: list[str] = []
         genres: list[str] = []
         blobs: list[bytes] = []
-        for id_, genre, blob in self.session.execute(stmt):
+        other = 0
+        for id_, genre, blob, version in self.session.execute(stmt):
+            if version != feature_version:
+                other += 1
+                continue
             ids.append(id_)
             genres.append(genre)
             blobs.append(blob)
-        # The other versions, counted after the load: both reads are in one transaction.
-        other = select(func.count(ReferenceTrack.id)).where(
-            has_vector,
-            (ReferenceTrack.feature_version != feature_version) | ReferenceTrack.feature_version.is_(None),
-        )
-        return VectorRows(ids=ids, genres=genres, blobs=blobs, other_versions=int(self.session.scalar(other) or 0))
+        return VectorRows(ids=ids, genres=genres, blobs=blobs, other_versions=other)
 
 
 def _write_token(connection: Connection) -> None:
@@ -118,8 +117,7 @@ def _write_token(connection: Connection) -> None:
     dialect = connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
         # One atomic upsert: two writers creating the row at once cannot collide on the key.
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        stmt = insert(UserSetting).values(values)
+        stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(UserSetting).values(values)
         connection.execute(
             stmt.on_conflict_do_update(
                 index_elements=[UserSetting.key],
@@ -127,11 +125,9 @@ def _write_token(connection: Connection) -> None:
             )
         )
         return
-    changed = connection.execute(
-        update(UserSetting).where(UserSetting.key == LIBRARY_VERSION_KEY).values(values)
-    ).rowcount
-    if not changed:
-        connection.execute(UserSetting.__table__.insert().values(values))
+    changed = connection.execute(update(UserSetting).where(UserSetting.key == LIBRARY_VERSION_KEY).values(values))
+    if not changed.rowcount:
+        connection.execute(insert(UserSetting).values(values))
 
 
 @event.listens_for(Session, "after_flush")
