@@ -5,7 +5,8 @@ file; PostgreSQL too when ``backend/tests/pg.py`` can start one), bulk-inserts t
 many reference rows with random 128-float vectors, then prints:
 
 - the library version check a worker makes before every query (one primary-key
-  lookup of the version token), beside the (count, newest ``created_at``) scan it replaced;
+  lookup of the version token), beside the (count, newest ``created_at``) scan it replaced,
+  and the distinct genre names every genre lookup reads (a loose index scan);
 - a worker's cold start: ``ReferenceRepository.vector_rows`` (the SELECT of every
   vector) and the matrix build (``SimilarityIndex.from_blobs``), and the two together
   with the genre keys as ``IndexCache.get`` does them;
@@ -142,8 +143,10 @@ def bench(engine: Engine, n: int, queries: int, rng: np.random.Generator) -> Non
     token = _repeat(in_session(lambda s: ReferenceRepository(s).library_version()), 200)
     old_check = select(func.count(ReferenceTrack.id), func.max(ReferenceTrack.created_at))
     scan = _repeat(in_session(lambda s: s.execute(old_check).one()), 10)
+    genres = _repeat(in_session(lambda s: ReferenceRepository(s).genres()), 50)
     print(f"{'':>9}   version token read        {_ms(token)}")
     print(f"{'':>9}   (count, max) scan, before {_ms(scan)}")
+    print(f"{'':>9}   distinct genres           {_ms(genres)}")
 
     with factory() as session:
         t0 = time.perf_counter()
