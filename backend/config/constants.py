@@ -39,7 +39,8 @@ DEFAULT_STAGE = "master"
 # ---------------------------------------------------------------------------
 # Genres (SPEC §5). The six reference genres get their targets from their
 # references (built-in archetypes and user-added tracks); the others from the
-# documented constants below. Names match case-insensitively, with aliases.
+# documented constants below. Case, spacing, hyphens and the spelling of "and" ("&", "'n'")
+# do not matter when names are matched (api.services.genres.genre_key); the aliases below also match.
 # ---------------------------------------------------------------------------
 
 REFERENCE_GENRES: tuple[str, ...] = ("Psytrance", "Trance", "Techno", "House", "Drum & Bass", "Dubstep")
@@ -134,12 +135,13 @@ FALLBACK_REFERENCE_TARGETS: dict[str, GenreTarget] = {
     )
 }
 
+# Abbreviations and synonyms only: spellings ("Drum&Bass", "drum 'n' bass", "hip hop", "Psy-Trance")
+# match without an alias, because names are compared by api.services.genres.genre_key.
 GENRE_ALIASES: dict[str, str] = {
-    "psy": "Psytrance", "psy trance": "Psytrance", "psy-trance": "Psytrance", "goa": "Psytrance",
-    "dnb": "Drum & Bass", "d&b": "Drum & Bass", "drum and bass": "Drum & Bass", "drum n bass": "Drum & Bass",
-    "drum'n'bass": "Drum & Bass", "drum-and-bass": "Drum & Bass", "drumandbass": "Drum & Bass",
-    "hip hop": "Hip-Hop", "hiphop": "Hip-Hop", "rap": "Hip-Hop",
-    "rnb": "R&B", "r and b": "R&B", "r'n'b": "R&B", "rhythm and blues": "R&B",
+    "psy": "Psytrance", "goa": "Psytrance",
+    "dnb": "Drum & Bass", "d&b": "Drum & Bass",
+    "rap": "Hip-Hop",
+    "rnb": "R&B", "rhythm and blues": "R&B",
     "heavy metal": "Metal", "rock and roll": "Rock", "classic": "Classical",
     "deep house": "House", "tech house": "House", "brostep": "Dubstep",
 }

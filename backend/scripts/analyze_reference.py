@@ -17,7 +17,7 @@ from pathlib import Path
 from api.core.config import get_settings
 from api.database import open_database, session_scope
 from api.services.analysis import measure_file
-from api.services.genres import known_genres, match_genre
+from api.services.genres import genre_key, known_genres, match_genre
 from api.services.references import build_reference_row
 from utils.errors import AppError
 from utils.paths import wav_files_or_error
@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     files, problem = wav_files_or_error(args.path)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if not genre_key(args.genre):
+        print(f"error: '{args.genre}' is not a genre name: it needs at least one letter or digit.", file=sys.stderr)
         return 2
     settings = get_settings()
     engine, factory = open_database(settings)

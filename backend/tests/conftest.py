@@ -43,9 +43,11 @@ def postgres() -> Iterator[pg.PostgresServer | None]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database of each kind; its SQLAlchemy URL."""
+    """A fresh, empty database of each kind; its SQLAlchemy URL (an SQLite file's folder exists)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db' / 'audio_mastering.db'}"
+        folder = tmp_path / "db"
+        folder.mkdir(exist_ok=True)  # SQLite creates the file, not its folder
+        yield f"sqlite:///{folder / 'audio_mastering.db'}"
         return
     server = request.getfixturevalue("postgres")
     if server is None:
@@ -80,7 +82,6 @@ def sqlite_engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def db_engine(database_url: str) -> Iterator[Engine]:
     """Every table in a fresh database of each kind."""
-    Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(database_url)
     init_db(engine)
     yield engine

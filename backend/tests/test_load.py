@@ -38,7 +38,6 @@ def test_concurrent_uploads_and_reads_without_errors(
     database_url: str, tmp_path: Path, wavs: list[Path], workers: int
 ) -> None:
     home = tmp_path / "home"
-    Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     with run_server(home, env={"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}, workers=workers) as server:
         report = bench.run_load(server.url, wavs, clients=8, uploads=24, reads=72)
         leftovers = list((home / "tmp").iterdir())

@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 
+import pg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -20,24 +21,36 @@ from schemathesis.core.result import Ok
 
 from helpers import BACKEND_DIR, LiveServer, run_server, sine, write_wav
 
-EXAMPLES_PER_OPERATION = 100
-"""Per operation and generation mode (schema-valid, then schema-breaking): ≈ 2000 requests in all."""
+EXAMPLES_PER_OPERATION = {"sqlite": 100, "postgresql": 25}
+"""Per operation and generation mode (schema-valid, then schema-breaking): ≈ 2000 requests in all on SQLite; on
+PostgreSQL a quarter of them, enough to reach every endpoint's queries and keep the run short."""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server with the built-in references and one analysis, so that real ids reach the success paths too."""
-    home = tmp_path_factory.mktemp("openapi") / "home"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server per database kind with the built-in references and one analysis, so that real ids reach the
+    success paths too."""
+    home = tmp_path_factory.mktemp(f"openapi-{request.param}") / "home"
     env = {"MAX_UPLOAD_MB": "1", "MAX_DURATION_S": "30", "LOG_LEVEL": "WARNING"}
-    subprocess.run(
-        [sys.executable, "-m", "scripts.populate_references"],
-        cwd=BACKEND_DIR,
-        env={**os.environ, "DATABASE_URL": "", "APP_HOME": str(home)},
-        check=True,
-        capture_output=True,
-    )
-    with run_server(home, env=env) as live:
-        yield live
+    postgres: pg.PostgresServer | None = None
+    if request.param == "postgresql":
+        postgres = request.getfixturevalue("postgres")
+        if postgres is None:
+            pytest.skip(f"PostgreSQL: {pg.unavailable()}")
+        env["DATABASE_URL"] = postgres.create_database()
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "scripts.populate_references"],
+            cwd=BACKEND_DIR,
+            env={**os.environ, "DATABASE_URL": "", "APP_HOME": str(home), **env},
+            check=True,
+            capture_output=True,
+        )
+        with run_server(home, env=env) as live:
+            yield live
+    finally:
+        if postgres is not None:
+            postgres.drop_database(env["DATABASE_URL"])
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +78,12 @@ def check_response(response: object, server: LiveServer) -> None:
 INT64_MAX = 2**63 - 1
 
 
-def fuzz(strategy: st.SearchStrategy[schemathesis.Case], server: LiveServer) -> Counter[int]:
-    """Send ``EXAMPLES_PER_OPERATION`` generated requests; the statuses seen."""
+def fuzz(strategy: st.SearchStrategy[schemathesis.Case], server: LiveServer, examples: int) -> Counter[int]:
+    """Send ``examples`` generated requests; the statuses seen."""
     seen: Counter[int] = Counter()
 
     @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
+        max_examples=examples,
         deadline=None,
         database=None,
         derandomize=True,
@@ -90,7 +103,10 @@ def fuzz(strategy: st.SearchStrategy[schemathesis.Case], server: LiveServer) -> 
 
 
 @pytest.mark.slow
-def test_every_operation_survives_generated_requests(server: LiveServer, known_ids: dict[str, str]) -> None:
+def test_every_operation_survives_generated_requests(
+    server: LiveServer, known_ids: dict[str, str], request: pytest.FixtureRequest
+) -> None:
+    examples = EXAMPLES_PER_OPERATION[request.node.callspec.params["server"]]
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     results = list(schema.get_all_operations())
     assert all(isinstance(r, Ok) for r in results), [r for r in results if not isinstance(r, Ok)]
@@ -120,7 +136,7 @@ def test_every_operation_survives_generated_requests(server: LiveServer, known_i
                 )
 
             try:
-                seen.update(fuzz(st.one_of(strategies), server))
+                seen.update(fuzz(st.one_of(strategies), server, examples))
             except Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # an operation without parameters has nothing to break
         statuses[op.label] = seen

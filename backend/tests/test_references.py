@@ -1,80 +1,119 @@
-"""Reference library over real processes: the seed's scripts, /api/references, /api/similarity, /api/compare."""
+"""Reference library over real processes: the seed's scripts, /api/references, /api/similarity, /api/compare,
+/api/genres — on SQLite and on PostgreSQL (one library and one server per database kind)."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pg
 import pytest
+from sqlalchemy import create_engine, text
 
 from api.services.builtin import load_metadata
+from api.services.genres import builtin_genres, genre_key, match_genre
+from config.constants import GENRE_ALIASES
 from helpers import BACKEND_DIR, LiveServer, run_server, sine, write_wav
 
 BUILTIN_COUNT = 24
 
 
-def _script(name: str, args: list[str], app_home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "APP_HOME": str(app_home)}
-    env["DATABASE_URL"] = ""  # SQLite in APP_HOME, whatever the environment or .env says
-    return subprocess.run([sys.executable, "-m", f"scripts.{name}", *args], cwd=BACKEND_DIR, env=env,
-                          capture_output=True, text=True, timeout=300)
+@dataclass(frozen=True)
+class Library:
+    """An APP_HOME and the database its scripts and server use, plus the WAV of its one user reference."""
+
+    home: Path
+    database_url: str
+    env: dict[str, str]
+    """``DATABASE_URL`` for PostgreSQL; empty for SQLite, which then lives at its default place in APP_HOME."""
+    wav: Path
+
+    def script(self, name: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+        """Run ``python -m scripts.<name>`` from ``backend/`` as the seed documents it."""
+        env = {**os.environ, "DATABASE_URL": ""}  # SQLite in APP_HOME unless self.env names PostgreSQL
+        env.update(APP_HOME=str(self.home), **self.env)
+        return subprocess.run([sys.executable, "-m", f"scripts.{name}", *args], cwd=BACKEND_DIR, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    def count(self, where: str = "true") -> int:
+        """Reference rows matching ``where`` (SQL), counted behind the scripts' back."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return int(conn.execute(text(f"SELECT count(*) FROM reference_tracks WHERE {where}")).scalar_one())
+        finally:
+            engine.dispose()
 
 
-def _count(home: Path, where: str = "1=1") -> int:
-    conn = sqlite3.connect(home / "audio_mastering.db")
-    try:
-        return int(conn.execute(f"SELECT count(*) FROM reference_tracks WHERE {where}").fetchone()[0])
-    finally:
-        conn.close()
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """An APP_HOME with the built-ins and one user reference, plus that reference's WAV."""
-    root = tmp_path_factory.mktemp("refs")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def library(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """An APP_HOME with the built-ins and one user reference, on each database kind."""
+    root = tmp_path_factory.mktemp(f"refs-{request.param}")
     home = root / "home"
-    done = _script("populate_references", [], home)
-    assert done.returncode == 0, done.stderr
+    url, env = f"sqlite:///{home / 'audio_mastering.db'}", {}
+    postgres: pg.PostgresServer | None = None
+    if request.param == "postgresql":
+        postgres = request.getfixturevalue("postgres")
+        if postgres is None:
+            pytest.skip(f"PostgreSQL: {pg.unavailable()}")
+        url = postgres.create_database()
+        env = {"DATABASE_URL": url}
     wav = write_wav(root / "my_master.wav", sine(110.0, 8.0, sr=44100, amp=0.4) + sine(3000.0, 8.0, sr=44100, amp=0.1),
                     sr=44100)
-    added = _script("analyze_reference", [str(wav), "--name", "My Master", "--artist", "Me", "--genre",
-                                          "Psytrance", "--year", "2024"], home)
-    assert added.returncode == 0, added.stderr
-    yield home, wav
+    lib = Library(home=home, database_url=url, env=env, wav=wav)
+    try:
+        done = lib.script("populate_references", [])
+        assert done.returncode == 0, done.stderr
+        added = lib.script("analyze_reference", [str(wav), "--name", "My Master", "--artist", "Me", "--genre",
+                                                 "Psytrance", "--year", "2024"])
+        assert added.returncode == 0, added.stderr
+        yield lib
+    finally:
+        if postgres is not None:
+            postgres.drop_database(url)
 
 
-def test_populate_is_idempotent_and_force_keeps_user_references(library: tuple[Path, Path]) -> None:
-    home, _ = library
-    assert _count(home, "is_builtin = 1") == BUILTIN_COUNT == len(load_metadata())
-    assert _count(home, "is_builtin = 0") == 1
-    again = _script("populate_references", [], home)
+def test_populate_is_idempotent_and_force_keeps_user_references(library: Library) -> None:
+    assert library.count("is_builtin") == BUILTIN_COUNT == len(load_metadata())
+    assert library.count("NOT is_builtin") == 1
+    again = library.script("populate_references", [])
     assert again.returncode == 0 and "added 0" in again.stdout
-    forced = _script("populate_references", ["--force"], home)
+    forced = library.script("populate_references", ["--force"])
     assert forced.returncode == 0 and f"replaced {BUILTIN_COUNT}" in forced.stdout
-    assert _count(home, "is_builtin = 1") == BUILTIN_COUNT and _count(home, "is_builtin = 0") == 1
+    assert library.count("is_builtin") == BUILTIN_COUNT and library.count("NOT is_builtin") == 1
 
 
-def test_analyze_reference_refuses_unknown_genres_and_missing_files(library: tuple[Path, Path]) -> None:
-    home, wav = library
-    typo = _script("analyze_reference", [str(wav), "--name", "X", "--artist", "Y", "--genre", "Psytranse"], home)
+def test_analyze_reference_refuses_unknown_genres_and_missing_files(library: Library) -> None:
+    wav = library.wav
+    typo = library.script("analyze_reference", [str(wav), "--name", "X", "--artist", "Y", "--genre", "Psytranse"])
     assert typo.returncode == 2 and "--new-genre" in typo.stderr and "Psytrance" in typo.stderr
-    missing = _script("analyze_reference", [str(wav.parent / "nope.wav"), "--genre", "Techno"], home)
+    missing = library.script("analyze_reference", [str(wav.parent / "nope.wav"), "--genre", "Techno"])
     assert missing.returncode == 2 and "does not exist" in missing.stderr
-    before = _count(home)
-    created = _script("analyze_reference", [str(wav), "--name", "Mine", "--artist", "Y", "--genre", "Lo-Fi Dub",
-                                            "--new-genre"], home)
+    before = library.count()
+    created = library.script("analyze_reference", [str(wav), "--name", "Mine", "--artist", "Y", "--genre",
+                                                   "Lo-Fi Dub", "--new-genre"])
     assert created.returncode == 0, created.stderr
-    assert _count(home) == before + 1
+    assert library.count() == before + 1
+
+
+def test_analyze_reference_refuses_a_genre_name_without_letters(tmp_path: Path) -> None:
+    """Refused before any database is opened (so no database kind to repeat it on)."""
+    wav = write_wav(tmp_path / "track.wav", sine(440.0, 1.0))
+    lib = Library(home=tmp_path / "home", database_url="", env={}, wav=wav)
+    for blank in ("   ", "&", "-- !"):
+        done = lib.script("analyze_reference", [str(wav), "--genre", blank, "--new-genre"])
+        assert done.returncode == 2 and "not a genre name" in done.stderr and "letter or digit" in done.stderr
+    assert not lib.home.exists()
 
 
 @pytest.fixture(scope="module")
-def server(library: tuple[Path, Path]) -> Iterator[LiveServer]:
-    home, _ = library
-    with run_server(home) as live:
+def server(library: Library) -> Iterator[LiveServer]:
+    """The API on the library's database (one server per database kind)."""
+    with run_server(library.home, env=library.env) as live:
         yield live
 
 
@@ -84,6 +123,8 @@ def test_references_endpoint_filters_by_genre_with_aliases(server: LiveServer) -
         assert len(everything) >= BUILTIN_COUNT + 1
         dnb = client.get("/api/references", params={"genre": "drum and bass"}).json()
         assert len(dnb) == 4 and {r["genre"] for r in dnb} == {"Drum & Bass"}
+        for spelling in ("Drum&Bass", "drum 'n' bass", "DNB"):
+            assert client.get("/api/references", params={"genre": spelling}).json() == dnb, spelling
         assert all(r["is_builtin"] and "archetype" in r["name"].lower() for r in dnb)
         assert [b["band"] for b in dnb[0]["band_metrics"]] == ["low", "low_mid", "mid", "high_mid", "high"]
         psy = client.get("/api/references", params={"genre": "PSYTRANCE"}).json()
@@ -92,9 +133,8 @@ def test_references_endpoint_filters_by_genre_with_aliases(server: LiveServer) -
         assert unknown.status_code == 422 and "Known genres" in unknown.json()["detail"]
 
 
-def test_similarity_ranks_references_and_validates(server: LiveServer, library: tuple[Path, Path]) -> None:
-    _, wav = library
-    with server.client() as client, wav.open("rb") as fh:
+def test_similarity_ranks_references_and_validates(server: LiveServer, library: Library) -> None:
+    with server.client() as client, library.wav.open("rb") as fh:
         analysis = client.post("/api/analyze", files={"file": ("same.wav", fh, "audio/wav")}).json()
         url = f"/api/similarity/{analysis['id']}"
         ranked = client.post(url, params={"top_k": 3}).json()
@@ -113,6 +153,24 @@ def test_similarity_ranks_references_and_validates(server: LiveServer, library: 
         assert client.post(url, params={"top_k": 101}).status_code == 422
         assert client.post("/api/similarity/nope").status_code == 422
         assert client.post("/api/similarity/00000000-0000-4000-8000-000000000000").status_code == 404
+
+
+def test_a_reference_added_by_another_process_is_ranked_by_the_next_query(
+    server: LiveServer, library: Library
+) -> None:
+    """The server's matrix is cached; the script's write changes the library version, so the next query rebuilds."""
+    with server.client() as client, library.wav.open("rb") as fh:
+        analysis_id = client.post("/api/analyze", files={"file": ("again.wav", fh, "audio/wav")}).json()["id"]
+        url = f"/api/similarity/{analysis_id}"
+        assert client.post(url, params={"top_k": 1}).status_code == 200  # the matrix is now built
+        before = client.post(url, params={"genre": "late addition"})
+        assert before.status_code == 422  # no such genre yet
+        added = library.script("analyze_reference", [str(library.wav), "--name", "Late", "--genre", "Late Addition",
+                                                     "--new-genre"])
+        assert added.returncode == 0, added.stderr
+        after = client.post(url, params={"genre": "LATE-ADDITION", "top_k": 5}).json()["results"]
+    assert [r["reference"]["name"] for r in after] == ["Late"]
+    assert after[0]["similarity"] == pytest.approx(1.0, abs=1e-5)  # the same audio
 
 
 def test_compare_raw_and_level_matched(server: LiveServer, tmp_path: Path) -> None:
@@ -153,17 +211,16 @@ def test_genres_endpoint_lists_targets_from_references(server: LiveServer) -> No
 
 
 def test_a_folder_of_user_references_becomes_a_genre_target_for_analyze(
-    server: LiveServer, library: tuple[Path, Path], tmp_path: Path
+    server: LiveServer, library: Library, tmp_path: Path
 ) -> None:
-    home, _ = library
     folder = tmp_path / "my_refs"
     folder.mkdir()
     # Two references whose energy sits 80 % / 20 % between the low and mid bands (equal-length sines:
     # power ratio = amplitude² ratio = (0.4² : 0.2²) = 0.8 : 0.2).
     for i in range(2):
         write_wav(folder / f"ref{i}.wav", sine(100.0, 6.0, amp=0.4) + sine(1000.0, 6.0, amp=0.2))
-    done = _script("analyze_reference", [str(folder), "--artist", "Me", "--genre", "Garage Club Target",
-                                         "--new-genre"], home)
+    done = library.script("analyze_reference", [str(folder), "--artist", "Me", "--genre", "Garage Club Target",
+                                                "--new-genre"])
     assert done.returncode == 0, done.stderr
     assert "2/2" in done.stderr  # the folder's progress bar
     with server.client() as client:
@@ -181,3 +238,38 @@ def test_a_folder_of_user_references_becomes_a_genre_target_for_analyze(
     low = next(r for r in body["recommendations"] if r["band"] == "low" and r["metric"] == "energy_ratio")
     # The track's low share is 0.2 against the target's 0.8: 10·log10(0.2/0.8) = −6.02 dB.
     assert low["deviation"] == pytest.approx(-6.02, abs=0.3)
+
+
+# Spellings a person types, and what they must resolve to among the built-in genres (None: no genre).
+SPELLINGS = [
+    ("Drum & Bass", "Drum & Bass"), ("Drum&Bass", "Drum & Bass"), ("drum and bass", "Drum & Bass"),
+    ("DRUM  AND   BASS", "Drum & Bass"), ("  drum & bass ", "Drum & Bass"), ("Drum 'n' Bass", "Drum & Bass"),
+    ("Drum'n'Bass", "Drum & Bass"), ("drum n bass", "Drum & Bass"), ("drum n' bass", "Drum & Bass"),
+    ("Drum-and-Bass", "Drum & Bass"), ("drum-n-bass", "Drum & Bass"), ("drumandbass", "Drum & Bass"),
+    ("Drum’n’Bass", "Drum & Bass"), ("dnb", "Drum & Bass"), ("DnB", "Drum & Bass"), ("d&b", "Drum & Bass"),
+    ("D'n'B", "Drum & Bass"), ("d and b", "Drum & Bass"),
+    ("hip hop", "Hip-Hop"), ("HipHop", "Hip-Hop"), ("hip-hop", "Hip-Hop"), ("rap", "Hip-Hop"),
+    ("r&b", "R&B"), ("R and B", "R&B"), ("r'n'b", "R&B"), ("RnB", "R&B"), ("rhythm & blues", "R&B"),
+    ("psy-trance", "Psytrance"), ("Psy Trance", "Psytrance"), ("PSYTRANCE", "Psytrance"), ("goa", "Psytrance"),
+    ("trance", "Trance"), ("tech house", "House"), ("rock 'n' roll", "Rock"), ("Rock&Roll", "Rock"),
+    ("Psy", "Psytrance"),
+    # Distinct genres stay distinct, and near misses are not guessed.
+    ("Drum Bass", None), ("Drum+Bass", None), ("Trance Psy", None), ("R B", None),
+    ("House music", None), ("Dub", None), ("Step", None),
+    # Not genre names at all.
+    ("", None), ("   ", None), ("&", None), ("'n'", None), ("--", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("spelling", "genre"), SPELLINGS)
+def test_genre_spellings(spelling: str, genre: str | None) -> None:
+    assert match_genre(spelling, builtin_genres()) == genre
+
+
+def test_genre_keys_keep_every_genre_and_alias_apart() -> None:
+    keys = [genre_key(g) for g in builtin_genres()]
+    assert all(keys) and len(set(keys)) == len(keys)
+    for alias, genre in GENRE_ALIASES.items():
+        assert genre in builtin_genres(), alias
+        # An alias never spells another genre (it would shadow it), and is not a mere spelling of its own.
+        assert genre_key(alias) not in keys, alias

@@ -91,7 +91,6 @@ def test_sigkill_during_analysis_leaves_no_rows_and_the_next_start_removes_the_t
     database_url: str, tmp_path: Path, three_minutes: Path
 ) -> None:
     home = tmp_path / "home"
-    Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     env = {"DATABASE_URL": database_url}
     with run_server(home, env=env) as server:
         baseline = row_counts(database_url)
@@ -388,7 +387,6 @@ engine.dispose()
 
 def test_workers_starting_together_on_a_fresh_database_all_create_the_tables(database_url: str) -> None:
     """Regression: two uvicorn workers on an empty PostgreSQL raced in CREATE TABLE and one failed to start."""
-    Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     start_at = str(time.time() + 1.5)
     procs = [
         subprocess.Popen(

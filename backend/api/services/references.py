@@ -13,11 +13,15 @@ from analysis.result import AnalysisResult
 from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
 from api.services.analysis import get_analysis
-from api.services.genres import known_genres, match_genre
+from api.services.genres import genre_key, known_genres, match_genre, stored_spellings, with_builtin
 from api.services.rows import audio_columns, band_dicts, overall_dict
 from api.services.series import unpack_series
+from ml.feature_extraction import FEATURE_VERSION
 from ml.similarity import SimilarityIndex, vector_from_bytes
 from utils.errors import NotFoundError, ValidationError
+from utils.logger import get_logger
+
+log = get_logger(__name__)
 
 BAND_DIFFERENCE_FIELDS = ("rms_db", "peak_db", "crest_factor_db", "stereo_width", "phase_correlation")
 
@@ -44,11 +48,10 @@ def reference_series(session: Session, reference_id: str) -> dict[str, Any]:
     return {"reference_id": ref.id, **(unpack_series(ref.series) or {})}
 
 
-def canonical_filter_genre(session: Session, genre: str | None) -> str | None:
-    """A genre filter resolved case-insensitively with aliases; 422 naming the known genres if unknown."""
+def canonical_filter_genre(genre: str | None, known: list[str]) -> str | None:
+    """A genre filter resolved by spelling and aliases; 422 naming the known genres if unknown."""
     if genre is None or not genre.strip():
         return None
-    known = known_genres(session)
     canonical = match_genre(genre, known)
     if canonical is None:
         raise ValidationError(f"Unknown genre '{genre.strip()}'. Known genres: {', '.join(known)}.")
@@ -57,8 +60,9 @@ def canonical_filter_genre(session: Session, genre: str | None) -> str | None:
 
 def list_references(session: Session, genre: str | None) -> list[dict[str, Any]]:
     """References, optionally of one genre, as JSON dicts."""
-    canonical = canonical_filter_genre(session, genre)
-    return [reference_out(r) for r in ReferenceRepository(session).list_full(genre=canonical)]
+    canonical = canonical_filter_genre(genre, known_genres(session))
+    spellings = None if canonical is None else stored_spellings(session, canonical)
+    return [reference_out(r) for r in ReferenceRepository(session).list_full(genres=spellings)]
 
 
 def build_reference_row(
@@ -89,25 +93,30 @@ def build_reference_row(
     return ref
 
 
-@dataclass
-class _CachedIndex:
-    version: tuple[Any, ...]
+@dataclass(frozen=True)
+class LibraryIndex:
+    """The similarity matrix of one library version, with the stored genre names of its references."""
+
+    version: str | None
     index: SimilarityIndex
+    genres: list[str]
+    """Distinct genre names of the indexed references, as stored."""
 
 
 class IndexCache:
-    """One similarity matrix per worker process, rebuilt when the reference library changes.
+    """One similarity matrix per worker process and database, rebuilt when the reference library changes.
 
-    The library version is (count, newest created_at) of ``reference_tracks``: one
-    cheap query per similarity request tells a worker that another worker or a
-    script added or replaced references.
+    Before each query the library's version token is read (one primary-key lookup,
+    see ``api.repositories.reference_repo``); every write to ``reference_tracks``,
+    by any worker, replica or script, replaces it in the same transaction. Only
+    vectors of the current ``FEATURE_VERSION`` are indexed: others are not comparable.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cached: dict[str, _CachedIndex] = {}
+        self._cached: dict[str, LibraryIndex] = {}
 
-    def get(self, session: Session) -> SimilarityIndex:
+    def get(self, session: Session) -> LibraryIndex:
         """The index for the session's database, rebuilt if the library changed."""
         repo = ReferenceRepository(session)
         key = str(session.get_bind().engine.url)
@@ -115,11 +124,21 @@ class IndexCache:
         with self._lock:
             cached = self._cached.get(key)
             if cached is not None and cached.version == version:
-                return cached.index
-            rows = repo.vector_rows()
-            index = SimilarityIndex.from_blobs(rows.ids, rows.genres, rows.blobs)
-            self._cached[key] = _CachedIndex(version=version, index=index)
-            return index
+                return cached
+            rows = repo.vector_rows(str(FEATURE_VERSION))
+            if rows.other_versions:
+                log.warning(
+                    "%d reference(s) have feature vectors of another version than %s and are left out of "
+                    "similarity ranking: run populate_references --force and add user references again",
+                    rows.other_versions,
+                    FEATURE_VERSION,
+                )
+            # Keys compared per distinct name: a million references have a handful of genres.
+            keys = {g: genre_key(g) for g in set(rows.genres)}
+            index = SimilarityIndex.from_blobs(rows.ids, [keys[g] for g in rows.genres], rows.blobs)
+            cached = LibraryIndex(version=version, index=index, genres=sorted(keys))
+            self._cached[key] = cached
+            return cached
 
 
 INDEX_CACHE = IndexCache()
@@ -150,9 +169,16 @@ def similar_references(session: Session, analysis_id: str, *, genre: str | None,
     analysis = get_analysis(session, analysis_id)
     if analysis.feature_vector is None:
         raise NotFoundError(f"The analysis {analysis_id} has no feature vector.")
-    canonical = canonical_filter_genre(session, genre)
-    index = INDEX_CACHE.get(session)
-    matches = index.rank(vector_from_bytes(analysis.feature_vector), top_k=top_k, genre=canonical)
+    if analysis.feature_version != str(FEATURE_VERSION):
+        raise NotFoundError(
+            f"The analysis {analysis_id} has a feature vector of version {analysis.feature_version}, which cannot "
+            f"be compared with the references' version {FEATURE_VERSION}. Analyse the file again."
+        )
+    library = INDEX_CACHE.get(session)
+    # Genres of the indexed references: reading every stored genre name would scan the whole table.
+    canonical = canonical_filter_genre(genre, with_builtin(library.genres))
+    query = vector_from_bytes(analysis.feature_vector, feature_version=analysis.feature_version)
+    matches = library.index.rank(query, top_k=top_k, genre=None if canonical is None else genre_key(canonical))
     refs = ReferenceRepository(session).get_many_full([m.id for m in matches])
     bands = band_dicts(analysis.band_metrics)
     results = []

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.models import ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
+from api.services.genres import stored_spellings
 from api.services.rows import band_dicts, overall_dict
 from api.services.series import unpack_series
 from config.constants import (
@@ -117,7 +118,7 @@ def constant_target(genre: str) -> GenreTarget:
 
 def genre_target(session: Session, genre: str) -> GenreTarget:
     """The target of a canonical genre name (see services.genres.resolve_genre)."""
-    refs = ReferenceRepository(session).list_full(genre=genre)
+    refs = ReferenceRepository(session).list_full(genres=stored_spellings(session, genre))
     if refs:
         return target_from_references(genre, [numbers_from_row(r) for r in refs])
     return constant_target(genre)
