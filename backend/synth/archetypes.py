@@ -4,8 +4,14 @@
 choice (melodies, hat velocities, noise) comes from ``numpy.random.default_rng(seed)``,
 so the same (genre, variant, seed, duration) gives the same samples bit for bit.
 Variants 1–4 of each genre are the built-in references (fixed tempo, key,
-arrangement and loudness from the tables below); any other variant number draws
-those from the genre's typical ranges with the seed.
+arrangement, loudness, ceiling and tonal tilt from the tables below); any other
+variant number draws those from the genre's typical ranges with the seed.
+
+The master (:mod:`synth.master`) aims at the genre's documented tonal balance and
+stereo widths (``config.constants.FALLBACK_REFERENCE_TARGETS``, tilted a little per
+variant), so the built-ins sit where real masters of the genre sit and the targets
+derived from them agree with the documented ones. The genre shows in the parts:
+tempo, drum pattern, bass line, sounds, arrangement and its level contour.
 
 Tonal parts (bass, leads, pads) are rendered at half the sample rate and upsampled
 once — they are low-passed well below 11 kHz — which halves the render time.
@@ -214,7 +220,7 @@ STYLES: dict[str, GenreStyle] = {
         (-9.0, -7.0),
         (
             _v(138, 29, 1, -8.0, -0.3, +0.1, +0.00),
-            _v(136, 33, 0, -7.5, -0.5, -0.3, +0.02),
+            _v(136, 33, 0, -7.8, -0.5, -0.3, +0.02),
             _v(140, 31, 3, -8.5, -1.0, -0.1, +0.00),
             _v(137, 34, 2, -9.0, -0.2, +0.3, -0.02),
         ),
@@ -245,7 +251,7 @@ STYLES: dict[str, GenreStyle] = {
             _v(130, 26, 2, -7.5, -0.3, +0.3, -0.02),
             _v(128, 24, 0, -8.0, -0.8, -0.1, +0.00),
             _v(133, 29, 3, -8.8, -0.5, -0.3, +0.02),
-            _v(126, 27, 1, -7.2, -0.1, +0.1, +0.00),
+            _v(126, 27, 1, -7.5, -0.1, +0.1, +0.00),
         ),
         MINOR,
         0.0,
@@ -263,7 +269,7 @@ STYLES: dict[str, GenreStyle] = {
             "pad": 0.3,
             "riser": 0.15,
         },
-        4.0,
+        3.5,
     ),
     "House": GenreStyle(
         "House",
@@ -302,7 +308,7 @@ STYLES: dict[str, GenreStyle] = {
         (
             _v(174, 26, 0, -6.8, -0.3, +0.1, +0.02),
             _v(172, 29, 1, -7.2, -0.5, +0.3, -0.02),
-            _v(175, 28, 3, -6.6, -0.2, -0.3, +0.00),
+            _v(175, 28, 3, -6.8, -0.2, -0.3, +0.00),
             _v(170, 31, 2, -7.8, -1.0, -0.1, +0.00),
         ),
         MINOR,
@@ -331,8 +337,8 @@ STYLES: dict[str, GenreStyle] = {
         (
             _v(140, 26, 3, -6.3, -0.3, -0.3, +0.00),
             _v(140, 24, 0, -7.0, -0.5, -0.1, +0.00),
-            _v(140, 29, 1, -6.6, -0.1, +0.1, +0.02),
-            _v(142, 27, 2, -7.8, -0.8, +0.3, -0.02),
+            _v(140, 29, 1, -6.8, -0.1, +0.1, +0.02),
+            _v(142, 27, 2, -7.5, -0.8, +0.3, -0.02),
         ),
         MINOR,
         0.0,

@@ -56,8 +56,11 @@ class MasterReport:
     """Balance EQ gain at each band's centre, dB (relative: the drive sets the level)."""
     side_db: tuple[float, ...]
     """Extra side gain at each band's centre, dB."""
+    lr_db: tuple[float, ...]
+    """L/R trim at each band's centre (gain on L minus gain on R), dB."""
     band_shares: tuple[float, ...]
     band_widths: tuple[float, ...]
+    band_correlations: tuple[float, ...]
     """The master's measured balance."""
     passes: int
     iterations: int
@@ -88,10 +91,16 @@ MAX_PASSES = 3
 
 @dataclass(frozen=True)
 class Balance:
-    """Long-term mid and side power per band of a stereo programme (20 Hz–20 kHz, any common unit)."""
+    """Long-term powers per band of a stereo programme, 20 Hz–20 kHz (any common unit).
+
+    With M = (L+R)/2 and S = (L−R)/2: ΣL² = ΣM² + ΣS² + 2ΣMS, ΣR² = ΣM² + ΣS² − 2ΣMS,
+    ΣLR = ΣM² − ΣS².
+    """
 
     mid: np.ndarray
     side: np.ndarray
+    cross: np.ndarray
+    """Σ Re(M·S*): half the L/R power difference."""
 
     @property
     def shares(self) -> np.ndarray:
@@ -104,10 +113,22 @@ class Balance:
         """Side / (mid + side) energy per band."""
         return self.side / np.maximum(self.mid + self.side, 1e-30)
 
+    @property
+    def correlations(self) -> np.ndarray:
+        """ΣLR / √(ΣL² ΣR²) per band."""
+        left, right = self.mid + self.side + 2.0 * self.cross, self.mid + self.side - 2.0 * self.cross
+        return (self.mid - self.side) / np.sqrt(np.maximum(left * right, 1e-60))
+
+    @property
+    def lr_db(self) -> np.ndarray:
+        """Power of L over power of R per band, dB."""
+        left, right = self.mid + self.side + 2.0 * self.cross, self.mid + self.side - 2.0 * self.cross
+        return 10.0 * np.log10(np.maximum(left, 1e-30) / np.maximum(right, 1e-30))
+
 
 @dataclass(frozen=True)
 class _Spectra:
-    """Mid and side spectra of a whole programme (zero-padded rfft) and their power per sub-band."""
+    """Mid and side spectra of a whole programme (zero-padded rfft) and their powers per sub-band."""
 
     mid: np.ndarray
     side: np.ndarray
@@ -115,12 +136,13 @@ class _Spectra:
     frames: int
     sub_mid: np.ndarray
     sub_side: np.ndarray
+    sub_cross: np.ndarray
 
     def balance(self) -> Balance:
-        return Balance(
-            mid=np.bincount(_SUB_BAND, self.sub_mid, minlength=len(BANDS)),
-            side=np.bincount(_SUB_BAND, self.sub_side, minlength=len(BANDS)),
-        )
+        def bands(sub: np.ndarray) -> np.ndarray:
+            return np.bincount(_SUB_BAND, sub, minlength=len(BANDS))
+
+        return Balance(mid=bands(self.sub_mid), side=bands(self.sub_side), cross=bands(self.sub_cross))
 
 
 @lru_cache(maxsize=8)
@@ -141,10 +163,17 @@ def _spectra(x: np.ndarray, sample_rate: int) -> _Spectra:
     side = scipy.fft.rfft(np.float32(0.5) * (left - right), n=n_fft)
     idx = _sub_index(n_fft, sample_rate)
     inside = idx >= 0
+    m, sd, k = mid[inside], side[inside], idx[inside]
     n_sub = _SUB_LOG_CENTRES.size
-    sub_mid = np.bincount(idx[inside], (mid.real[inside] ** 2 + mid.imag[inside] ** 2), minlength=n_sub)
-    sub_side = np.bincount(idx[inside], (side.real[inside] ** 2 + side.imag[inside] ** 2), minlength=n_sub)
-    return _Spectra(mid, side, n_fft, frames, sub_mid, sub_side)
+    return _Spectra(
+        mid,
+        side,
+        n_fft,
+        frames,
+        sub_mid=np.bincount(k, m.real**2 + m.imag**2, minlength=n_sub),
+        sub_side=np.bincount(k, sd.real**2 + sd.imag**2, minlength=n_sub),
+        sub_cross=np.bincount(k, m.real * sd.real + m.imag * sd.imag, minlength=n_sub),
+    )
 
 
 def balance_of(x: np.ndarray, sample_rate: int) -> Balance:
@@ -157,43 +186,66 @@ def _curve(log_f: np.ndarray, gains_db: np.ndarray) -> np.ndarray:
     return np.interp(log_f, _LOG_CENTRES, gains_db)
 
 
+@dataclass(frozen=True)
+class BalanceEq:
+    """The balance stage's settings at the band centres, dB (curves between them, linear in log frequency)."""
+
+    eq_db: np.ndarray
+    """Gain on mid and side."""
+    side_db: np.ndarray
+    """Extra gain on the side."""
+    lr_db: np.ndarray
+    """Gain on L minus gain on R (half on each), to even out the bands' L/R power."""
+
+
 def solve_balance(
-    spectra: _Spectra, shares: np.ndarray, widths: np.ndarray, *, iterations: int = 60
-) -> tuple[np.ndarray, np.ndarray]:
-    """EQ gains and side gains at the band centres (dB) that give the programme these shares and widths.
+    spectra: _Spectra, shares: np.ndarray, correlations: np.ndarray, lr_db: np.ndarray, *, iterations: int = 60
+) -> BalanceEq:
+    """The balance EQ that gives the programme these band shares, correlations and L/R power ratios.
 
     A fixed-point iteration on the sub-band powers: each band's gain moves by its
-    share error, each band's side gain by its width error (as side/mid odds); the
-    curves between control points couple neighbouring bands, hence the iteration.
+    share error, its side gain by its correlation error (as (1 − c)/(1 + c), the
+    side/mid ratio of a balanced band) and its L/R trim by its L/R error; the curves
+    between control points couple neighbouring bands, hence the iteration. A band
+    whose L and R carry equal power has width (1 − correlation)/2.
     """
-    odds = widths / (1.0 - widths)
-    g = np.zeros(len(BANDS))
-    h = np.zeros(len(BANDS))
+    odds = (1.0 - correlations) / (1.0 + correlations)
+    g, h, t = np.zeros(len(BANDS)), np.zeros(len(BANDS)), np.zeros(len(BANDS))
+
+    def bands(sub: np.ndarray) -> np.ndarray:
+        return np.bincount(_SUB_BAND, sub, minlength=len(BANDS))
+
     for _ in range(iterations):
         gain = 10.0 ** (_curve(_SUB_LOG_CENTRES, g) / 10.0)
         side_gain = 10.0 ** (_curve(_SUB_LOG_CENTRES, h) / 10.0)
-        mid = np.bincount(_SUB_BAND, gain * spectra.sub_mid, minlength=len(BANDS))
-        side = np.bincount(_SUB_BAND, gain * side_gain * spectra.sub_side, minlength=len(BANDS))
-        total = mid + side
+        trim = 10.0 ** (_curve(_SUB_LOG_CENTRES, t) / 20.0)
+        power = spectra.sub_mid + side_gain * spectra.sub_side
+        cross = 2.0 * np.sqrt(side_gain) * spectra.sub_cross
+        left = bands(gain * trim * (power + cross))
+        right = bands(gain / trim * (power - cross))
+        lr_prod = bands(gain * (spectra.sub_mid - side_gain * spectra.sub_side))
+        total = left + right
+        corr = np.clip(lr_prod / np.sqrt(np.maximum(left * right, 1e-60)), -0.999, 0.999)
         g += 0.8 * 10.0 * np.log10(shares / (total / total.sum()))
         # Only the curve's shape matters (the drive sets the level): keep it centred on 0 dB.
         g = np.clip(g - g.mean(), -_EQ_LIMIT_DB, _EQ_LIMIT_DB)
-        h += 0.8 * 10.0 * np.log10(odds * (mid + 1e-30) / (side + 1e-30))
-        h = np.clip(h, *_SIDE_LIMIT_DB)
-    return g, h
+        h = np.clip(h + 0.8 * 10.0 * np.log10(odds / ((1.0 - corr) / (1.0 + corr))), *_SIDE_LIMIT_DB)
+        t = np.clip(t + 0.8 * (lr_db - 10.0 * np.log10(np.maximum(left, 1e-60) / np.maximum(right, 1e-60))), -6, 6)
+    return BalanceEq(eq_db=g, side_db=h, lr_db=t)
 
 
-def apply_balance(spectra: _Spectra, eq_db: np.ndarray, side_db: np.ndarray, sample_rate: int) -> np.ndarray:
-    """The programme through the mid/side EQ (zero phase, in the frequency domain), (frames, 2) float32."""
+def apply_balance(spectra: _Spectra, eq: BalanceEq, sample_rate: int) -> np.ndarray:
+    """The programme through the balance EQ (zero phase, in the frequency domain), (frames, 2) float32."""
     freqs = scipy.fft.rfftfreq(spectra.n_fft, 1.0 / sample_rate)
     log_f = np.log2(np.maximum(freqs, 1.0))
     # 2nd-order Butterworth magnitude at 20 Hz: rumble and DC go, as in any mastering chain.
     highpass = 1.0 / np.sqrt(1.0 + (_HIGHPASS_HZ / np.maximum(freqs, 1e-3)) ** 4)
-    mid_gain = (10.0 ** (_curve(log_f, eq_db) / 20.0) * highpass).astype(np.float32)
-    side_gain = mid_gain * (10.0 ** (_curve(log_f, side_db) / 20.0)).astype(np.float32)
-    mid = scipy.fft.irfft(spectra.mid * mid_gain, n=spectra.n_fft)[: spectra.frames]
-    side = scipy.fft.irfft(spectra.side * side_gain, n=spectra.n_fft)[: spectra.frames]
-    return np.stack([mid + side, mid - side], axis=1)
+    gain = (10.0 ** (_curve(log_f, eq.eq_db) / 20.0) * highpass).astype(np.float32)
+    side = spectra.side * (10.0 ** (_curve(log_f, eq.side_db) / 20.0)).astype(np.float32)
+    trim = (10.0 ** (_curve(log_f, eq.lr_db) / 40.0)).astype(np.float32)
+    left = scipy.fft.irfft((spectra.mid + side) * (gain * trim), n=spectra.n_fft)[: spectra.frames]
+    right = scipy.fft.irfft((spectra.mid - side) * (gain / trim), n=spectra.n_fft)[: spectra.frames]
+    return np.stack([left, right], axis=1)
 
 
 # --- dynamics ---------------------------------------------------------------------------------
@@ -455,20 +507,21 @@ def master(mix: np.ndarray, settings: MasterSettings, sample_rate: int) -> tuple
     Each pass (at most :data:`MAX_PASSES`) sets the balance EQ, drives the dynamics
     and measures the result; the EQ of the next pass aims off-target by what the
     dynamics moved. The first pass searches the drive with a 4× limiter; the later
-    ones start from its drive and limit with 16× true-peak detection.
+    ones start from its drive and limit with 16× true-peak detection. A band's width
+    target is met as an even L/R power and a correlation of 1 − 2·width, so width and
+    correlation agree as they do in a balanced master.
     """
     shares = np.asarray(settings.band_shares, dtype=np.float64)
     shares = shares / shares.sum()
     widths = np.clip(np.asarray(settings.band_widths, dtype=np.float64), 1e-4, 0.9)
-    odds = widths / (1.0 - widths)
+    corr = 1.0 - 2.0 * widths
     spectra = _spectra(mix, sample_rate)
-    aim_shares, aim_odds = shares, odds
+    aim_shares, aim_corr, aim_lr = shares, corr, np.zeros(len(BANDS))
     dyn: _Dynamics | None = None
     iterations = 0
     for passes in range(1, MAX_PASSES + 1):
-        eq_db, side_db = solve_balance(spectra, aim_shares, aim_odds / (1.0 + aim_odds))
-        balanced = apply_balance(spectra, eq_db, side_db, sample_rate)
-        dyn = _drive(balanced, settings, sample_rate, dyn, precise=passes > 1)
+        eq = solve_balance(spectra, aim_shares, aim_corr, aim_lr)
+        dyn = _drive(apply_balance(spectra, eq, sample_rate), settings, sample_rate, dyn, precise=passes > 1)
         iterations += dyn.iterations
         got = balance_of(dyn.out, sample_rate)
         share_err_db = np.abs(10.0 * np.log10(shares / got.shares)).max()
@@ -478,7 +531,8 @@ def master(mix: np.ndarray, settings: MasterSettings, sample_rate: int) -> tuple
         # What the dynamics moved, the next pass's EQ pre-empts.
         aim_shares = aim_shares * shares / got.shares
         aim_shares = aim_shares / aim_shares.sum()
-        aim_odds = np.clip(aim_odds * odds / np.maximum(got.widths / (1.0 - got.widths), 1e-6), 1e-4, 9.0)
+        aim_corr = np.clip(aim_corr + corr - got.correlations, -0.95, 0.999)
+        aim_lr = np.clip(aim_lr - got.lr_db, -6.0, 6.0)
     assert dyn is not None
     out = dyn.out
     ceiling = 10.0 ** (settings.ceiling_dbtp / 20.0)
@@ -493,10 +547,12 @@ def master(mix: np.ndarray, settings: MasterSettings, sample_rate: int) -> tuple
         drive_db=dyn.drive_db,
         estimated_lufs=dyn.lufs,
         true_peak_dbtp=float(20.0 * np.log10(max(peak, 1e-12))),
-        eq_db=tuple(float(v) for v in eq_db),
-        side_db=tuple(float(v) for v in side_db),
+        eq_db=tuple(float(v) for v in eq.eq_db),
+        side_db=tuple(float(v) for v in eq.side_db),
+        lr_db=tuple(float(v) for v in eq.lr_db),
         band_shares=tuple(float(v) for v in final.shares),
         band_widths=tuple(float(v) for v in final.widths),
+        band_correlations=tuple(float(v) for v in final.correlations),
         passes=passes,
         iterations=iterations,
     )
