@@ -43,7 +43,7 @@ _SEC = {name: i for i, name in enumerate(SECTIONS)}
 ARRANGEMENTS: tuple[tuple[tuple[str, float], ...], ...] = (
     (("intro", 0.125), ("build", 0.0625), ("drop", 0.3125), ("breakdown", 0.1875), ("build", 0.0625), ("drop", 0.25)),
     (("intro", 0.0625), ("drop", 0.25), ("breakdown", 0.25), ("build", 0.0625), ("drop", 0.3125), ("outro", 0.0625)),
-    (("intro", 0.1875), ("drop", 0.25), ("breakdown", 0.125), ("drop", 0.375), ("outro", 0.0625)),
+    (("intro", 0.1875), ("drop", 0.25), ("breakdown", 0.1875), ("drop", 0.3125), ("outro", 0.0625)),
     (("drop", 0.125), ("breakdown", 0.125), ("build", 0.0625), ("drop", 0.375), ("breakdown", 0.125), ("drop", 0.1875)),
 )
 
@@ -113,11 +113,11 @@ _ACTIVITY: dict[str, dict[str, float]] = {
         "kick": 0,
         "snare": 0,
         "clap": 0,
-        "hat": 0.15,
+        "hat": 0.3,
         "open_hat": 0,
         "ride": 0,
         "bass": 0,
-        "sub": 0.3,
+        "sub": 0.5,
         "lead": 0.5,
         "pad": 1,
         "riser": 0,

@@ -462,7 +462,7 @@ def _drive(
     4× limiter) on an excerpt of every third second; with one (a previous pass on a
     slightly different EQ) its drive is the first guess. The drive is then applied to
     the whole programme (limiter ``precise`` or not) and corrected once if the whole
-    reads more than 0.1 LU off.
+    reads more than 0.05 LU off.
     """
     x = bus_compressor(x, settings, sample_rate)
     # From here on float32: the limiter passes are memory-bound and the output is float32 anyway.
@@ -493,7 +493,7 @@ def _drive(
         drive, slope, it = start.drive_db, start.slope, 0
     out = render(x, drive, precise)
     lufs = quick_lufs(out, sample_rate)
-    if abs(lufs - settings.target_lufs) > 0.1:
+    if abs(lufs - settings.target_lufs) > 0.05:
         drive += float(np.clip((settings.target_lufs - lufs) / slope, -3.0, 3.0))
         out = render(x, drive, precise)
         lufs = quick_lufs(out, sample_rate)
