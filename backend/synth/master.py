@@ -1,13 +1,15 @@
 """The archetype mastering chain: balance EQ → bus compressor → drive → soft clipper → true-peak limiter.
 
 Like a mastering engineer working to a reference curve, the chain measures the
-mix's long-term spectrum and stereo image and sets a smooth, zero-phase mid/side EQ
-that gives every band (SPEC §4 edges) its target share of the 20 Hz–20 kHz power
-and its target width (side / (mid + side) energy). The drive into the clipper and
-limiter is then searched until a quick BS.1770-4 loudness estimate reaches the
-target, under a ceiling in dBTP that the limiter sees with 16× band-limited
-interpolation. Limiting and clipping move the balance a little, so the master is
-measured again and the chain re-run with the EQ corrected by what it missed.
+mix's long-term spectrum and stereo image and sets a smooth, zero-phase EQ (mid,
+side and an L/R trim per band) that gives every band (SPEC §4 edges) its target
+share of the 20 Hz–20 kHz power and its target width (side / (mid + side) energy)
+with even L/R power. The drive into the clipper and limiter is then searched
+until a quick BS.1770-4 loudness estimate reaches the target, under a ceiling in
+dBTP: the clipper's output is band-limited to 19.5 kHz and the limiter finds its
+peaks with 16× band-limited interpolation. Limiting and clipping move the balance
+a little, so the master is measured again and the chain re-run with the EQ
+corrected by what it missed.
 
 These estimates only steer the synthesiser; the numbers stored with a reference
 always come from the real engine (:mod:`analysis`).
@@ -329,7 +331,7 @@ def _coarse_envelope(col: np.ndarray) -> np.ndarray:
 def true_peak_envelope(x: np.ndarray, floor: float | None) -> np.ndarray:
     """Per-sample band-limited peak over channels: the sample and the inter-sample maxima on either side.
 
-    Intervals whose 4× estimate stays below ``floor`` (linear; None: all of them)
+    Intervals whose 4× estimate stays below ``floor`` (linear; None: every interval)
     keep that estimate; the others are interpolated at 16 points per sample with a
     64-tap Kaiser-windowed sinc, as a true-peak meter refines its candidates.
     """
