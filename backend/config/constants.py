@@ -116,22 +116,56 @@ CONSTANT_GENRE_TARGETS: dict[str, GenreTarget] = {
 
 # Fallbacks for the six reference genres, used only while no reference of the genre
 # is stored (before ``populate_references``); with references, targets are derived
-# from them (api/services/targets.py).
+# from them (api/services/targets.py). The synthesiser's mastering chain drives the
+# built-in references to these band shares and widths (synth/master.py), so the
+# derived targets land on them too.
+#
+# Band energy shares come from a long-term average spectrum (LTAS) model of club
+# masters, integrated numerically over 20 Hz–20 kHz and split at the band edges:
+# power per octave is flat from f_lo to a knee f_k (kick and bass), falls 12 dB per
+# octave below f_lo, s dB per octave above f_k, and a further 6 dB per octave above
+# 12 kHz (air roll-off). The basis: the LTAS of popular music falls with frequency
+# above its bass maximum (Elowsson & Friberg, "Long-term average spectrum in popular
+# music and its relation to the level of the percussion", JASA 2017); club music is
+# flat per octave over the kick and bass range and falls about 3–5 dB per octave
+# above it, the slope this project's feature vector also takes as a typical master
+# (ml/feature_extraction.py, 4 dB/oct). A check on the low end: such spectra read
+# LC − LA ≈ 8–10 dB, where the reference spectrum for disco music of the Swiss
+# guidance "Anleitung für Lärmmessungen und -beurteilungen von Diskotheken und
+# Musiklokalen" (May 2015) sits (C − A = 9 dB); in venues it measured 16 dB on
+# average, club systems adding bass. Per genre (f_lo Hz, f_k Hz, s dB/oct):
+# Psytrance (40, 150, 3.25) rolling bass up to 150 Hz, bright effects; Trance
+# (40, 120, 3.0) supersaw leads and pads; Techno (40, 120, 4.0) dark; House
+# (40, 150, 3.5) warm; Drum & Bass (32, 100, 3.0) deep sub, bright breaks; Dubstep
+# (32, 110, 3.5) sub-heavy. The spread (2 dB) covers the model's uncertainty; a
+# genre's stored references replace it with their own.
+#
+# Loudness: club and DJ masters are delivered at about −6 … −9 LUFS integrated
+# (louder than streaming levels; DJs match them by ear). LRA ranges are typical of
+# tracks with breakdowns (EBU Tech 3342 LRA). DR ranges are not free: with the
+# TT DR definition (SPEC §4) DR ≈ peak₂ − L_top − 0.69 + K, where L_top is the
+# loudness of the loudest fifth (≈ integrated + 1 LU for a drop-based track), peak₂
+# ≈ −0.5 dBFS and K is the spectrum's K-weighting gain (−1.2 … −1.9 dB for the
+# shares above); each range is that estimate ± 1.5 dB (never below DR 2).
+# Widths (side / (mid + side) energy) rise from a mono low end (club systems sum the
+# bass) to wide highs (pads, reverbs, hats): widest in Trance (supersaw leads and
+# pads), narrowest in Techno and in Dubstep's centred mid-range bass; correlation
+# follows as 1 − 2·width.
 FALLBACK_REFERENCE_TARGETS: dict[str, GenreTarget] = {
     t.genre: t
     for t in (
-        GenreTarget("Psytrance", -7.0, -1.0, (3.0, 7.0), (5.0, 8.0),
-                    _bands((0.55, 0.15, 0.15, 0.10, 0.05), (0.01, 0.10, 0.20, 0.25, 0.30)), "constants"),
-        GenreTarget("Trance", -8.0, -1.0, (4.0, 8.0), (6.0, 9.0),
-                    _bands((0.50, 0.17, 0.17, 0.10, 0.06), (0.01, 0.12, 0.22, 0.28, 0.30)), "constants"),
-        GenreTarget("Techno", -8.0, -1.0, (3.0, 7.0), (6.0, 9.0),
-                    _bands((0.58, 0.15, 0.13, 0.09, 0.05), (0.01, 0.08, 0.15, 0.22, 0.25)), "constants"),
-        GenreTarget("House", -9.0, -1.0, (4.0, 8.0), (7.0, 10.0),
-                    _bands((0.55, 0.16, 0.15, 0.09, 0.05), (0.01, 0.10, 0.18, 0.22, 0.25)), "constants"),
-        GenreTarget("Drum & Bass", -7.0, -1.0, (3.0, 7.0), (5.0, 8.0),
-                    _bands((0.55, 0.14, 0.14, 0.11, 0.06), (0.01, 0.10, 0.18, 0.25, 0.28)), "constants"),
-        GenreTarget("Dubstep", -6.5, -1.0, (3.0, 7.0), (4.0, 7.0),
-                    _bands((0.60, 0.14, 0.12, 0.09, 0.05), (0.01, 0.10, 0.18, 0.25, 0.28)), "constants"),
+        GenreTarget("Psytrance", -7.0, -1.0, (3.0, 7.0), (2.0, 5.0),
+                    _bands((0.7280, 0.1724, 0.0791, 0.0159, 0.0046), (0.01, 0.08, 0.20, 0.28, 0.32)), "constants"),
+        GenreTarget("Trance", -8.0, -1.0, (4.0, 8.0), (3.0, 6.0),
+                    _bands((0.7441, 0.1552, 0.0778, 0.0174, 0.0055), (0.01, 0.14, 0.28, 0.32, 0.34)), "constants"),
+        GenreTarget("Techno", -8.0, -1.0, (3.0, 7.0), (2.5, 5.5),
+                    _bands((0.8172, 0.1291, 0.0456, 0.0066, 0.0015), (0.01, 0.06, 0.12, 0.18, 0.22)), "constants"),
+        GenreTarget("House", -9.0, -1.0, (4.0, 8.0), (4.0, 7.0),
+                    _bands((0.7463, 0.1674, 0.0703, 0.0127, 0.0033), (0.01, 0.10, 0.18, 0.22, 0.26)), "constants"),
+        GenreTarget("Drum & Bass", -7.0, -1.0, (3.0, 7.0), (2.0, 4.5),
+                    _bands((0.7884, 0.1284, 0.0643, 0.0144, 0.0045), (0.01, 0.10, 0.20, 0.25, 0.28)), "constants"),
+        GenreTarget("Dubstep", -6.5, -1.0, (3.0, 7.0), (2.0, 4.0),
+                    _bands((0.8147, 0.1222, 0.0514, 0.0093, 0.0024), (0.01, 0.06, 0.12, 0.20, 0.26)), "constants"),
     )
 }
 

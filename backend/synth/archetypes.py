@@ -4,8 +4,14 @@
 choice (melodies, hat velocities, noise) comes from ``numpy.random.default_rng(seed)``,
 so the same (genre, variant, seed, duration) gives the same samples bit for bit.
 Variants 1–4 of each genre are the built-in references (fixed tempo, key,
-arrangement and loudness from the tables below); any other variant number draws
-those from the genre's typical ranges with the seed.
+arrangement, loudness, ceiling and tonal tilt from the tables below); any other
+variant number draws those from the genre's typical ranges with the seed.
+
+The master (:mod:`synth.master`) aims at the genre's documented tonal balance and
+stereo widths (``config.constants.FALLBACK_REFERENCE_TARGETS``, tilted a little per
+variant), so the built-ins sit where real masters of the genre sit and the targets
+derived from them agree with the documented ones. The genre shows in the parts:
+tempo, drum pattern, bass line, sounds, arrangement and its level contour.
 
 Tonal parts (bass, leads, pads) are rendered at half the sample rate and upsampled
 once — they are low-passed well below 11 kHz — which halves the render time.
@@ -18,20 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
+from config.constants import BAND_NAMES, FALLBACK_REFERENCE_TARGETS
 from synth import instruments as ins
-from synth.master import MasterReport, MasterSettings, master
+from synth.master import BAND_EDGES_HZ, MasterReport, MasterSettings, master
 
 SAMPLE_RATE = 44100
 DEFAULT_DURATION_S = 60.0
 ARTIST = "Built-in archetype"
 YEAR = 2026
-
-# The raw synthetic mixes are bass-heavy, dark and narrow next to finished masters; the
-# mastering EQ starts from this fixed balance (then adds the genre's own tilt) so the
-# long-term spectrum and stereo width land where real masters of these genres sit.
-BALANCE_LOW_DB = -9.0
-BALANCE_HIGH_DB = 4.0
-BALANCE_SIDE_DB = 4.0
 
 GENRES: tuple[str, ...] = ("Psytrance", "Trance", "Techno", "House", "Drum & Bass", "Dubstep")
 VARIANTS_PER_GENRE = 4
@@ -43,7 +43,7 @@ _SEC = {name: i for i, name in enumerate(SECTIONS)}
 ARRANGEMENTS: tuple[tuple[tuple[str, float], ...], ...] = (
     (("intro", 0.125), ("build", 0.0625), ("drop", 0.3125), ("breakdown", 0.1875), ("build", 0.0625), ("drop", 0.25)),
     (("intro", 0.0625), ("drop", 0.25), ("breakdown", 0.25), ("build", 0.0625), ("drop", 0.3125), ("outro", 0.0625)),
-    (("intro", 0.1875), ("drop", 0.25), ("breakdown", 0.125), ("drop", 0.375), ("outro", 0.0625)),
+    (("intro", 0.1875), ("drop", 0.25), ("breakdown", 0.1875), ("drop", 0.3125), ("outro", 0.0625)),
     (("drop", 0.125), ("breakdown", 0.125), ("build", 0.0625), ("drop", 0.375), ("breakdown", 0.125), ("drop", 0.1875)),
 )
 
@@ -64,6 +64,9 @@ INSTRUMENTS: tuple[str, ...] = (
     "pad",
     "riser",
 )
+
+# Mix automation per section, as a share of the genre's ``section_depth_db`` below the drops.
+_SECTION_LEVEL: dict[str, float] = {"intro": 0.5, "build": 0.5, "drop": 0.0, "breakdown": 1.0, "outro": 0.5}
 
 # Per section, how much of each instrument plays (0 … 1); genres scale these with their mix gains.
 _ACTIVITY: dict[str, dict[str, float]] = {
@@ -110,11 +113,11 @@ _ACTIVITY: dict[str, dict[str, float]] = {
         "kick": 0,
         "snare": 0,
         "clap": 0,
-        "hat": 0.15,
+        "hat": 0.3,
         "open_hat": 0,
         "ride": 0,
         "bass": 0,
-        "sub": 0.3,
+        "sub": 0.5,
         "lead": 0.5,
         "pad": 1,
         "riser": 0,
@@ -146,6 +149,10 @@ class VariantSpec:
     """Index into :data:`ARRANGEMENTS`."""
     target_lufs: float
     ceiling_dbtp: float
+    tilt_db_per_octave: float = 0.0
+    """This variant's tonal tilt against the genre's balance (pivot 1 kHz), dB per octave."""
+    width_offset: float = 0.0
+    """Added to the genre's width in every band but the (mono) low one."""
 
 
 @dataclass(frozen=True)
@@ -163,12 +170,17 @@ class GenreStyle:
     """Depth (0 … 1) of the kick-triggered ducking of bass and pads."""
     mix: dict[str, float]
     """Bus gains, linear."""
-    eq: tuple[float, float, float]
-    """Master low shelf, mid bell and high shelf gains, dB."""
+    section_depth_db: float
+    """How far breakdowns sit below drops in the mix (intros, builds and outros half as far), dB;
+    negative lifts them. Mastering squeezes the drops more than the quiet parts, so this sets
+    the master's LRA."""
 
 
-def _v(bpm: float, key: int, arr: int, lufs: float, ceil: float) -> VariantSpec:
-    return VariantSpec(bpm=bpm, key=key, arrangement=arr, target_lufs=lufs, ceiling_dbtp=ceil)
+def _v(bpm: float, key: int, arr: int, lufs: float, ceil: float, tilt: float, width: float) -> VariantSpec:
+    return VariantSpec(
+        bpm=bpm, key=key, arrangement=arr, target_lufs=lufs, ceiling_dbtp=ceil, tilt_db_per_octave=tilt,
+        width_offset=width,
+    )
 
 
 STYLES: dict[str, GenreStyle] = {
@@ -176,12 +188,12 @@ STYLES: dict[str, GenreStyle] = {
         "Psytrance",
         (140.0, 148.0),
         (28, 33),
-        (-8.0, -6.0),
+        (-8.0, -6.5),
         (
-            _v(145, 28, 0, -6.5, -0.3),
-            _v(142, 30, 1, -7.0, -0.5),
-            _v(147, 31, 2, -7.5, -0.2),
-            _v(144, 33, 3, -6.2, -1.0),
+            _v(145, 28, 0, -6.5, -0.3, -0.3, +0.02),
+            _v(142, 30, 1, -7.0, -0.5, +0.1, +0.00),
+            _v(147, 31, 2, -7.5, -0.2, +0.3, -0.02),
+            _v(144, 33, 3, -6.6, -1.0, -0.1, +0.00),
         ),
         PHRYGIAN,
         0.0,
@@ -199,7 +211,7 @@ STYLES: dict[str, GenreStyle] = {
             "pad": 0.18,
             "riser": 0.2,
         },
-        (2.0, -1.0, 2.5),
+        5.0,
     ),
     "Trance": GenreStyle(
         "Trance",
@@ -207,10 +219,10 @@ STYLES: dict[str, GenreStyle] = {
         (29, 34),
         (-9.0, -7.0),
         (
-            _v(138, 29, 1, -8.0, -0.3),
-            _v(136, 33, 0, -7.5, -0.5),
-            _v(140, 31, 3, -8.5, -1.0),
-            _v(137, 34, 2, -9.0, -0.2),
+            _v(138, 29, 1, -8.0, -0.3, +0.1, +0.00),
+            _v(136, 33, 0, -7.8, -0.5, -0.3, +0.02),
+            _v(140, 31, 3, -8.5, -1.0, -0.1, +0.00),
+            _v(137, 34, 2, -9.0, -0.2, +0.3, -0.02),
         ),
         MINOR,
         0.0,
@@ -228,7 +240,7 @@ STYLES: dict[str, GenreStyle] = {
             "pad": 0.5,
             "riser": 0.25,
         },
-        (1.0, 0.5, 2.0),
+        8.0,
     ),
     "Techno": GenreStyle(
         "Techno",
@@ -236,10 +248,10 @@ STYLES: dict[str, GenreStyle] = {
         (24, 31),
         (-9.0, -7.0),
         (
-            _v(130, 26, 2, -7.5, -0.3),
-            _v(128, 24, 0, -8.0, -0.8),
-            _v(133, 29, 3, -8.8, -0.5),
-            _v(126, 27, 1, -7.2, -0.1),
+            _v(130, 26, 2, -7.5, -0.3, +0.3, -0.02),
+            _v(128, 24, 0, -8.0, -0.8, -0.1, +0.00),
+            _v(133, 29, 3, -8.8, -0.5, -0.3, +0.02),
+            _v(126, 27, 1, -7.5, -0.1, +0.1, +0.00),
         ),
         MINOR,
         0.0,
@@ -257,7 +269,7 @@ STYLES: dict[str, GenreStyle] = {
             "pad": 0.3,
             "riser": 0.15,
         },
-        (0.5, -1.0, -1.0),
+        3.5,
     ),
     "House": GenreStyle(
         "House",
@@ -265,10 +277,10 @@ STYLES: dict[str, GenreStyle] = {
         (31, 38),
         (-10.0, -8.0),
         (
-            _v(124, 33, 1, -8.5, -0.5),
-            _v(122, 36, 2, -9.2, -1.0),
-            _v(125, 31, 0, -9.8, -0.3),
-            _v(121, 38, 3, -8.2, -0.8),
+            _v(124, 33, 1, -8.5, -0.5, -0.1, +0.00),
+            _v(122, 36, 2, -9.2, -1.0, +0.3, -0.02),
+            _v(125, 31, 0, -9.8, -0.3, +0.1, +0.00),
+            _v(121, 38, 3, -8.2, -0.8, -0.3, +0.02),
         ),
         DORIAN,
         0.14,
@@ -286,18 +298,18 @@ STYLES: dict[str, GenreStyle] = {
             "pad": 0.3,
             "riser": 0.1,
         },
-        (0.5, 1.5, 0.5),
+        2.0,
     ),
     "Drum & Bass": GenreStyle(
         "Drum & Bass",
         (170.0, 176.0),
         (26, 31),
-        (-8.0, -6.0),
+        (-8.0, -6.5),
         (
-            _v(174, 26, 0, -6.5, -0.3),
-            _v(172, 29, 1, -7.2, -0.5),
-            _v(175, 28, 3, -6.0, -0.2),
-            _v(170, 31, 2, -7.8, -1.0),
+            _v(174, 26, 0, -6.8, -0.3, +0.1, +0.02),
+            _v(172, 29, 1, -7.2, -0.5, +0.3, -0.02),
+            _v(175, 28, 3, -6.8, -0.2, -0.3, +0.00),
+            _v(170, 31, 2, -7.8, -1.0, -0.1, +0.00),
         ),
         MINOR,
         0.0,
@@ -315,18 +327,18 @@ STYLES: dict[str, GenreStyle] = {
             "pad": 0.3,
             "riser": 0.2,
         },
-        (1.5, 0.5, 1.5),
+        2.0,
     ),
     "Dubstep": GenreStyle(
         "Dubstep",
         (138.0, 142.0),
         (24, 29),
-        (-8.0, -6.0),
+        (-8.0, -6.3),
         (
-            _v(140, 26, 3, -6.3, -0.3),
-            _v(140, 24, 0, -7.0, -0.5),
-            _v(140, 29, 1, -6.0, -0.1),
-            _v(142, 27, 2, -7.8, -0.8),
+            _v(140, 26, 3, -6.3, -0.3, -0.3, +0.00),
+            _v(140, 24, 0, -7.0, -0.5, -0.1, +0.00),
+            _v(140, 29, 1, -6.8, -0.1, +0.1, +0.02),
+            _v(142, 27, 2, -7.5, -0.8, +0.3, -0.02),
         ),
         MINOR,
         0.0,
@@ -344,7 +356,7 @@ STYLES: dict[str, GenreStyle] = {
             "pad": 0.4,
             "riser": 0.2,
         },
-        (2.0, 1.5, 0.0),
+        -1.5,
     ),
 }
 
@@ -448,6 +460,8 @@ class _Ctx:
     grid: ins.Grid
     tgrid: ins.Grid
     """The grid at the tonal (half) rate."""
+    section: np.ndarray
+    """Section index per step."""
     act: dict[str, np.ndarray]
     chord: np.ndarray
     """Chord-root scale degree per step."""
@@ -523,6 +537,13 @@ def _drums(c: _Ctx) -> np.ndarray:
         tail = ins.echo(np.stack([rumble, rumble], axis=1), 60.0 / c.spec.bpm / 4.0, 0.6, sr, repeats=3)
         out += 0.5 * tail * c.style.mix["kick"]
     return out
+
+
+def _section_gain(c: _Ctx) -> np.ndarray:
+    """Per-sample mix gain from the arrangement (full rate), gliding over ~0.3 s between sections."""
+    depth = np.array([_SECTION_LEVEL[s] for s in SECTIONS]) * c.style.section_depth_db
+    gain_db = -depth[c.section[c.grid.step_of_sample]]
+    return 10.0 ** (ins.one_pole(gain_db, 0.1, c.grid.sample_rate) / 20.0)
 
 
 def _sidechain(c: _Ctx) -> np.ndarray:
@@ -797,7 +818,24 @@ def variant_spec(genre: str, variant: int, rng: np.random.Generator) -> VariantS
         arrangement=int(rng.integers(len(ARRANGEMENTS))),
         target_lufs=float(np.round(rng.uniform(*style.lufs_range), 1)),
         ceiling_dbtp=float(np.round(rng.uniform(-1.0, -0.1), 1)),
+        tilt_db_per_octave=float(np.round(rng.uniform(-0.3, 0.3), 2)),
+        width_offset=float(np.round(rng.uniform(-0.02, 0.02), 3)),
     )
+
+
+def balance_targets(genre: str, spec: VariantSpec) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Band shares and widths the master aims at: the genre's documented balance, with the variant's tilt.
+
+    The genre's balance is its entry in ``config.constants.FALLBACK_REFERENCE_TARGETS``
+    (a long-term spectrum model of club masters, documented there).
+    """
+    target = FALLBACK_REFERENCE_TARGETS[genre]
+    centres_oct = np.log2(np.sqrt(BAND_EDGES_HZ[:-1] * BAND_EDGES_HZ[1:]) / 1000.0)
+    shares = np.array([target.bands[b].energy_ratio for b in BAND_NAMES])
+    shares = shares * 10.0 ** (spec.tilt_db_per_octave * centres_oct / 10.0)
+    widths = np.array([target.bands[b].stereo_width for b in BAND_NAMES])
+    widths[1:] += spec.width_offset
+    return tuple(float(v) for v in shares / shares.sum()), tuple(float(v) for v in widths)
 
 
 def render(
@@ -828,23 +866,17 @@ def render(
     act = _activity(section)
     steps_per_chord = 32 if genre in ("Trance", "Drum & Bass", "Dubstep") else 16
     chord = _chord_roots(steps, rng, style.scale, steps_per_chord)
-    c = _Ctx(style=style, spec=spec, rng=rng, grid=grid, tgrid=tgrid, act=act, chord=chord)
+    c = _Ctx(style=style, spec=spec, rng=rng, grid=grid, tgrid=tgrid, section=section, act=act, chord=chord)
 
     duck = _sidechain(c)
     tonal = (_lead_and_pad(c) + _bass(c)[:, None]) * duck[:, None]
     up = signal.resample_poly(tonal, 2, 1, axis=0)
     mix = _drums(c) + _riser(c)
     mix[: min(frames, up.shape[0])] += up[:frames]
-    eq = style.eq
+    mix *= _section_gain(c)[:, None]
+    shares, widths = balance_targets(genre, spec)
     settings = MasterSettings(
-        target_lufs=spec.target_lufs,
-        ceiling_dbtp=spec.ceiling_dbtp,
-        low_shelf_db=eq[0] + BALANCE_LOW_DB,
-        low_shelf_hz=120.0,
-        mid_bell_db=eq[1],
-        high_shelf_db=eq[2] + BALANCE_HIGH_DB,
-        high_shelf_hz=4000.0,
-        side_gain_db=BALANCE_SIDE_DB,
+        target_lufs=spec.target_lufs, ceiling_dbtp=spec.ceiling_dbtp, band_shares=shares, band_widths=widths
     )
     out, report = master(mix, settings, sample_rate)
     fade = min(frames, int(0.05 * sample_rate))
