@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 
@@ -74,7 +76,44 @@ class GenreTarget:
     """Mean long-term 1/6-octave spectrum of the genre's references (dB), when it has references."""
 
 
-def _bands(ratios: tuple[float, float, float, float, float], widths: tuple[float, ...], spread_db: float = 2.0) -> dict:
+LTAS_LOW_SLOPE_DB_PER_OCT = 12.0
+"""Fall of the model spectrum below its lower corner ``f_lo``."""
+LTAS_AIR_HZ = 12000.0
+LTAS_AIR_SLOPE_DB_PER_OCT = 6.0
+"""Extra fall above ``LTAS_AIR_HZ`` (air roll-off)."""
+
+
+def ltas_band_shares(f_lo_hz: float, f_knee_hz: float, slope_db_per_oct: float) -> tuple[float, ...]:
+    """Band energy shares (20 Hz–20 kHz, the five bands) of a long-term average spectrum model.
+
+    Power per octave is flat from ``f_lo_hz`` to ``f_knee_hz``, falls 12 dB/oct below
+    ``f_lo_hz``, ``slope_db_per_oct`` above ``f_knee_hz`` and 6 dB/oct more above 12 kHz. The
+    level is linear in log2 f between breakpoints, so each piece integrates exactly.
+    """
+
+    def level_db(octave: float) -> float:
+        f = 2.0**octave
+        db = -LTAS_LOW_SLOPE_DB_PER_OCT * max(0.0, math.log2(f_lo_hz / f))
+        db -= slope_db_per_oct * max(0.0, math.log2(f / f_knee_hz))
+        return db - LTAS_AIR_SLOPE_DB_PER_OCT * max(0.0, math.log2(f / LTAS_AIR_HZ))
+
+    def power(lo_hz: float, hi_hz: float) -> float:
+        points = sorted({lo_hz, hi_hz, *(f for f in (f_lo_hz, f_knee_hz, LTAS_AIR_HZ) if lo_hz < f < hi_hz)})
+        total = 0.0
+        for a, b in itertools.pairwise(points):
+            oa, ob = math.log2(a), math.log2(b)
+            la, lb = level_db(oa), level_db(ob)
+            slope = (lb - la) / (ob - oa)  # dB per octave on this piece
+            k = slope * math.log(10.0) / 10.0
+            pa, pb = 10.0 ** (la / 10.0), 10.0 ** (lb / 10.0)
+            total += (pb - pa) / k if abs(k) > 1e-12 else pa * (ob - oa)
+        return total
+
+    parts = [power(b.low_hz, b.high_hz) for b in BANDS]
+    return tuple(p / sum(parts) for p in parts)
+
+
+def _bands(ratios: tuple[float, ...], widths: tuple[float, ...], spread_db: float = 2.0) -> dict:
     corr = tuple(max(-1.0, min(1.0, 1.0 - 2.0 * w)) for w in widths)  # correlation of a mid/side mix with no L/R imbalance
     return {
         name: BandTarget(energy_ratio=r, spread_db=spread_db, stereo_width=w, phase_correlation=c)
@@ -82,35 +121,42 @@ def _bands(ratios: tuple[float, float, float, float, float], widths: tuple[float
     }
 
 
-# Documented starting points for genres without references: integrated loudness and
-# true-peak ceilings follow common mastering practice for streaming-era releases
-# (loud genres near −8 LUFS, acoustic genres −14 … −20 LUFS with more LRA); band
-# energy shares are typical long-term spectra of each style, low band dominant as
-# in all music (power falls roughly 3–5 dB per octave). Each can be replaced by
-# adding references of the genre with ``scripts.analyze_reference``.
+# Documented starting points for genres without references. Integrated loudness and
+# true-peak ceilings follow common mastering practice for streaming-era releases (loud
+# genres near −8 … −10 LUFS, acoustic genres −14 … −20 LUFS with more LRA). Band energy
+# shares come from the same long-term-spectrum model as the reference genres below
+# (``ltas_band_shares``: f_lo, knee, slope above the knee): bass-heavy styles with an
+# early knee and a steep slope (Hip-Hop, R&B), guitar styles brighter (Rock 2.5, Metal
+# 2.0 dB/oct), acoustic styles with little sub-bass and a late knee (Jazz, Folk, and
+# Classical, whose long-term spectrum peaks in the low mids). Their spread is 3 dB, wider
+# than the reference genres' 2 dB: a model of a whole style, not a measurement. DR ranges
+# follow from loudness as explained below for the reference genres (acoustic genres have
+# their loudest fifth 2–4 LU above the integrated loudness and peaks near −1 dBFS). Each
+# genre can be replaced by adding references of it with ``scripts.analyze_reference``.
+_CONSTANT_SPREAD_DB = 3.0
 CONSTANT_GENRE_TARGETS: dict[str, GenreTarget] = {
     t.genre: t
     for t in (
-        GenreTarget("Pop", -9.0, -1.0, (4.0, 8.0), (6.0, 9.0),
-                    _bands((0.45, 0.20, 0.20, 0.10, 0.05), (0.02, 0.10, 0.15, 0.20, 0.25)), "constants"),
-        GenreTarget("Rock", -9.0, -1.0, (4.0, 9.0), (6.0, 10.0),
-                    _bands((0.36, 0.22, 0.25, 0.11, 0.06), (0.02, 0.12, 0.18, 0.22, 0.25)), "constants"),
-        GenreTarget("Metal", -8.0, -1.0, (3.0, 7.0), (5.0, 8.0),
-                    _bands((0.32, 0.20, 0.25, 0.15, 0.08), (0.02, 0.15, 0.22, 0.25, 0.25)), "constants"),
-        GenreTarget("Hip-Hop", -8.5, -1.0, (4.0, 8.0), (6.0, 9.0),
-                    _bands((0.60, 0.15, 0.13, 0.08, 0.04), (0.01, 0.08, 0.12, 0.18, 0.22)), "constants"),
-        GenreTarget("R&B", -10.0, -1.0, (5.0, 9.0), (7.0, 10.0),
-                    _bands((0.55, 0.17, 0.16, 0.08, 0.04), (0.02, 0.10, 0.15, 0.20, 0.25)), "constants"),
-        GenreTarget("Jazz", -16.0, -1.0, (7.0, 14.0), (10.0, 15.0),
-                    _bands((0.35, 0.25, 0.25, 0.10, 0.05), (0.05, 0.15, 0.20, 0.22, 0.25)), "constants"),
-        GenreTarget("Classical", -20.0, -1.0, (10.0, 20.0), (12.0, 18.0),
-                    _bands((0.30, 0.30, 0.27, 0.10, 0.03), (0.10, 0.20, 0.22, 0.25, 0.25)), "constants"),
-        GenreTarget("Ambient", -16.0, -1.0, (5.0, 12.0), (9.0, 14.0),
-                    _bands((0.40, 0.25, 0.20, 0.10, 0.05), (0.10, 0.20, 0.25, 0.28, 0.30)), "constants"),
-        GenreTarget("Country", -10.0, -1.0, (5.0, 9.0), (7.0, 10.0),
-                    _bands((0.38, 0.22, 0.24, 0.11, 0.05), (0.02, 0.12, 0.18, 0.22, 0.25)), "constants"),
-        GenreTarget("Folk", -14.0, -1.0, (6.0, 11.0), (9.0, 13.0),
-                    _bands((0.32, 0.26, 0.26, 0.11, 0.05), (0.04, 0.15, 0.20, 0.22, 0.25)), "constants"),
+        GenreTarget("Pop", -9.0, -1.0, (4.0, 8.0), (4.0, 7.0),
+                    _bands(ltas_band_shares(40, 120, 3.0), (0.02, 0.10, 0.15, 0.20, 0.25), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("Rock", -9.0, -1.0, (4.0, 9.0), (4.5, 7.5),
+                    _bands(ltas_band_shares(50, 120, 2.5), (0.02, 0.12, 0.18, 0.22, 0.25), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("Metal", -8.0, -1.0, (3.0, 7.0), (3.5, 6.5),
+                    _bands(ltas_band_shares(50, 150, 2.0), (0.02, 0.15, 0.22, 0.25, 0.25), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("Hip-Hop", -8.5, -1.0, (4.0, 8.0), (3.0, 6.0),
+                    _bands(ltas_band_shares(30, 100, 3.5), (0.01, 0.08, 0.12, 0.18, 0.22), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("R&B", -10.0, -1.0, (5.0, 9.0), (4.5, 7.5),
+                    _bands(ltas_band_shares(35, 110, 3.25), (0.02, 0.10, 0.15, 0.20, 0.25), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("Jazz", -16.0, -1.0, (7.0, 14.0), (9.0, 14.0),
+                    _bands(ltas_band_shares(50, 200, 3.0), (0.05, 0.15, 0.20, 0.22, 0.25), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("Classical", -20.0, -1.0, (10.0, 20.0), (11.0, 18.0),
+                    _bands(ltas_band_shares(60, 400, 4.5), (0.10, 0.20, 0.22, 0.25, 0.25), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("Ambient", -16.0, -1.0, (5.0, 12.0), (8.0, 13.0),
+                    _bands(ltas_band_shares(35, 150, 3.5), (0.10, 0.20, 0.25, 0.28, 0.30), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("Country", -10.0, -1.0, (5.0, 9.0), (5.0, 8.0),
+                    _bands(ltas_band_shares(50, 150, 2.75), (0.02, 0.12, 0.18, 0.22, 0.25), _CONSTANT_SPREAD_DB), "constants"),
+        GenreTarget("Folk", -14.0, -1.0, (6.0, 11.0), (8.0, 12.0),
+                    _bands(ltas_band_shares(70, 250, 3.0), (0.04, 0.15, 0.20, 0.22, 0.25), _CONSTANT_SPREAD_DB), "constants"),
     )
 }
 
@@ -121,7 +167,7 @@ CONSTANT_GENRE_TARGETS: dict[str, GenreTarget] = {
 # derived targets land on them too.
 #
 # Band energy shares come from a long-term average spectrum (LTAS) model of club
-# masters, integrated numerically over 20 Hz–20 kHz and split at the band edges:
+# masters (``ltas_band_shares``), integrated over 20 Hz–20 kHz and split at the band edges:
 # power per octave is flat from f_lo to a knee f_k (kick and bass), falls 12 dB per
 # octave below f_lo, s dB per octave above f_k, and a further 6 dB per octave above
 # 12 kHz (air roll-off). The basis: the LTAS of popular music falls with frequency
@@ -155,17 +201,17 @@ FALLBACK_REFERENCE_TARGETS: dict[str, GenreTarget] = {
     t.genre: t
     for t in (
         GenreTarget("Psytrance", -7.0, -1.0, (3.0, 7.0), (2.0, 5.0),
-                    _bands((0.7280, 0.1724, 0.0791, 0.0159, 0.0046), (0.01, 0.08, 0.20, 0.28, 0.32)), "constants"),
+                    _bands(ltas_band_shares(40, 150, 3.25), (0.01, 0.08, 0.20, 0.28, 0.32)), "constants"),
         GenreTarget("Trance", -8.0, -1.0, (4.0, 8.0), (3.0, 6.0),
-                    _bands((0.7441, 0.1552, 0.0778, 0.0174, 0.0055), (0.01, 0.14, 0.28, 0.32, 0.34)), "constants"),
+                    _bands(ltas_band_shares(40, 120, 3.0), (0.01, 0.14, 0.28, 0.32, 0.34)), "constants"),
         GenreTarget("Techno", -8.0, -1.0, (3.0, 7.0), (2.5, 5.5),
-                    _bands((0.8172, 0.1291, 0.0456, 0.0066, 0.0015), (0.01, 0.06, 0.12, 0.18, 0.22)), "constants"),
+                    _bands(ltas_band_shares(40, 120, 4.0), (0.01, 0.06, 0.12, 0.18, 0.22)), "constants"),
         GenreTarget("House", -9.0, -1.0, (4.0, 8.0), (4.0, 7.0),
-                    _bands((0.7463, 0.1674, 0.0703, 0.0127, 0.0033), (0.01, 0.10, 0.18, 0.22, 0.26)), "constants"),
+                    _bands(ltas_band_shares(40, 150, 3.5), (0.01, 0.10, 0.18, 0.22, 0.26)), "constants"),
         GenreTarget("Drum & Bass", -7.0, -1.0, (3.0, 7.0), (2.0, 4.5),
-                    _bands((0.7884, 0.1284, 0.0643, 0.0144, 0.0045), (0.01, 0.10, 0.20, 0.25, 0.28)), "constants"),
+                    _bands(ltas_band_shares(32, 100, 3.0), (0.01, 0.10, 0.20, 0.25, 0.28)), "constants"),
         GenreTarget("Dubstep", -6.5, -1.0, (3.0, 7.0), (2.0, 4.0),
-                    _bands((0.8147, 0.1222, 0.0514, 0.0093, 0.0024), (0.01, 0.06, 0.12, 0.20, 0.26)), "constants"),
+                    _bands(ltas_band_shares(32, 110, 3.5), (0.01, 0.06, 0.12, 0.20, 0.26)), "constants"),
     )
 }
 

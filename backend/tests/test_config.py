@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import os
 import re
 import subprocess
@@ -12,12 +14,14 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
 from api.core.config import BACKEND_DIR, Settings
 from api.core.logging import configure_logging
 from api.services.settings import update_settings
+from config.constants import ltas_band_shares
 from helpers import free_port
 from utils.errors import ValidationError
 from utils.logger import get_logger
@@ -121,3 +125,27 @@ def test_log_file_rotates_at_10_mb_keeping_5_backups(tmp_path: Path) -> None:
         for handler in list(root.handlers):
             root.removeHandler(handler)
             handler.close()
+
+
+def test_ltas_model_shares_of_a_flat_spectrum_are_octave_lengths() -> None:
+    # flat per octave from 20 Hz to 12 kHz (corner below 20 Hz, knee above 20 kHz), then −6 dB/oct:
+    # each band's share is its length in octaves; above 12 kHz ∫ 10^(−0.6·o) do = (1 − 10^(−0.6·O)) / (0.6·ln 10)
+    air = (1 - 10 ** (-0.6 * math.log2(20000 / 12000))) / (0.6 * math.log(10))
+    lengths = [math.log2(200 / 20), math.log2(500 / 200), math.log2(2000 / 500), math.log2(6000 / 2000),
+               math.log2(12000 / 6000) + air]
+    expected = [x / sum(lengths) for x in lengths]
+    assert ltas_band_shares(10, 40000, 3.0) == pytest.approx(expected, rel=1e-9)
+
+
+def test_ltas_model_shares_match_numerical_integration() -> None:
+    f = np.geomspace(20, 20000, 400_001)
+    octave = np.log2(f)
+    level = -12 * np.log2(np.maximum(40 / f, 1)) - 4 * np.log2(np.maximum(f / 120, 1))
+    level -= 6 * np.log2(np.maximum(f / 12000, 1))
+    power = 10 ** (level / 10)
+    parts = []
+    for a, b in itertools.pairwise([20, 200, 500, 2000, 6000, 20000]):
+        inside = (f >= a) & (f <= b)
+        p, o = power[inside], octave[inside]
+        parts.append(float(np.sum((p[1:] + p[:-1]) / 2 * np.diff(o))))  # trapezoids
+    assert ltas_band_shares(40, 120, 4.0) == pytest.approx([p / sum(parts) for p in parts], rel=1e-4)
