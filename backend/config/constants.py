@@ -83,6 +83,17 @@ LTAS_AIR_SLOPE_DB_PER_OCT = 6.0
 """Extra fall above ``LTAS_AIR_HZ`` (air roll-off)."""
 
 
+def ltas_level_db(freq_hz: float, f_lo_hz: float, f_knee_hz: float, slope_db_per_oct: float) -> float:
+    """Power per octave of the long-term-spectrum model at ``freq_hz``, dB relative to its plateau."""
+    db = -LTAS_LOW_SLOPE_DB_PER_OCT * max(0.0, math.log2(f_lo_hz / freq_hz))
+    db -= slope_db_per_oct * max(0.0, math.log2(freq_hz / f_knee_hz))
+    return db - LTAS_AIR_SLOPE_DB_PER_OCT * max(0.0, math.log2(freq_hz / LTAS_AIR_HZ))
+
+
+TYPICAL_MASTER_LTAS: tuple[float, float, float] = (40.0, 120.0, 3.5)
+"""(f_lo Hz, knee Hz, slope dB/oct) of a typical finished master: the middle of the genres' models below."""
+
+
 def ltas_band_shares(f_lo_hz: float, f_knee_hz: float, slope_db_per_oct: float) -> tuple[float, ...]:
     """Band energy shares (20 Hz–20 kHz, the five bands) of a long-term average spectrum model.
 
@@ -92,10 +103,7 @@ def ltas_band_shares(f_lo_hz: float, f_knee_hz: float, slope_db_per_oct: float) 
     """
 
     def level_db(octave: float) -> float:
-        f = 2.0**octave
-        db = -LTAS_LOW_SLOPE_DB_PER_OCT * max(0.0, math.log2(f_lo_hz / f))
-        db -= slope_db_per_oct * max(0.0, math.log2(f / f_knee_hz))
-        return db - LTAS_AIR_SLOPE_DB_PER_OCT * max(0.0, math.log2(f / LTAS_AIR_HZ))
+        return ltas_level_db(2.0**octave, f_lo_hz, f_knee_hz, slope_db_per_oct)
 
     def power(lo_hz: float, hi_hz: float) -> float:
         points = sorted({lo_hz, hi_hz, *(f for f in (f_lo_hz, f_knee_hz, LTAS_AIR_HZ) if lo_hz < f < hi_hz)})

@@ -39,10 +39,20 @@ from typing import Any
 import numpy as np
 
 from analysis.result import AnalysisResult
-from config.constants import BAND_NAMES, BANDS, SPECTRUM_BINS_PER_OCTAVE
+from config.constants import (
+    BAND_NAMES,
+    BANDS,
+    SPECTRUM_BINS_PER_OCTAVE,
+    TYPICAL_MASTER_LTAS,
+    ltas_band_shares,
+    ltas_level_db,
+)
 
-FEATURE_VERSION = 1
-"""Version of the layout and of :data:`STANDARDISATION`; stored beside every vector."""
+FEATURE_VERSION = 2
+"""Version of the layout and of :data:`STANDARDISATION`; stored beside every vector.
+
+2: band energy shares, band levels and the spectrum centred on the long-term-spectrum model of
+the genre targets (version 1 centred them on a much brighter master)."""
 
 VECTOR_DIM = 128
 USED_DIMS = 83
@@ -53,24 +63,27 @@ _GROUP = SPECTRUM_BINS_PER_OCTAVE // 2
 """1/6-octave bins per half-octave bin."""
 
 
-def _typical_spectrum_db() -> list[float]:
-    """Centre of the 20 half-octave spectrum dims: a typical master's long-term spectrum.
+TYPICAL_RMS_DBFS = -11.0
+"""RMS of a typical master (the centre of the ``rms_dbfs`` dim)."""
+TYPICAL_BAND_SHARES: tuple[float, ...] = ltas_band_shares(*TYPICAL_MASTER_LTAS)
+"""Band energy shares of a typical master: the long-term-spectrum model the genre targets use."""
 
-    Power per half octave rises to a plateau at 50–120 Hz (kick and bass), falls
-    about 4 dB per octave above 150 Hz and a further 6 dB per octave above 10 kHz,
-    and drops below 35 Hz; then made relative to its mean like the measured ones.
+
+def _typical_spectrum_db() -> list[float]:
+    """Centre of the 20 half-octave spectrum dims: the typical master's long-term spectrum.
+
+    The model of ``config.constants.TYPICAL_MASTER_LTAS`` (flat per octave over the kick
+    and bass, 3.5 dB per octave down above 120 Hz, air roll-off above 12 kHz, falling
+    below 40 Hz) at each half-octave's centre, made relative to its mean like the measured ones.
     """
-    levels = []
-    for k in range(SPECTRUM_BINS):
-        f = 20.0 * 2.0 ** ((k + 0.5) / 2.0)
-        level = -4.0 * math.log2(max(f, 150.0) / 150.0)
-        if f > 10000.0:
-            level -= 6.0 * math.log2(f / 10000.0)
-        if f < 45.0:
-            level -= 6.0 * math.log2(45.0 / f)
-        levels.append(level)
+    levels = [ltas_level_db(20.0 * 2.0 ** ((k + 0.5) / 2.0), *TYPICAL_MASTER_LTAS) for k in range(SPECTRUM_BINS)]
     mean = sum(levels) / len(levels)
     return [round(v - mean, 1) for v in levels]
+
+
+def _typical_band_rms(index: int) -> float:
+    """Band level of the typical master, dBFS: its RMS times the band's energy share."""
+    return round(TYPICAL_RMS_DBFS + 10.0 * math.log10(TYPICAL_BAND_SHARES[index]), 1)
 
 
 _BAND_CENTRES: dict[str, dict[str, float]] = {
@@ -80,60 +93,61 @@ _BAND_CENTRES: dict[str, dict[str, float]] = {
         "cen": 0.45,
         "rol": 0.75,
         "flat": 0.10,
-        "rms": -14.0,
+        "rms": _typical_band_rms(0),
         "crest": 11.0,
         "lr": 5.0,
         "width": 0.03,
         "corr": 0.95,
-        "energy": 0.50,
+        "energy": TYPICAL_BAND_SHARES[0],
     },
     "low_mid": {
         "cen": 0.45,
         "rol": 0.80,
         "flat": 0.20,
-        "rms": -19.0,
+        "rms": _typical_band_rms(1),
         "crest": 13.0,
         "lr": 6.0,
         "width": 0.15,
         "corr": 0.70,
-        "energy": 0.16,
+        "energy": TYPICAL_BAND_SHARES[1],
     },
     "mid": {
         "cen": 0.40,
         "rol": 0.75,
         "flat": 0.20,
-        "rms": -20.0,
+        "rms": _typical_band_rms(2),
         "crest": 14.0,
         "lr": 6.0,
         "width": 0.20,
         "corr": 0.60,
-        "energy": 0.17,
+        "energy": TYPICAL_BAND_SHARES[2],
     },
     "high_mid": {
         "cen": 0.40,
         "rol": 0.75,
         "flat": 0.25,
-        "rms": -24.0,
+        "rms": _typical_band_rms(3),
         "crest": 15.0,
         "lr": 6.0,
         "width": 0.25,
         "corr": 0.50,
-        "energy": 0.10,
+        "energy": TYPICAL_BAND_SHARES[3],
     },
     "high": {
         "cen": 0.35,
         "rol": 0.70,
         "flat": 0.30,
-        "rms": -29.0,
+        "rms": _typical_band_rms(4),
         "crest": 15.0,
         "lr": 6.0,
         "width": 0.30,
         "corr": 0.45,
-        "energy": 0.07,
+        "energy": TYPICAL_BAND_SHARES[4],
     },
 }
 _BAND_SCALES = {"cen": 0.12, "rol": 0.12, "flat": 0.12, "rms": 4.0, "crest": 3.0, "lr": 3.0, "width": 0.08, "corr": 0.2}
-_ENERGY_SCALES = {"low": 0.12, "low_mid": 0.06, "mid": 0.06, "high_mid": 0.04, "high": 0.03}
+ENERGY_SCALE_FRACTION = 0.35
+"""Scale of an energy-share dim as a fraction of its centre: ±1 unit ≈ ±1.3 dB around a typical master."""
 
 
 def _table() -> tuple[tuple[str, float, float], ...]:
@@ -154,14 +168,17 @@ def _table() -> tuple[tuple[str, float, float], ...]:
         ("loudness_range_lu", 6.0, 3.0),
         ("true_peak_dbtp", -0.5, 0.8),
         ("sample_peak_dbfs", -0.7, 0.8),
-        ("rms_dbfs", -11.0, 3.0),
+        ("rms_dbfs", TYPICAL_RMS_DBFS, 3.0),
         ("dynamic_range_db", 7.0, 2.5),
         ("crest_factor_db", 10.0, 2.5),
         ("plr_db", 9.0, 2.5),
     ]
     rows += [(f"{b}.crest_factor_db", _BAND_CENTRES[b]["crest"], _BAND_SCALES["crest"]) for b in BAND_NAMES]
     rows += [(f"{b}.level_range_db", _BAND_CENTRES[b]["lr"], _BAND_SCALES["lr"]) for b in BAND_NAMES]
-    rows += [(f"{b}.energy_ratio", _BAND_CENTRES[b]["energy"], _ENERGY_SCALES[b]) for b in BAND_NAMES]
+    rows += [
+        (f"{b}.energy_ratio", _BAND_CENTRES[b]["energy"], ENERGY_SCALE_FRACTION * _BAND_CENTRES[b]["energy"])
+        for b in BAND_NAMES
+    ]
     rows += [(f"{b}.stereo_width", _BAND_CENTRES[b]["width"], _BAND_SCALES["width"]) for b in BAND_NAMES]
     rows += [(f"{b}.phase_correlation", _BAND_CENTRES[b]["corr"], _BAND_SCALES["corr"]) for b in BAND_NAMES]
     rows += [

@@ -70,7 +70,7 @@ def _reference(name: str, genre: str, builtin: bool) -> ReferenceTrack:
         duration_s=60.0,
         engine_version="test",
         feature_vector=b"\x00" * 512,
-        feature_version="1",
+        feature_version=str(FEATURE_VERSION),
     )
     r.overall_metrics = ReferenceOverallMetrics(integrated_lufs=-8.0, clipped_samples=0, clip_events=0)
     r.band_metrics = [
@@ -85,7 +85,7 @@ def _reference_values(name: str, genre: str) -> dict[str, object]:
     return {
         "name": name, "artist": "Someone", "genre": genre, "is_builtin": False, "sample_rate": 44100,
         "channels": 2, "duration_s": 60.0, "engine_version": "test", "feature_vector": b"\x00" * 512,
-        "feature_version": "1",
+        "feature_version": str(FEATURE_VERSION),
     }  # fmt: skip
 
 
@@ -147,9 +147,9 @@ def test_reference_queries(session: Session) -> None:
     assert repo.library_version() != before
     assert [r.name for r in repo.list_full()] == ["C"]
     assert _rows(session, ReferenceBandMetrics) == 5
-    rows = repo.vector_rows("1")
+    rows = repo.vector_rows(str(FEATURE_VERSION))
     assert rows.genres == ["my genre"] and len(rows.blobs[0]) == 512 and rows.other_versions == 0
-    other = repo.vector_rows("2")
+    other = repo.vector_rows(str(FEATURE_VERSION + 1))
     assert other.ids == [] and other.other_versions == 1
 
 

@@ -75,7 +75,7 @@ def _bands() -> tuple[BandMetrics, ...]:
                 freq_low_hz=b.low_hz,
                 freq_high_hz=b.high_hz,
                 rms_db=-12.0 - 4 * i,
-                energy_ratio=[0.5, 0.2, 0.15, 0.1, 0.05][i],
+                energy_ratio=[0.75, 0.15, 0.075, 0.02, 0.005][i],
                 peak_db=-1.0 - i,
                 crest_factor_db=10.0 + i,
                 level_range_db=4.0 + i,
@@ -174,7 +174,7 @@ def test_dynamics_energy_stereo_and_tail_slices() -> None:
     for i, band in enumerate(BAND_NAMES):
         assert v[50 + i] == pytest.approx(z(f"{band}.crest_factor_db", 10.0 + i), abs=1e-5)
         assert v[55 + i] == pytest.approx(z(f"{band}.level_range_db", 4.0 + i), abs=1e-5)
-        assert v[60 + i] == pytest.approx(z(f"{band}.energy_ratio", [0.5, 0.2, 0.15, 0.1, 0.05][i]), abs=1e-5)
+        assert v[60 + i] == pytest.approx(z(f"{band}.energy_ratio", [0.75, 0.15, 0.075, 0.02, 0.005][i]), abs=1e-5)
         assert v[65 + i] == pytest.approx(z(f"{band}.stereo_width", 0.05 * (i + 1)), abs=1e-5)
         assert v[70 + i] == pytest.approx(z(f"{band}.phase_correlation", 0.9 - 0.1 * i), abs=1e-5)
     tail = [
