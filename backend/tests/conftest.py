@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from api.core.config import Settings
 from api.database import init_db, make_engine, make_sessionmaker
+from helpers import DATABASE_KINDS, database_of_kind
 
 
 def _pin_settings_to_defaults() -> None:
@@ -41,20 +42,11 @@ def postgres() -> Iterator[pg.PostgresServer | None]:
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASE_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database of each kind; its SQLAlchemy URL (an SQLite file's folder exists)."""
-    if request.param == "sqlite":
-        folder = tmp_path / "db"
-        folder.mkdir(exist_ok=True)  # SQLite creates the file, not its folder
-        yield f"sqlite:///{folder / 'audio_mastering.db'}"
-        return
-    server = request.getfixturevalue("postgres")
-    if server is None:
-        pytest.skip(f"PostgreSQL: {pg.unavailable()}")
-    url = server.create_database()
-    yield url
-    server.drop_database(url)
+    with database_of_kind(request, tmp_path / "db" / "audio_mastering.db") as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pg
+import pytest
 import soundfile as sf
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
@@ -100,3 +102,26 @@ def run_server(
                 proc.kill()
                 proc.wait()
         out.close()
+
+
+DATABASE_KINDS = ("sqlite", "postgresql")
+"""Parameters of the fixtures that run a test once per database kind."""
+
+
+@contextmanager
+def database_of_kind(request: pytest.FixtureRequest, sqlite_file: Path) -> Iterator[str]:
+    """The SQLAlchemy URL of a fresh database of the kind ``request.param`` names: SQLite at
+    ``sqlite_file`` (its folder created), or a new PostgreSQL database, dropped afterwards (skipped
+    with the reason when no server can be had)."""
+    if request.param == "sqlite":
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
+        yield f"sqlite:///{sqlite_file}"
+        return
+    server: pg.PostgresServer | None = request.getfixturevalue("postgres")
+    if server is None:
+        pytest.skip(f"PostgreSQL: {pg.unavailable()}")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pg
 import pytest
 
-from helpers import LiveServer, run_server, sine, write_wav
+from helpers import DATABASE_KINDS, LiveServer, database_of_kind, run_server, sine, write_wav
 
 # Published normalisation levels (LUFS) and whether quieter masters are raised (SPEC §8 sources):
 # Spotify −14 (raised, up to a −1 dBTP peak), Apple Music −16 (Sound Check, raised), YouTube −14,
@@ -36,23 +35,14 @@ LU_TOL = 0.1
 """BS.1770 reading of a steady sine, and so of every gain derived from it."""
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server per database kind: SQLite in APP_HOME, and a fresh PostgreSQL database when one can be had."""
     home = tmp_path_factory.mktemp(f"extras-{request.param}") / "home"
-    env = {"MAX_UPLOAD_MB": "40"}
-    postgres: pg.PostgresServer | None = None
-    if request.param == "postgresql":
-        postgres = request.getfixturevalue("postgres")
-        if postgres is None:
-            pytest.skip(f"PostgreSQL: {pg.unavailable()}")
-        env["DATABASE_URL"] = postgres.create_database()
-    try:
-        with run_server(home, env=env) as live:
-            yield live
-    finally:
-        if postgres is not None:
-            postgres.drop_database(env["DATABASE_URL"])
+    with database_of_kind(request, home / "audio_mastering.db") as url, run_server(
+        home, env={"MAX_UPLOAD_MB": "40", "DATABASE_URL": url}
+    ) as live:
+        yield live
 
 
 def _upload(server: LiveServer, path: Path) -> dict[str, Any]:

@@ -10,37 +10,26 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pg
 import pytest
 import soundfile as sf
 from sqlalchemy import create_engine, text
 
-from helpers import LiveServer, run_server, sine, write_wav
+from helpers import DATABASE_KINDS, LiveServer, database_of_kind, run_server, sine, write_wav
 
 TABLES = ("analysis", "band_metrics", "overall_metrics", "recommendations")
 DATABASE_URLS: dict[str, str] = {}
 """The database each live server (by its URL) writes to, for counting rows behind its back."""
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server per database kind: SQLite in APP_HOME, and a fresh PostgreSQL database when one can be had."""
     home = tmp_path_factory.mktemp(f"api-{request.param}") / "home"
-    env = {"MAX_UPLOAD_MB": "2", "MAX_DURATION_S": "30"}
-    url = f"sqlite:///{home / 'audio_mastering.db'}"
-    postgres: pg.PostgresServer | None = None
-    if request.param == "postgresql":
-        postgres = request.getfixturevalue("postgres")
-        if postgres is None:
-            pytest.skip(f"PostgreSQL: {pg.unavailable()}")
-        url = env["DATABASE_URL"] = postgres.create_database()
-    try:
-        with run_server(home, env=env) as live:
-            DATABASE_URLS[live.url] = url
-            yield live
-    finally:
-        if postgres is not None:
-            postgres.drop_database(url)
+    with database_of_kind(request, home / "audio_mastering.db") as url, run_server(
+        home, env={"MAX_UPLOAD_MB": "2", "MAX_DURATION_S": "30", "DATABASE_URL": url}
+    ) as live:
+        DATABASE_URLS[live.url] = url
+        yield live
 
 
 def _count(server: LiveServer, sql: str, **params: str) -> int:

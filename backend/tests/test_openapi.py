@@ -10,7 +10,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 
-import pg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -19,38 +18,29 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 
-from helpers import BACKEND_DIR, LiveServer, run_server, sine, write_wav
+from helpers import BACKEND_DIR, DATABASE_KINDS, LiveServer, database_of_kind, run_server, sine, write_wav
 
 EXAMPLES_PER_OPERATION = {"sqlite": 100, "postgresql": 25}
 """Per operation and generation mode (schema-valid, then schema-breaking): ≈ 2000 requests in all on SQLite; on
 PostgreSQL a quarter of them, enough to reach every endpoint's queries and keep the run short."""
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server per database kind with the built-in references and one analysis, so that real ids reach the
     success paths too."""
     home = tmp_path_factory.mktemp(f"openapi-{request.param}") / "home"
-    env = {"MAX_UPLOAD_MB": "1", "MAX_DURATION_S": "30", "LOG_LEVEL": "WARNING"}
-    postgres: pg.PostgresServer | None = None
-    if request.param == "postgresql":
-        postgres = request.getfixturevalue("postgres")
-        if postgres is None:
-            pytest.skip(f"PostgreSQL: {pg.unavailable()}")
-        env["DATABASE_URL"] = postgres.create_database()
-    try:
+    with database_of_kind(request, home / "audio_mastering.db") as url:
+        env = {"MAX_UPLOAD_MB": "1", "MAX_DURATION_S": "30", "LOG_LEVEL": "WARNING", "DATABASE_URL": url}
         subprocess.run(
             [sys.executable, "-m", "scripts.populate_references"],
             cwd=BACKEND_DIR,
-            env={**os.environ, "DATABASE_URL": "", "APP_HOME": str(home), **env},
+            env={**os.environ, "APP_HOME": str(home), **env},
             check=True,
             capture_output=True,
         )
         with run_server(home, env=env) as live:
             yield live
-    finally:
-        if postgres is not None:
-            postgres.drop_database(env["DATABASE_URL"])
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pg
 import pytest
 from sqlalchemy import create_engine, text
 
 from api.services.builtin import load_metadata
 from api.services.genres import builtin_genres, genre_key, match_genre
 from config.constants import GENRE_ALIASES
-from helpers import BACKEND_DIR, LiveServer, run_server, sine, write_wav
+from helpers import BACKEND_DIR, DATABASE_KINDS, LiveServer, database_of_kind, run_server, sine, write_wav
 
 BUILTIN_COUNT = 24
 
@@ -49,32 +48,21 @@ class Library:
             engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
 def library(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     """An APP_HOME with the built-ins and one user reference, on each database kind."""
     root = tmp_path_factory.mktemp(f"refs-{request.param}")
     home = root / "home"
-    url, env = f"sqlite:///{home / 'audio_mastering.db'}", {}
-    postgres: pg.PostgresServer | None = None
-    if request.param == "postgresql":
-        postgres = request.getfixturevalue("postgres")
-        if postgres is None:
-            pytest.skip(f"PostgreSQL: {pg.unavailable()}")
-        url = postgres.create_database()
-        env = {"DATABASE_URL": url}
     wav = write_wav(root / "my_master.wav", sine(110.0, 8.0, sr=44100, amp=0.4) + sine(3000.0, 8.0, sr=44100, amp=0.1),
                     sr=44100)
-    lib = Library(home=home, database_url=url, env=env, wav=wav)
-    try:
+    with database_of_kind(request, home / "audio_mastering.db") as url:
+        lib = Library(home=home, database_url=url, env={"DATABASE_URL": url}, wav=wav)
         done = lib.script("populate_references", [])
         assert done.returncode == 0, done.stderr
         added = lib.script("analyze_reference", [str(wav), "--name", "My Master", "--artist", "Me", "--genre",
                                                  "Psytrance", "--year", "2024"])
         assert added.returncode == 0, added.stderr
         yield lib
-    finally:
-        if postgres is not None:
-            postgres.drop_database(url)
 
 
 def test_populate_is_idempotent_and_force_keeps_user_references(library: Library) -> None:

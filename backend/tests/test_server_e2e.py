@@ -11,7 +11,7 @@ import pg
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from helpers import run_server
+from helpers import DATABASE_KINDS, database_of_kind, run_server
 
 SEED_TABLES = {
     "analysis", "band_metrics", "overall_metrics", "reference_tracks", "reference_band_metrics",
@@ -30,21 +30,13 @@ class Database:
     postgres: pg.PostgresServer | None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASE_KINDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A fresh database of each kind that no server has opened yet."""
     home = tmp_path / "home"
-    if request.param == "sqlite":
-        yield Database(home=home, url=f"sqlite:///{home / 'audio_mastering.db'}", env={}, postgres=None)
-        return
-    postgres = request.getfixturevalue("postgres")
-    if postgres is None:
-        pytest.skip(f"PostgreSQL: {pg.unavailable()}")
-    url = postgres.create_database()
-    try:
+    with database_of_kind(request, home / "audio_mastering.db") as url:
+        postgres = request.getfixturevalue("postgres") if request.param == "postgresql" else None
         yield Database(home=home, url=url, env={"DATABASE_URL": url}, postgres=postgres)
-    finally:
-        postgres.drop_database(url)
 
 
 def test_health_settings_and_files_over_http(database: Database) -> None:
