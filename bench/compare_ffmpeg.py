@@ -24,9 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
+# analysis first: its __init__ pins BLAS to one thread, which only works before numpy is imported.
+from analysis.channels import lfe_index, loudness_weights  # isort: skip
+
 import numpy as np
 
-from analysis.channels import lfe_index, loudness_weights
 from analysis.decode import iter_blocks, probe_wav
 from analysis.result import SEGMENT_S, SEGMENTS_PER_BLOCK, AudioInfo, OverallMetrics, StreamLayout
 from analysis.timedomain import TimeDomainMeter, TimeDomainSummary
