@@ -133,10 +133,9 @@ def _gain_bound(beta: float) -> float:
     """
     base = np.arange(-_FAR + 1, _FAR, dtype=np.float64)
     offsets = np.arange(256) / 256.0
-    t = offsets[:, None] + base[None, :]
-    sums = np.abs(reference_kernel(t, beta)).sum(axis=1)
-    slope = float(np.abs(reference_slope(t[::16], beta)).sum(axis=1).max())
-    return float(sums.max()) + slope / 256.0 + _far_bound(beta)
+    sums = max(float(np.abs(reference_kernel(d + base, beta)).sum()) for d in offsets)
+    slope = max(float(np.abs(reference_slope(d + base, beta)).sum()) for d in offsets[::16])
+    return sums + slope / 256.0 + _far_bound(beta)
 
 
 def _coarse_taps() -> np.ndarray:
