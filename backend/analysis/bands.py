@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 import scipy.signal
+
+from analysis.blockiir import BlockForm
 
 LR_LOWPASS_LIMIT = 0.95
 """A Linkwitz–Riley low-pass at or above this fraction of Nyquist is left out (the band is capped at Nyquist)."""
@@ -198,97 +199,6 @@ def stereo_image(energy_l: float, energy_r: float, cross_lr: float) -> StereoIma
     denom = energy_l * energy_r
     corr = float(np.clip(cross_lr / np.sqrt(denom), -1.0, 1.0)) if denom > SILENCE_POWER**2 else None
     return StereoImage(width, corr)
-
-
-def state_space(sos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """(A, B, C, D) of a biquad cascade whose state is the sections' direct-form-II-transposed registers.
-
-    The state order is scipy's ``zi`` (section by section, two registers each), so
-    ``y[n] = C·s[n] + D·x[n]``, ``s[n+1] = A·s[n] + B·x[n]`` reproduces ``sosfilt``.
-    """
-    a_mat, b_vec, c_vec, d = np.zeros((0, 0)), np.zeros(0), np.zeros(0), 1.0
-    for b0, b1, b2, a0, a1, a2 in sos:
-        b0, b1, b2, a1, a2 = b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0
-        # One section: v = b0·u + w0; w0' = b1·u − a1·v + w1; w1' = b2·u − a2·v; its input u = C·s + D·x.
-        a_s = np.array([[-a1, 1.0], [-a2, 0.0]])
-        b_s = np.array([b1 - a1 * b0, b2 - a2 * b0])
-        p = a_mat.shape[0]
-        a_new = np.zeros((p + 2, p + 2))
-        a_new[:p, :p] = a_mat
-        a_new[p:, :p] = np.outer(b_s, c_vec)
-        a_new[p:, p:] = a_s
-        a_mat, b_vec = a_new, np.concatenate([b_vec, b_s * d])
-        c_vec, d = np.concatenate([b0 * c_vec, [1.0, 0.0]]), b0 * d
-    return a_mat, b_vec, c_vec, d
-
-
-def balanced(
-    a_mat: np.ndarray, b_vec: np.ndarray, c_vec: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same system in balanced coordinates (equal controllability and observability Gramians).
-
-    Why: in the sections' own registers a 20 Hz high-pass at 192 kHz keeps states
-    hundreds of times larger than its output, and float32 rounding of them costs
-    percents of the output; balanced states are of the output's size (errors ~1e-7).
-    """
-    wc = scipy.linalg.solve_discrete_lyapunov(a_mat, np.outer(b_vec, b_vec))
-    wo = scipy.linalg.solve_discrete_lyapunov(a_mat.T, np.outer(c_vec, c_vec))
-
-    def root(gram: np.ndarray) -> np.ndarray:
-        values, vectors = np.linalg.eigh((gram + gram.T) / 2)
-        return vectors * np.sqrt(np.clip(values, values.max() * 1e-18, None))
-
-    lc, lo = root(wc), root(wo)
-    u, sv, vt = np.linalg.svd(lo.T @ lc)
-    t = lc @ vt.T / np.sqrt(sv)
-    t_inv = (u / np.sqrt(sv)).T @ lo.T
-    return t_inv @ a_mat @ t, t_inv @ b_vec, c_vec @ t
-
-
-@dataclass(frozen=True)
-class BlockForm:
-    """A biquad cascade advanced ``M`` samples at a time by matrix products.
-
-    With the input cut into rows ``x_b`` of M samples and ``s_b`` the state at the start of
-    row b: outputs ``y_b[r] = Σ_j T[j, r]·x_b[j] + Σ_i Ψ[i, r]·s_b[i]`` for the kept offsets r,
-    and ``s_{b+1} = F·s_b + Φᵀ·x_b`` (F = A^M). This is the recursion itself, regrouped:
-    exact to rounding, not a truncated impulse response.
-    """
-
-    toeplitz: np.ndarray
-    """(M, R) float32: zero-state response at the R kept offsets."""
-    psi: np.ndarray
-    """(P, R) float32: response to the row's initial state."""
-    phi: np.ndarray
-    """(M, P) float32: the row's input carried into the next state."""
-    powers: tuple[tuple[int, np.ndarray], ...]
-    """(d, (F^d)ᵀ) for d = 1, 2, 4, … until F^d is negligible: the doubling scan over rows."""
-
-    @classmethod
-    def build(cls, sos: np.ndarray, block: int, offsets: np.ndarray) -> BlockForm:
-        """Block form of ``sos`` for rows of ``block`` samples, outputs at row ``offsets``."""
-        a_mat, b_vec, c_vec, d = state_space(sos)
-        a_mat, b_vec, c_vec = balanced(a_mat, b_vec, c_vec)
-        p = a_mat.shape[0]
-        a_pow = [np.eye(p)]
-        for _ in range(block):
-            a_pow.append(a_pow[-1] @ a_mat)
-        impulse = np.array([d] + [c_vec @ a_pow[k] @ b_vec for k in range(block - 1)])
-        r = np.asarray(offsets)
-        j = np.arange(block)
-        lag = r[None, :] - j[:, None]
-        toeplitz = np.where(lag >= 0, impulse[np.clip(lag, 0, None)], 0.0)
-        psi = np.stack([c_vec @ a_pow[k] for k in r], axis=1)
-        phi = np.stack([a_pow[block - 1 - k] @ b_vec for k in j], axis=0)
-        powers = []
-        f, step = a_pow[block], 1
-        # Stop once F^d holds less than 1e-12 of the state: later rows no longer feel it.
-        while np.abs(f).max() > 1e-12 and step < 1 << 30:
-            powers.append((step, f.T.astype(np.float32)))
-            f, step = f @ f, 2 * step
-        return cls(
-            toeplitz.astype(np.float32), psi.astype(np.float32), phi.astype(np.float32), tuple(powers)
-        )
 
 
 class BandSignals:

@@ -104,7 +104,8 @@ def test_one_block_or_many_gives_the_same_result() -> None:
         assert len(left) == len(right), key
         assert [v is None for v in left] == [v is None for v in right], key
         pairs = [(u, v) for u, v in zip(left, right, strict=True) if u is not None]
-        assert [u for u, _ in pairs] == pytest.approx([v for _, v in pairs], rel=1e-9, abs=1e-12), key
+        # float32 block filtering rounds a little differently when the stream is cut elsewhere (~1e-7)
+        assert [u for u, _ in pairs] == pytest.approx([v for _, v in pairs], rel=1e-6, abs=1e-9), key
     assert many.clip_events == 1
 
 
