@@ -277,9 +277,12 @@ class BandSignals:
     def _rows(self, x: np.ndarray, valid: int) -> list[np.ndarray]:
         """Filter ``x`` (channels, rows·BLOCK), whole rows; its first ``valid`` samples are the stream's."""
         channels = x.shape[0]
-        kept: list[list[list[np.ndarray]]] = [[[] for _ in range(channels)] for _ in self.forms]
         start = self._seen
         self._seen += valid
+        kept = [
+            np.empty((channels, self._kept_count(start, valid, s) if s > 1 else 0), dtype=np.float32)
+            for s in self.steps
+        ]
         for c in range(channels):
             grid = np.ascontiguousarray(x[c]).reshape(-1, self.BLOCK)
             buffer = np.empty((self.BLOCK + max(self._order), min(self.CHUNK_ROWS, grid.shape[0])), np.float32)
@@ -308,9 +311,16 @@ class BandSignals:
                     self._peak(i, used, bound, count)
                     if self.steps[i] > 1:
                         y = self._every_out[i] @ used  # (BLOCK/step, rows): sample b·BLOCK + k·step at [k, b]
-                        kept[i][c].append(self._every(y, self.steps[i], start + first * self.BLOCK, count))
-        empty = np.zeros((channels, 0), dtype=np.float32)
-        return [np.stack([np.concatenate(k) for k in per_channel]) if per_channel[0] else empty for per_channel in kept]
+                        begin = start + first * self.BLOCK
+                        done = self._kept_count(start, first * self.BLOCK, self.steps[i])
+                        values = self._every(y, self.steps[i], begin, count)
+                        kept[i][c, done : done + values.size] = values
+        return kept
+
+    @staticmethod
+    def _kept_count(first: int, count: int, step: int) -> int:
+        """How many multiples of ``step`` lie in stream positions [first, first + count)."""
+        return -(-(first + count) // step) - -(-first // step)
 
     def _peak(self, i: int, used: np.ndarray, bound: np.ndarray, count: int) -> None:
         """Raise filter i's peak with the first ``count`` samples of these rows (``used``: [row input; row state]).

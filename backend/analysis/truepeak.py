@@ -184,6 +184,10 @@ PEAK_TOLERANCE = float(20.0 * np.log10(max(_PURSUE, 1.0 + _FINAL_SLACK)))
 """Proven bound (dB) of |reported − ideal peak| for content up to 0.45·fs (the search tolerance, 0.01 dB)."""
 
 _COARSE_TAPS = _coarse_taps()
+_COARSE_GAIN = float(np.abs(_COARSE_TAPS.astype(np.float64)).sum()) * (1.0 + 1e-6)
+"""Largest |screen value| / largest |sample| within its 16 taps."""
+_SCREEN_CHUNK = 4096
+"""Stretches (samples) whose loudness decides whether the screen runs there."""
 _FINE_VALUES, _FINE_SLOPES = _fine_rows()
 _HALF_ROWS = np.stack([_FINE_SLOPES[0], _FINE_VALUES[_SUB // 2], _FINE_SLOPES[_SUB // 2]], axis=1)
 """Columns: slope at n, value and slope at n + ½ (the ½-sample grid; the value at n is the sample)."""
@@ -216,6 +220,12 @@ def _dense_matrix(rows: np.ndarray) -> np.ndarray:
 
 
 _DENSE_MATRIX = _dense_matrix(_QUARTER_ROWS)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of every run of True in a 1-D boolean array."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).astype(np.int8)))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def hermite_abs_max(fa: np.ndarray, sa: np.ndarray, fb: np.ndarray, sb: np.ndarray, step: float) -> np.ndarray:
@@ -308,14 +318,28 @@ class TruePeakMeter:
 
     def _search(self, x: np.ndarray, lo: int, hi: int) -> None:
         """Screen positions [lo, hi) on the ½-sample grid, then bound and bisect the intervals next to candidates."""
-        # Two 8-tap correlations: numpy's direct correlation is several times slower from 9 taps on.
-        seg = x[lo - _COARSE_HALF_TAPS + 1 : hi + _COARSE_HALF_TAPS]
-        half = np.correlate(seg[: hi - lo + 7], _COARSE_TAPS[:8], "valid")
-        half += np.correlate(seg[8:], _COARSE_TAPS[8:], "valid")
-        np.abs(half, out=half)
-        samples = np.abs(x[lo:hi])
-        on_sample = np.flatnonzero(samples >= self._proven * _SCREEN_SAMPLE)
-        on_half = np.flatnonzero(half >= self._proven * _SCREEN_HALF)
+        # Only stretches loud enough to pass the screen at all: a half-sample value is at most
+        # Σ|taps| times the largest sample within 8 samples, so quieter stretches cannot.
+        loud = np.abs(x[lo:hi])
+        starts = np.arange(0, hi - lo, _SCREEN_CHUNK)
+        chunk_max = np.maximum.reduceat(loud, starts)
+        near = np.maximum(chunk_max, np.maximum(np.r_[0.0, chunk_max[:-1]], np.r_[chunk_max[1:], 0.0]))
+        live = near * _COARSE_GAIN >= self._proven * _SCREEN_HALF
+        on_sample_parts, on_half_parts, half_parts = [], [], []
+        for run_start, run_stop in _runs(live):
+            a, b = lo + run_start * _SCREEN_CHUNK, min(hi, lo + run_stop * _SCREEN_CHUNK)
+            # Two 8-tap correlations: numpy's direct correlation is several times slower from 9 taps on.
+            seg = x[a - _COARSE_HALF_TAPS + 1 : b + _COARSE_HALF_TAPS]
+            half = np.correlate(seg[: b - a + 7], _COARSE_TAPS[:8], "valid")
+            half += np.correlate(seg[8:], _COARSE_TAPS[8:], "valid")
+            np.abs(half, out=half)
+            on_sample_parts.append(a - lo + np.flatnonzero(loud[a - lo : b - lo] >= self._proven * _SCREEN_SAMPLE))
+            hits = np.flatnonzero(half >= self._proven * _SCREEN_HALF)
+            on_half_parts.append(a - lo + hits)
+            half_parts.append(half[hits])
+        if not on_sample_parts:
+            return
+        on_sample, on_half = np.concatenate(on_sample_parts), np.concatenate(on_half_parts)
         count = on_sample.size + on_half.size
         if count == 0:
             return
@@ -326,7 +350,7 @@ class TruePeakMeter:
             return
         # Score: the largest M the point allows were the crest next to it; candidates reach R.
         grid = np.concatenate((2 * (lo + on_sample), 2 * (lo + on_half) + 1))  # point q sits at q/2 in x
-        score = np.concatenate((samples[on_sample] / _SCREEN_SAMPLE, half[on_half] / _SCREEN_HALF))
+        score = np.concatenate((loud[on_sample] / _SCREEN_SAMPLE, np.concatenate(half_parts) / _SCREEN_HALF))
         while grid.size:
             # The loudest batch first (a partial sort is enough): it lifts R, and most of
             # the others then fail the screen without further work.
