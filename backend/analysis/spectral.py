@@ -223,7 +223,9 @@ class SpectralMeter:
 
     def update(self, block: np.ndarray) -> None:
         """Read the next ``(frames, channels)`` float32 block."""
-        x = np.ascontiguousarray(block[:, self.channels].T, dtype=np.float32)
+        # one copy: the channel-major block (a channel subset only when there is an LFE to leave out)
+        picked = block if len(self.channels) == block.shape[1] else block[:, self.channels]
+        x = np.ascontiguousarray(picked.T, dtype=np.float32)
         offset = self._seen
         self._seen += x.shape[1]
         self._hi_frames(self._hi.push(x))

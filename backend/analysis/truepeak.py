@@ -304,23 +304,26 @@ class TruePeakMeter:
         lo = _PRE + max(0, _MARGIN - first)
         hi = stop - _MARGIN if final else stop
         if stop > _PRE:
-            evaluated = x[_PRE:stop]
-            sample_max = max(float(evaluated.max()), -float(evaluated.min()))
+            loud = np.abs(x)
+            sample_max = float(loud[_PRE:stop].max())
             self.peak = max(self.peak, sample_max)
             self._proven = max(self._proven, sample_max)
-            span_max = max(float(x.max()), -float(x.min()))
+            span_max = max(sample_max, float(loud[:_PRE].max()), float(loud[stop:].max(initial=0.0)))
             # Samples farther than the span weigh at most the 64-tap cut's error (≤ FINE_ERROR·M).
             if span_max * GAIN_BOUND < self._proven * (1.0 - FINE_ERROR) or hi <= lo:
                 self.blocks_skipped += 1
             else:
-                self._search(x, lo, hi)
+                self._search(x, loud, lo, hi)
         return x[max(0, stop - _PRE) :].copy()
 
-    def _search(self, x: np.ndarray, lo: int, hi: int) -> None:
-        """Screen positions [lo, hi) on the ½-sample grid, then bound and bisect the intervals next to candidates."""
+    def _search(self, x: np.ndarray, loud_x: np.ndarray, lo: int, hi: int) -> None:
+        """Screen positions [lo, hi) on the ½-sample grid, then bound and bisect the intervals next to candidates.
+
+        ``loud_x`` is |x|.
+        """
         # Only stretches loud enough to pass the screen at all: a half-sample value is at most
         # Σ|taps| times the largest sample within 8 samples, so quieter stretches cannot.
-        loud = np.abs(x[lo:hi])
+        loud = loud_x[lo:hi]
         starts = np.arange(0, hi - lo, _SCREEN_CHUNK)
         chunk_max = np.maximum.reduceat(loud, starts)
         near = np.maximum(chunk_max, np.maximum(np.r_[0.0, chunk_max[:-1]], np.r_[chunk_max[1:], 0.0]))
