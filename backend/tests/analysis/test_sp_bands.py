@@ -83,7 +83,7 @@ def test_band_peaks_of_white_noise() -> None:
     assert_band_peaks_are_the_band_signals(0.25 * rng.standard_normal((20 * FS, 2)), FS)
 
 
-@pytest.mark.parametrize("fs", [44100, 48000])
+@pytest.mark.parametrize("fs", [44100, 48000, 96000])
 def test_band_peaks_of_music(fs: int) -> None:
     assert_band_peaks_are_the_band_signals(music(20.0, fs, seed=0).astype(np.float64), fs)
 
