@@ -105,6 +105,20 @@ def reference_slope(t: np.ndarray, beta: float) -> np.ndarray:
     return (reference_kernel(t + h, beta) - reference_kernel(t - h, beta)) / (2.0 * h)
 
 
+def reference_derivative(t: np.ndarray, beta: float, order: int) -> np.ndarray:
+    """d²/dt² or d³/dt³ of :func:`reference_kernel`: fourth-order central differences, step 0.01.
+
+    Their own error (≈ 1e-7 and 3e-5 of a tap) is far below what the bounds allow for
+    these terms, whose weights in the septic bound are 0.027 and 0.0014.
+    """
+    h = 0.01
+    t = np.asarray(t, dtype=np.float64)
+    g = {k: reference_kernel(t + k * h, beta) for k in range(-3, 4)}
+    if order == 2:
+        return (-g[2] + 16 * g[1] - 30 * g[0] + 16 * g[-1] - g[-2]) / (12 * h * h)
+    return (-g[3] + 8 * g[2] - 13 * g[1] + 13 * g[-1] - 8 * g[-2] + g[-3]) / (8 * h**3)
+
+
 def _far_bound(beta: float) -> float:
     """Upper bound of Σ|g| or Σ|g'| over the lattice points with |t| ≥ _FAR.
 
@@ -114,15 +128,21 @@ def _far_bound(beta: float) -> float:
     return 8.0 * (beta / np.sinh(beta)) / (_FAR - 1)
 
 
-def _cut_error(beta: float, offsets: np.ndarray, half: float, *, slope: bool = False) -> float:
-    """Largest Σ|g| (or Σ|g'|) dropped by keeping |t| < half, over interpolation offsets d (lattice d + ℤ)."""
+def _cut_error(beta: float, offsets: np.ndarray, half: float, *, order: int = 0) -> float:
+    """Largest Σ|g⁽ᵏ⁾| dropped by keeping |t| < half, over interpolation offsets d (lattice d + ℤ); k = ``order``."""
     worst = 0.0
     base = np.arange(-_FAR + 1, _FAR, dtype=np.float64)
     for d in offsets:
         t = d + base
-        g = reference_slope(t, beta) if slope else reference_kernel(t, beta)
+        if order == 0:
+            g = reference_kernel(t, beta)
+        elif order == 1:
+            g = reference_slope(t, beta)
+        else:
+            g = reference_derivative(t, beta, order)
         worst = max(worst, float(np.abs(g[np.abs(t) >= half]).sum()))
-    return worst + _far_bound(beta)
+    # far out each derivative brings at most a factor π (the kernel oscillates at ½ cycle/sample)
+    return worst + _far_bound(beta) * np.pi ** max(0, order - 1)
 
 
 def _gain_bound(beta: float) -> float:
@@ -158,7 +178,7 @@ COARSE_ERROR = _cut_error(_COARSE_BETA, np.array([0.5]), _COARSE_HALF_TAPS)
 """Largest |screen value − x(n + ½)| / M (≈ 0.10)."""
 FINE_ERROR = _cut_error(_FINE_BETA, np.arange(_SUB) / _SUB, _FINE_HALF_TAPS)
 """Largest |fine value − x(t)| / M at the ⅛-sample offsets (≈ 5·10⁻⁵)."""
-FINE_SLOPE_ERROR = _cut_error(_FINE_BETA, np.arange(_SUB) / _SUB, _FINE_HALF_TAPS, slope=True)
+FINE_SLOPE_ERROR = _cut_error(_FINE_BETA, np.arange(_SUB) / _SUB, _FINE_HALF_TAPS, order=1)
 """Largest |fine slope − x'(t)| / M, per sample (≈ 2·10⁻⁴)."""
 GAIN_BOUND = _gain_bound(_FINE_BETA)
 """Largest |x(t)| / largest |sample| nearby, for content up to 0.45·fs (≈ 2.8, about 9 dB)."""
@@ -200,10 +220,19 @@ _MARGIN = _FINE_HALF_TAPS + 2
 _PRE = _MARGIN
 """Samples of history kept before the first position still to evaluate."""
 _POST = _MARGIN
+_DENSE_FRACTION = 50
+"""Above one candidate per 50 samples (2 %), dense evaluation (block products) beats a window per candidate."""
 _DENSE_BLOCK = 32
-"""Samples per row of the block-Toeplitz product that evaluates the ¼-sample grid everywhere (dense case)."""
-_QUARTER_ROWS = np.stack([_FINE_SLOPES[0]] + [r[k] for k in (2, 4, 6) for r in (_FINE_VALUES, _FINE_SLOPES)], axis=1)
-"""Columns: slope at n; value and slope at n + ¼, n + ½, n + ¾ (the value at n is the sample)."""
+"""Samples per row of the block-Toeplitz product that evaluates derivatives at every sample (dense case)."""
+
+
+def _sample_derivative_rows() -> np.ndarray:
+    """(64, 3): first, second and third derivative at a sample, x⁽ᵏ⁾(n) = Σ_j x[n + j]·row[j + 31]."""
+    j = np.arange(-_FINE_HALF_TAPS + 1, _FINE_HALF_TAPS + 1).astype(np.float64)
+    inside = np.abs(j) < _FINE_HALF_TAPS
+    rows = [reference_slope(-j, _FINE_BETA), reference_derivative(-j, _FINE_BETA, 2)]
+    rows.append(reference_derivative(-j, _FINE_BETA, 3))
+    return np.stack([np.where(inside, r, 0.0) for r in rows], axis=1)
 
 
 def _dense_matrix(rows: np.ndarray) -> np.ndarray:
@@ -219,7 +248,43 @@ def _dense_matrix(rows: np.ndarray) -> np.ndarray:
     return m
 
 
-_DENSE_MATRIX = _dense_matrix(_QUARTER_ROWS)
+_SEPTIC_MATRIX = _dense_matrix(_sample_derivative_rows())
+_QUARTER_ROWS = np.stack([_FINE_SLOPES[0]] + [r[k] for k in (2, 4, 6) for r in (_FINE_VALUES, _FINE_SLOPES)], axis=1)
+"""Columns: slope at n; value and slope at n + ¼, n + ½, n + ¾ (the value at n is the sample)."""
+_QUARTER_MATRIX = _dense_matrix(_QUARTER_ROWS)
+_QUARTER_SHARE = 0.3
+"""Candidates on more than this share of the ½-sample grid (steady tones): the ¼-sample grid at once."""
+_FEW = 4096
+"""Intervals left by the septic bound: below this many, bisect them one by one; above, use the ¼-sample grid."""
+_DERIVATIVE_ERRORS = (
+    FINE_SLOPE_ERROR,
+    _cut_error(_FINE_BETA, np.zeros(1), _FINE_HALF_TAPS, order=2),
+    _cut_error(_FINE_BETA, np.zeros(1), _FINE_HALF_TAPS, order=3),
+)
+"""Largest error / M of the first three derivatives at a sample (kernel tails)."""
+_SEPTIC_WEIGHTS = (0.22684, 0.02697, 0.0014)
+"""max over [0, 1] of |the septic Hermite basis| for the 1st, 2nd, 3rd derivative at one end (h = 1)."""
+_SEPTIC_SLACK = SIGMA**8 / (40320.0 * 4.0**4) + 2.0 * sum(
+    w * e for w, e in zip(_SEPTIC_WEIGHTS, _DERIVATIVE_ERRORS, strict=True)
+)
+"""Septic Hermite over one sample (values and three derivatives at both ends): remainder
+σ⁸·M/(8!·4⁴) ≈ 4·10⁻⁴ (Bernstein: |x⁽⁸⁾| ≤ σ⁸M) + the derivatives' errors."""
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique for integers made of a few sorted runs (a plain sort is faster than its hashing here)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
+
+
+def _union(*parts: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of integer arrays lying in a short range (a mask: no sort of millions)."""
+    low = min(int(p.min()) for p in parts if p.size)
+    high = max(int(p.max()) for p in parts if p.size)
+    mask = np.zeros(high - low + 1, dtype=bool)
+    for p in parts:
+        mask[p - low] = True
+    return low + np.flatnonzero(mask)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -262,6 +327,27 @@ def _at(x: np.ndarray, eighths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 _HERMITE_SLOPE_GAIN = 4.0 / 27.0
 """max over [0, 1] of the Hermite slope weights u(1−u)² and u²(1−u): |H| ≤ max|f| + (4/27)·h·(|s_a| + |s_b|)."""
+
+
+def _block_products(x: np.ndarray, wanted: list[np.ndarray], matrix: np.ndarray, width: int) -> list[np.ndarray]:
+    """Outputs of ``matrix`` (a :func:`_dense_matrix`) at each array of samples in ``wanted``: (len, width) float32.
+
+    Only the rows of _DENSE_BLOCK samples that hold a wanted sample are computed.
+    """
+    base = min(int(w.min()) for w in wanted)
+    top = max(int(w.max()) for w in wanted)
+    needed = np.zeros((top - base) // _DENSE_BLOCK + 1, dtype=bool)
+    for w in wanted:
+        needed[(w - base) // _DENSE_BLOCK] = True
+    rows = np.flatnonzero(needed)
+    position = np.cumsum(needed) - 1  # of each row among the computed ones
+    last = base + (int(rows[-1]) + 1) * _DENSE_BLOCK
+    seg = np.zeros(last - base + _WINDOW - 1, dtype=np.float32)
+    span = x[base - _FINE_HALF_TAPS + 1 : last + _FINE_HALF_TAPS]
+    seg[: span.size] = span
+    frames = np.lib.stride_tricks.sliding_window_view(seg, _DENSE_BLOCK + _WINDOW - 1)[::_DENSE_BLOCK]
+    out = (frames[rows] @ matrix).reshape(rows.size, _DENSE_BLOCK, width)
+    return [out[position[(w - base) // _DENSE_BLOCK], (w - base) % _DENSE_BLOCK] for w in wanted]
 
 
 class TruePeakMeter:
@@ -347,29 +433,32 @@ class TruePeakMeter:
         if count == 0:
             return
         self.candidates_refined += count
-        if count > (hi - lo) // 4:
-            # Dense (steady tones, heavy limiting): the ½-sample grid everywhere, as one product.
-            self._bound_all(x, lo, hi)
+        if count > (hi - lo) // _DENSE_FRACTION:
+            # Dense (heavy limiting, steady tones): block products over the rows that hold candidates.
+            # The global crest lies within ¼ sample of a candidate: in [n − 1, n + 1] around a
+            # sample n, in [n, n + 1] around n + ½.
+            intervals = _union(lo + on_sample - 1, lo + on_sample, lo + on_half)
+            if count > 2 * (hi - lo) * _QUARTER_SHARE:
+                self._quarters(x, intervals)
+            else:
+                self._septic(x, intervals)
             return
         # Score: the largest M the point allows were the crest next to it; candidates reach R.
         grid = np.concatenate((2 * (lo + on_sample), 2 * (lo + on_half) + 1))  # point q sits at q/2 in x
         score = np.concatenate((loud[on_sample] / _SCREEN_SAMPLE, np.concatenate(half_parts) / _SCREEN_HALF))
+        # Loudest first: they lift R, and most of the others then fail the screen without further work.
+        order = np.argsort(-score)
+        grid, score = grid[order], score[order]
         while grid.size:
-            # The loudest batch first (a partial sort is enough): it lifts R, and most of
-            # the others then fail the screen without further work.
-            if grid.size > _BATCH:
-                first = np.zeros(grid.size, dtype=bool)
-                first[np.argpartition(-score, _BATCH)[:_BATCH]] = True
-            else:
-                first = np.ones(grid.size, dtype=bool)
-            self._bound_near(x, grid[first])
-            keep = ~first & (score >= self._proven)
+            self._bound_near(x, np.sort(grid[:_BATCH]))
+            grid, score = grid[_BATCH:], score[_BATCH:]
+            keep = score >= self._proven
             grid, score = grid[keep], score[keep]
 
     def _bound_near(self, x: np.ndarray, grid: np.ndarray) -> None:
-        """Bound the ½-sample intervals on either side of grid points ``grid`` (point q at q/2 in ``x``)."""
-        left = np.unique(np.concatenate((grid - 1, grid)))
-        points = np.unique(np.concatenate((left, left + 1)))
+        """Bound the ½-sample intervals on either side of grid points ``grid`` (sorted; point q at q/2 in ``x``)."""
+        left = _sorted_unique(np.concatenate((grid - 1, grid)))
+        points = _sorted_unique(np.concatenate((left, left + 1)))
         n = points // 2
         frames = np.lib.stride_tricks.sliding_window_view(x, _WINDOW)[n - _FINE_HALF_TAPS + 1]
         rows = (frames @ _HALF_ROWS.astype(np.float32)).astype(np.float64)
@@ -379,40 +468,54 @@ class TruePeakMeter:
         a = np.searchsorted(points, left)
         self._bisect(x, 4 * left, value[a], slope[a], value[a + 1], slope[a + 1], 4, value)
 
-    def _bound_all(self, x: np.ndarray, lo: int, hi: int) -> None:
-        """Bound every ¼-sample interval from lo − 1 to hi + 1 (the dense case: steady tones, heavy limiting).
+    def _septic(self, x: np.ndarray, intervals: np.ndarray) -> None:
+        """Bound the one-sample intervals [m, m + 1], m in ``intervals`` (sorted), by a septic Hermite.
 
-        One block-Toeplitz product gives value and slope on the whole ¼-sample grid,
-        cheaper than a window per candidate when candidates are that many. At ¼ sample
-        the Hermite slack (6.5·10⁻⁴) is inside the search tolerance, so the crests of a
-        steady tone are settled here without further evaluation.
+        The first three derivatives at each sample come from one block product (the value
+        is the sample). The septic Hermite through values and derivatives at both ends
+        errs by at most :data:`_SEPTIC_SLACK`·M, inside the search tolerance, and
+        |H| ≤ max|f| + Σ_k w_k·(|f⁽ᵏ⁾(m)| + |f⁽ᵏ⁾(m + 1)|) (w_k: :data:`_SEPTIC_WEIGHTS`).
+        Intervals whose bound cannot beat R by the tolerance are settled here — flat
+        crests (bass, low tones) all are — and the others go on at ¼ sample.
         """
-        a = lo - 1
-        count = hi + 1 - a
-        blocks = -(-count // _DENSE_BLOCK)
-        seg = np.zeros(blocks * _DENSE_BLOCK + _WINDOW - 1, dtype=np.float32)
-        span = x[a - _FINE_HALF_TAPS + 1 : a + blocks * _DENSE_BLOCK + _FINE_HALF_TAPS]
-        seg[: span.size] = span
-        frames = np.lib.stride_tricks.sliding_window_view(seg, _DENSE_BLOCK + _WINDOW - 1)[::_DENSE_BLOCK]
-        rows = (frames @ _DENSE_MATRIX).reshape(-1, _QUARTER_ROWS.shape[1])[:count]
-        # Points a, a + ¼, …, hi + 1 (the value at a sample is the sample itself).
-        value = np.empty((count, 4), dtype=np.float32)
-        slope = np.empty((count, 4), dtype=np.float32)
-        value[:, 0], value[:, 1:] = x[a : hi + 1], rows[:, 1::2]
-        slope[:, 0], slope[:, 1:] = rows[:, 0], rows[:, 2::2]
-        value, slope = value.ravel()[: 4 * count - 3], slope.ravel()[: 4 * count - 3]
+        weights = np.array(_SEPTIC_WEIGHTS, dtype=np.float32)
+        here, after = (np.abs(d) @ weights for d in _block_products(x, [intervals, intervals + 1], _SEPTIC_MATRIX, 3))
+        rough = np.maximum(np.abs(x[intervals]), np.abs(x[intervals + 1]))
+        rough += here
+        rough += after
+        left = intervals[rough >= self._proven * _PURSUE * (1.0 - _SEPTIC_SLACK)]
+        if left.size > _FEW:
+            self._quarters(x, left)
+        elif left.size:
+            ends = _sorted_unique(np.concatenate((left, left + 1)))
+            f, d = _at(x, _SUB * ends)
+            j = np.searchsorted(ends, left)
+            self._bisect(x, _SUB * left, f[j], d[j], f[j + 1], d[j + 1], _SUB, np.zeros(0))
+
+    def _quarters(self, x: np.ndarray, intervals: np.ndarray) -> None:
+        """Bound the ¼-sample intervals inside [m, m + 1], m in ``intervals`` (sorted), and bisect the rest.
+
+        One block product gives value and slope on the ¼-sample grid of the rows concerned;
+        at ¼ sample the cubic Hermite's slack (7·10⁻⁴) is inside the search tolerance, so
+        a steady tone's crests are settled without further evaluation.
+        """
+        # s0, v¼, s¼, v½, s½, v¾, s¾ at m, and at m + 1
+        here, after = _block_products(x, [intervals, intervals + 1], _QUARTER_MATRIX, 7)
+        value = np.empty((intervals.size, 5), dtype=np.float32)
+        slope = np.empty((intervals.size, 5), dtype=np.float32)
+        value[:, 0], value[:, 1:4], value[:, 4] = x[intervals], here[:, 1::2], x[intervals + 1]
+        slope[:, 0], slope[:, 1:4], slope[:, 4] = here[:, 0], here[:, 2::2], after[:, 0]
         self._proven = max(self._proven, float(np.abs(value).max()) / (1.0 + FINE_ERROR))
-        np.abs(value, out=value)
-        np.abs(slope, out=slope)
-        rough = np.maximum(value[:-1], value[1:])
-        rough += (_HERMITE_SLOPE_GAIN * 0.25) * (slope[:-1] + slope[1:])
-        near = np.flatnonzero(rough >= self._proven * _PURSUE * (1.0 - _interval_slack(2)))
+        magnitude, steepness = np.abs(value), np.abs(slope)
+        rough = np.maximum(magnitude[:, :-1], magnitude[:, 1:])
+        rough += (_HERMITE_SLOPE_GAIN * 0.25) * (steepness[:, :-1] + steepness[:, 1:])
+        near = np.flatnonzero(rough.ravel() >= self._proven * _PURSUE * (1.0 - _interval_slack(2)))
         if near.size == 0:
             return
-        points = np.unique(np.concatenate((near, near + 1)))
-        f, d = _at(x, 8 * a + 2 * points)  # signed values again, for the few intervals left
-        i = np.searchsorted(points, near)
-        self._bisect(x, 8 * a + 2 * near, f[i], d[i], f[i + 1], d[i + 1], 2, np.zeros(0))
+        m, q = np.divmod(near, 4)
+        fa, fb = value[m, q].astype(np.float64), value[m, q + 1].astype(np.float64)
+        sa, sb = slope[m, q].astype(np.float64), slope[m, q + 1].astype(np.float64)
+        self._bisect(x, _SUB * intervals[m] + 2 * q, fa, sa, fb, sb, 2, np.zeros(0))
 
     def _bisect(
         self,
