@@ -346,8 +346,9 @@ def _block_products(x: np.ndarray, wanted: list[np.ndarray], matrix: np.ndarray,
     span = x[base - _FINE_HALF_TAPS + 1 : last + _FINE_HALF_TAPS]
     seg[: span.size] = span
     frames = np.lib.stride_tricks.sliding_window_view(seg, _DENSE_BLOCK + _WINDOW - 1)[::_DENSE_BLOCK]
-    out = (frames[rows] @ matrix).reshape(rows.size, _DENSE_BLOCK, width)
-    return [out[position[(w - base) // _DENSE_BLOCK], (w - base) % _DENSE_BLOCK] for w in wanted]
+    out = (frames[rows] @ matrix).reshape(rows.size * _DENSE_BLOCK, width)  # sample by sample
+    offset = (position * _DENSE_BLOCK - np.arange(needed.size) * _DENSE_BLOCK).astype(np.int64)
+    return [out[(w - base) + offset[(w - base) // _DENSE_BLOCK]] for w in wanted]
 
 
 class TruePeakMeter:
