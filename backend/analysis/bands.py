@@ -205,8 +205,8 @@ class BandSignals:
     """Several biquad cascades run over the same stream of ``(channels, n)`` float32 blocks, at its rate.
 
     Each filter keeps its running peak |y| over channels and samples (:attr:`peaks`);
-    those with a ``step`` above 1 also hand back every ``step``-th output sample (stream
-    samples 0, step, 2·step, …), for levels. Per channel and chunk of rows (:class:`BlockForm`):
+    those given a ``step`` (not None) also hand back every ``step``-th output sample
+    (stream samples 0, step, 2·step, …), for levels. Per channel and chunk of rows (:class:`BlockForm`):
     one product carries every filter's input into its states, a doubling scan runs the
     states from row to row, and the outputs come from one product of [row input; row
     state] — only for rows that a cheap bound cannot rule out (see :meth:`_peak`). Rows
@@ -219,7 +219,7 @@ class BandSignals:
     CHUNK_ROWS = 4096
     """Rows per product: input, states and one filter's outputs (≈ 1 MB) stay in cache."""
 
-    def __init__(self, filters: list[np.ndarray], steps: list[int], channels: int) -> None:
+    def __init__(self, filters: list[np.ndarray], steps: list[int | None], channels: int) -> None:
         self.steps = steps
         offsets = np.arange(self.BLOCK)
         self.forms = [BlockForm.build(sos, self.BLOCK, offsets) for sos in filters]
@@ -228,7 +228,7 @@ class BandSignals:
         """(Σ orders, BLOCK): every filter's row input → next-state contribution."""
         self._out = [np.ascontiguousarray(np.concatenate([f.toeplitz, f.psi], axis=0).T) for f in self.forms]
         """Per filter (BLOCK, BLOCK + order): outputs from [row input; row state]."""
-        self._every_out = [np.ascontiguousarray(o[::step]) for o, step in zip(self._out, steps, strict=True)]
+        self._every_out = [np.ascontiguousarray(o[:: step or 1]) for o, step in zip(self._out, steps, strict=True)]
         """Per filter, the rows of its output matrix at the kept offsets (multiples of step)."""
         self._powers = [tuple((d, np.ascontiguousarray(p.T)) for d, p in f.powers) for f in self.forms]
         """Per filter (d, F^d): the doubling scan with states as columns."""
@@ -246,7 +246,7 @@ class BandSignals:
     def push(self, x: np.ndarray) -> list[np.ndarray]:
         """Filter the next ``(channels, n)`` samples; per filter, the kept samples since the last call.
 
-        ``(channels, m)`` float32 for filters with a step above 1, an empty array for the others.
+        ``(channels, m)`` float32 for filters with a step, an empty array for the others.
         """
         parts: list[list[np.ndarray]] = [[] for _ in self.forms]
         head = min(x.shape[1], (-self._rest.shape[1]) % self.BLOCK)
@@ -280,7 +280,7 @@ class BandSignals:
         start = self._seen
         self._seen += valid
         kept = [
-            np.empty((channels, self._kept_count(start, valid, s) if s > 1 else 0), dtype=np.float32)
+            np.empty((channels, self._kept_count(start, valid, s) if s else 0), dtype=np.float32)
             for s in self.steps
         ]
         for c in range(channels):
@@ -309,11 +309,12 @@ class BandSignals:
                     used = inputs[: self.BLOCK + order]
                     bound = self._state_gain[i] @ np.abs(states[:, :-1]) + self._input_gain[i] * loudest
                     self._peak(i, used, bound, count)
-                    if self.steps[i] > 1:
+                    step_i = self.steps[i]
+                    if step_i:
                         y = self._every_out[i] @ used  # (BLOCK/step, rows): sample b·BLOCK + k·step at [k, b]
                         begin = start + first * self.BLOCK
-                        done = self._kept_count(start, first * self.BLOCK, self.steps[i])
-                        values = self._every(y, self.steps[i], begin, count)
+                        done = self._kept_count(start, first * self.BLOCK, step_i)
+                        values = self._every(y, step_i, begin, count)
                         kept[i][c, done : done + values.size] = values
         return kept
 

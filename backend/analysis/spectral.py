@@ -199,7 +199,7 @@ class SpectralMeter:
             self._bands.append(_BandState(band.name, band.low_hz, band.high_hz, present, sos, sampled, segments))
         self._filtered = [b for b in self._bands if b.present]
         self._band_signals = BandSignals(
-            [b.sos for b in self._filtered], [self.decimation if b.sampled else 1 for b in self._filtered], n_ch
+            [b.sos for b in self._filtered], [self.decimation if b.sampled else None for b in self._filtered], n_ch
         )
         self._sampled_seen = 0
         """Band-signal samples kept so far by each sampled band (they all keep the same ones)."""
