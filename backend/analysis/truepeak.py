@@ -21,9 +21,10 @@ Three facts carry the argument (all for content up to 0.45·fs):
   ``x'² + σ²x² ≤ σ²M²``. Writing x = M·cos θ gives |θ'| ≤ σ, so at distance τ from the
   crest (where x = ±M), ``|x| ≥ M·cos(στ)``: on a grid of spacing ½ sample, the grid
   point nearest the crest holds at least ``M·cos(σ/4)`` (0.76·M).
-* **Bernstein's inequality** ``|x''''| ≤ σ⁴M`` bounds the error of the cubic Hermite
-  interpolant through the values and slopes at the ends of an interval of length h
-  by ``σ⁴M·h⁴/384`` (0.0104·M at h = ½, 4·10⁻⁵·M at h = ⅛).
+* **Bernstein's inequality** ``|x⁽ᵏ⁾| ≤ σᵏM`` bounds the error of a Hermite
+  interpolant through the values and first m − 1 derivatives at both ends of an
+  interval of length h by ``σ²ᵐ·M·h²ᵐ/((2m)!·4ᵐ)``: for the cubic (m = 2) 0.0104·M at
+  h = ½, 7·10⁻⁴·M at ¼, 4·10⁻⁵·M at ⅛; for the septic (m = 4) 4·10⁻⁴·M at h = 1.
 
 The meter, per channel and block, with R the largest value proven so far (R ≤ M):
 
@@ -34,10 +35,13 @@ The meter, per channel and block, with R the largest value proven so far (R ≤ 
    crest passes ``|value| ≥ R·(cos(σ/4) − error)``: every such point is a candidate.
 3. **Bound.** Value and slope from 64-tap cuts of an exact kernel (errors ≤
    ``FINE_ERROR``·M, ``FINE_SLOPE_ERROR``·M) at the ends of the ½-sample intervals
-   next to each candidate — or, when candidates are many (steady tones, heavy
-   limiting), on the whole ¼-sample grid from one block product. The Hermite cubic's
-   max H bounds each interval: were the crest there, ``M ≤ H/(1 − slack)`` (slack =
-   Hermite remainder + data errors: 0.0105 at ½, 7·10⁻⁴ at ¼, 1·10⁻⁴ at ⅛ sample).
+   next to each candidate. The Hermite cubic's max H bounds each interval: were the
+   crest there, ``M ≤ H/(1 − slack)`` (slack = Hermite remainder + data errors:
+   0.0105 at ½, 7·10⁻⁴ at ¼, 1·10⁻⁴ at ⅛ sample). When candidates are many (heavy
+   limiting, steady tones), block products over the rows that hold them give the
+   first three derivatives at every sample instead: the septic over one sample
+   (slack 5·10⁻⁴) settles flat crests at once, and what it leaves — for steady tones,
+   all of it — is bounded on the ¼-sample grid (values and slopes, one product).
 4. **Bisect.** An interval is pursued only while that bound beats R by more than
    :data:`SEARCH_TOLERANCE_DB`: it is halved (one new value and slope) and its halves
    bounded again, down to ⅛ sample, where the largest H is the reported peak.
