@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
+# analysis is imported first (its __init__ pins BLAS to one thread, which only works before numpy).
 from analysis.decode import iter_blocks, probe_wav
 from analysis.engine import analyze_blocks
 from utils.errors import AudioError

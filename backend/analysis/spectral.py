@@ -18,17 +18,21 @@ Two resolutions, each what its figures need:
   spectral flux and onsets, and the band powers of ``mid``, ``high_mid`` and ``high``;
 * the *low* path — the signal decimated by a power of two to 4–8 kHz (Kaiser FIR),
   a 4096-point STFT (≈ 1–2 Hz bins) — gives the spectrum below 400 Hz (1/6-octave
-  bins at 20 Hz are 2.3 Hz wide; 400 Hz–1 kHz is a blend, see :data:`BLEND_LOW_HZ`),
-  sub-20 Hz energy, and the LR4 band signals of
-  ``low`` and ``low_mid``, filtered continuously at the decimated rate.
+  bins at 20 Hz are 2.3 Hz wide; 400 Hz–1 kHz is a blend, see :data:`BLEND_LOW_HZ`)
+  and sub-20 Hz energy.
 
 The sine window at hop ½ frame makes the frame powers add up to the signal energy,
 so the long-term spectrum weighs every sample equally, and the band power of a frame
 weighted by the LR4 band filter's |H(f)|² is the energy of the band signal in that
-frame (Parseval). Band levels of the three upper bands come from there; their peaks
-come from the LR4 band signal itself, filtered at the full rate over the frames that
-can hold the peak (see :data:`PEAK_CANDIDATES`) — filtering every sample of three
-bands at the full rate would cost more than the whole engine may.
+frame (Parseval): band levels of the three upper bands come from there.
+
+Band signals. Every band's LR4 filter runs at the file's rate on every sample
+(:class:`analysis.bands.BandSignals`: the recursion advanced 32 samples at a time by
+one matrix product for all five bands, exact to float32 rounding, ≈ 1e-6 dB), and a
+band's ``peak_db`` is the largest |sample| of its band signal over the channels. The
+``low`` and ``low_mid`` levels come from every D-th sample of their band signal (the
+low path's rate; ×D gives the energy, exact for a signal band-limited below that
+rate's Nyquist, and these have no content to speak of above 1–2 kHz).
 """
 
 from __future__ import annotations
@@ -37,10 +41,10 @@ from dataclasses import dataclass, fields
 from itertools import pairwise
 
 import numpy as np
-import scipy.signal
 
 from analysis.bands import (
     SILENCE_POWER,
+    BandSignals,
     SpectrumGrid,
     join_grids,
     level_range_db,
@@ -68,18 +72,11 @@ STFT above ≈ 1 kHz, and in between from both, weighted linearly. A hard split 
 count a tone near it twice or half (the full-rate window smears it over ± 65 Hz); with
 a ramp much wider than that smear, the power of any tone adds up to what it is."""
 LOW_BAND_MAX_HZ = 500.0
-"""Bands ending at or below this (low, low_mid) are filtered at the decimated rate."""
+"""Bands ending at or below this (low, low_mid) keep every D-th band-signal sample (D: the low path's factor)."""
 LOW_RATE_MIN_HZ = 4000.0
 """The low path runs at fs / 2^k, the lowest such rate ≥ this."""
 LOW_FFT = 4096
 SPECTRUM_BINS = 60
-PEAK_CANDIDATES = 8
-"""Upper-band peaks: per 30 s block, channel and band, the band signal is computed over the
-8 frames with the most band energy and the 8 with the largest rise in it (≈ 2 % of the
-block). The peak is exact whenever it lies in one of those frames — always for steady
-material and in practice for music, where a band's peak sits on its loudest hits."""
-PEAK_WARMUP_S = 0.01
-"""Filter run-in before a candidate frame (≥ 20 time constants of the 500 Hz LR4 high-pass)."""
 BAND_RMS_HOP_S = 1.0
 LEVEL_RANGE_WINDOW_S = 3.0
 ENVELOPE_STEP_S = 1e-3
@@ -118,6 +115,25 @@ def spectrum_edges_hz() -> np.ndarray:
     return SPECTRUM_LOW_HZ * 2.0 ** (np.arange(SPECTRUM_BINS + 1) / SPECTRUM_BINS_PER_OCTAVE)
 
 
+def _channel_mean(power: np.ndarray) -> np.ndarray:
+    """Mean over the first axis (channels) of ``power`` (channels, frames, bins), float32."""
+    pooled = power[0].copy()
+    for c in range(1, power.shape[0]):
+        pooled += power[c]
+    if power.shape[0] > 1:
+        pooled *= np.float32(1.0 / power.shape[0])
+    return pooled
+
+
+def _frame_sums(power: np.ndarray) -> np.ndarray:
+    """Σ over frames of ``power`` (channels, frames, bins) → (channels, bins) float64.
+
+    Summed in float32 by BLAS (a few thousand frames a block: ~1e-6 relative), then
+    accumulated over blocks in float64.
+    """
+    return (np.ones(power.shape[1], dtype=np.float32) @ power).astype(np.float64)
+
+
 @dataclass
 class _BandState:
     """Running state of one band's level and peak."""
@@ -127,10 +143,10 @@ class _BandState:
     high_hz: float
     present: bool
     sos: np.ndarray
-    on_low_path: bool
-    zi: np.ndarray | None
-    peak: float
+    sampled: bool
+    """Levels from every D-th band-signal sample (low, low_mid), not from the full-rate STFT."""
     segment_energy: np.ndarray
+    peak: float = 0.0
 
 
 class SpectralMeter:
@@ -149,8 +165,7 @@ class SpectralMeter:
 
         # full-rate STFT
         self.n_hi = 1 << max(7, round(np.log2(HI_FRAME_S * fs)))
-        self._warm = max(1, round(PEAK_WARMUP_S * fs))
-        self._hi = FrameStream(n_ch, self.n_hi, keep_before=self._warm)
+        self._hi = FrameStream(n_ch, self.n_hi)
         self._hi_window = make_sine_window(self.n_hi)
         self._hi_freqs = np.fft.rfftfreq(self.n_hi, 1 / fs)
         df = fs / self.n_hi
@@ -172,22 +187,23 @@ class SpectralMeter:
         self._lo_bins = int(np.ceil((BLEND_HIGH_HZ + fs / self.n_hi) / (self.fs_low / LOW_FFT))) + 2
         self._lo_sum = np.zeros(self._lo_bins)
         self._lo_stereo = np.zeros((3, self._lo_bins))
-        self._lo_seen = 0
 
         # bands
         self.n_segments = -(-layout.total_frames // layout.segment_frames)
         self._bands: list[_BandState] = []
         for band in BANDS:
             present = band.low_hz < self.nyquist
-            on_low = band.high_hz <= LOW_BAND_MAX_HZ
-            rate = self.fs_low if on_low else fs
-            sos = lr4_sos(band.low_hz, band.high_hz, rate) if present else np.zeros((0, 6))
-            zi = np.zeros((sos.shape[0], n_ch, 2)) if on_low and present else None
-            state = _BandState(
-                band.name, band.low_hz, band.high_hz, present, sos, on_low, zi, 0.0, np.zeros(self.n_segments)
-            )
-            self._bands.append(state)
-        self._upper = [b for b in self._bands if b.present and not b.on_low_path]
+            sampled = band.high_hz <= LOW_BAND_MAX_HZ
+            sos = lr4_sos(band.low_hz, band.high_hz, fs) if present else np.zeros((0, 6))
+            segments = np.zeros(self.n_segments)
+            self._bands.append(_BandState(band.name, band.low_hz, band.high_hz, present, sos, sampled, segments))
+        self._filtered = [b for b in self._bands if b.present]
+        self._band_signals = BandSignals(
+            [b.sos for b in self._filtered], [self.decimation if b.sampled else None for b in self._filtered], n_ch
+        )
+        self._sampled_seen = 0
+        """Band-signal samples kept so far by each sampled band (they all keep the same ones)."""
+        self._upper = [b for b in self._bands if b.present and not b.sampled]
         weights = parseval_weights(self.n_hi)
         self._upper_weights = np.stack(
             [weights * sos_power_response(b.sos, self._hi_freqs, fs) for b in self._upper], axis=1
@@ -207,11 +223,14 @@ class SpectralMeter:
 
     def update(self, block: np.ndarray) -> None:
         """Read the next ``(frames, channels)`` float32 block."""
-        x = np.ascontiguousarray(block[:, self.channels].T, dtype=np.float32)
+        # one copy: the channel-major block (a channel subset only when there is an LFE to leave out)
+        picked = block if len(self.channels) == block.shape[1] else block[:, self.channels]
+        x = np.ascontiguousarray(picked.T, dtype=np.float32)
         offset = self._seen
         self._seen += x.shape[1]
         self._hi_frames(self._hi.push(x))
         self._low_samples(self._dec.push(x))
+        self._band_samples(self._band_signals.push(x))
         self._envelope(x)
         self._harmonics.update(x, offset)
 
@@ -219,16 +238,20 @@ class SpectralMeter:
         if batch.count == 0:
             return
         spectra, power = power_spectra(batch.frames, self._hi_window)
-        pooled = power[0] if power.shape[0] == 1 else power.mean(axis=0)
-        self._hi_sum += pooled.sum(axis=0, dtype=np.float64)
-        self._add_stereo(self._hi_stereo, spectra, power)
+        pooled = _channel_mean(power)
+        per_channel = _frame_sums(power)
+        self._hi_sum += per_channel.mean(axis=0)
+        self._add_stereo(self._hi_stereo, spectra, per_channel)
 
         mag = np.sqrt(pooled[:, self._flux_lo : self._flux_hi])
         prev = mag[:1] if self._prev_mag is None else self._prev_mag
-        rise = np.diff(np.concatenate([prev, mag]), axis=0)
-        self._flux.append(np.maximum(rise, 0.0).sum(axis=1, dtype=np.float64))
-        self._magsum.append(mag.sum(axis=1, dtype=np.float64))
-        self._prev_mag = mag[-1:]
+        rise = np.empty_like(mag)
+        np.subtract(mag[:1], prev, out=rise[:1])
+        np.subtract(mag[1:], mag[:-1], out=rise[1:])
+        np.maximum(rise, 0.0, out=rise)
+        self._flux.append(rise.sum(axis=1).astype(np.float64))
+        self._magsum.append(mag.sum(axis=1).astype(np.float64))
+        self._prev_mag = mag[-1:].copy()
 
         if not self._upper:
             return
@@ -239,46 +262,23 @@ class SpectralMeter:
         pooled_energy = energy.mean(axis=0, dtype=np.float64)
         for j, band in enumerate(self._upper):
             band.segment_energy += np.bincount(segment, pooled_energy[:, j], minlength=self.n_segments)
-            for c in range(energy.shape[0]):
-                band.peak = max(band.peak, self._candidate_peak(batch, c, band.sos, energy[c, :, j]))
-
-    def _candidate_peak(self, batch: FrameBatch, channel: int, sos: np.ndarray, energy: np.ndarray) -> float:
-        """Peak |band signal| over the frames most likely to hold it (see PEAK_CANDIDATES)."""
-        count = energy.size
-        if count > 2 * PEAK_CANDIDATES:
-            rise = np.diff(energy, prepend=energy[0])
-            picks = np.union1d(
-                np.argpartition(-energy, PEAK_CANDIDATES)[:PEAK_CANDIDATES],
-                np.argpartition(-rise, PEAK_CANDIDATES)[:PEAK_CANDIDATES],
-            )
-        else:
-            picks = np.arange(count)
-        picks = picks[energy[picks] > 0]
-        if picks.size == 0:
-            return 0.0
-        length = self._warm + self.n_hi
-        starts = batch.start + picks * self._hi.hop - self._warm
-        idx = starts[:, None] + np.arange(length)[None, :]
-        segments = batch.buffer[channel][idx].astype(np.float64)
-        out = scipy.signal.sosfilt(sos, segments, axis=1)
-        return float(np.abs(out[:, self._warm :]).max())
 
     def _low_samples(self, y: np.ndarray) -> None:
-        if y.shape[1] == 0:
+        if y.shape[1]:
+            self._low_frames(self._lo.push(y))
+
+    def _band_samples(self, outputs: list[np.ndarray]) -> None:
+        """Levels of the sampled bands from their kept band-signal samples."""
+        kept = [(band, out) for band, out in zip(self._filtered, outputs, strict=True) if band.sampled]
+        if not kept or kept[0][1].shape[1] == 0:
             return
-        first = self._lo_seen
-        self._lo_seen += y.shape[1]
-        batch = self._lo.push(y)
-        self._low_frames(batch)
-        # decimated sample m is the filter output at input time m·D + D − 1 − delay
-        t = (first + np.arange(y.shape[1])) * self.decimation + self.decimation - 1 - self._dec.delay
-        segment = np.clip(t // self.layout.segment_frames, 0, self.n_segments - 1).astype(int)
-        for band in self._bands:
-            if not (band.present and band.on_low_path):
-                continue
-            out, band.zi = scipy.signal.sosfilt(band.sos, y, axis=1, zi=band.zi)
-            band.peak = max(band.peak, float(np.abs(out).max()))
-            energy = np.einsum("cm,cm->m", out, out) * (self.decimation / out.shape[0])
+        count = kept[0][1].shape[1]
+        # kept sample m is band-signal sample m·D; ×D turns the sum of squares into the signal's energy
+        t = (self._sampled_seen + np.arange(count)) * self.decimation
+        self._sampled_seen += count
+        segment = np.minimum(t // self.layout.segment_frames, self.n_segments - 1)
+        for band, out in kept:
+            energy = np.einsum("cm,cm->m", out, out, dtype=np.float64) * (self.decimation / out.shape[0])
             band.segment_energy += np.bincount(segment, energy, minlength=self.n_segments)
 
     def _low_frames(self, batch: FrameBatch) -> None:
@@ -286,19 +286,22 @@ class SpectralMeter:
             return
         spectra, power = power_spectra(batch.frames, self._lo_window)
         spectra = spectra[..., : self._lo_bins]
-        power = power[..., : self._lo_bins]
-        self._lo_sum += power.mean(axis=0).sum(axis=0, dtype=np.float64)
-        self._add_stereo(self._lo_stereo, spectra, power)
+        per_channel = _frame_sums(power[..., : self._lo_bins])
+        self._lo_sum += per_channel.mean(axis=0)
+        self._add_stereo(self._lo_stereo, spectra, per_channel)
 
-    def _add_stereo(self, sums: np.ndarray, spectra: np.ndarray, power: np.ndarray) -> None:
-        """Add ΣL², ΣR², ΣRe(L·R*) per bin over the frames to ``sums`` (3, bins)."""
+    def _add_stereo(self, sums: np.ndarray, spectra: np.ndarray, per_channel: np.ndarray) -> None:
+        """Add ΣL², ΣR², ΣRe(L·R*) per bin over the frames to ``sums`` (3, bins); ``per_channel``: Σ|X|² per channel."""
         il, ir = self._pair
-        sums[0] += power[il].sum(axis=0, dtype=np.float64)
-        sums[1] += power[ir].sum(axis=0, dtype=np.float64)
+        sums[0] += per_channel[il]
+        sums[1] += per_channel[ir]
         if il == ir:
-            sums[2] += power[il].sum(axis=0, dtype=np.float64)
+            sums[2] += per_channel[il]
         else:
-            sums[2] += (spectra[il] * spectra[ir].conj()).real.sum(axis=0, dtype=np.float64)
+            # Re(L·R*) = Lre·Rre + Lim·Rim: one product of the float views, summed over frames by BLAS.
+            product = spectra[il].view(np.float32) * spectra[ir].view(np.float32)
+            pairs = (np.ones(product.shape[0], dtype=np.float32) @ product).astype(np.float64)
+            sums[2] += pairs[0::2] + pairs[1::2]
 
     def _envelope(self, x: np.ndarray, final: bool = False) -> None:
         if self._env_rest.shape[1]:
@@ -312,7 +315,10 @@ class SpectralMeter:
         if whole == 0:
             return
         grid = x[:, : whole * step].reshape(x.shape[0], whole, step)
-        self._env_peak.append(np.abs(grid).max(axis=2).max(axis=0))
+        loudest = np.abs(x[0, : whole * step])  # max over channels first: half the short reductions
+        for c in range(1, x.shape[0]):
+            np.maximum(loudest, np.abs(x[c, : whole * step]), out=loudest)
+        self._env_peak.append(loudest.reshape(whole, step).max(axis=1))
         # float32: two hours of 1 ms steps stay under 60 MB for both envelopes
         self._env_ms.append(np.einsum("cms,cms->m", grid, grid) / np.float32(x.shape[0] * step))
 
@@ -323,6 +329,9 @@ class SpectralMeter:
         self._hi_frames(self._hi.flush())
         self._low_samples(self._dec.flush())
         self._low_frames(self._lo.flush())
+        self._band_samples(self._band_signals.flush())
+        for band, peak in zip(self._filtered, self._band_signals.peaks, strict=True):
+            band.peak = peak
         self._envelope(np.zeros((len(self.channels), 0), dtype=np.float32), final=True)
 
         total = self.layout.total_frames

@@ -51,15 +51,11 @@ class FrameBatch:
     """The complete frames one block made available.
 
     ``frames`` is a view, shape ``(channels, count, n_fft)``; frame ``first + i`` is
-    centred on input sample ``(first + i) · hop``. ``buffer[:, start + i·hop]`` is the
-    first sample of frame ``first + i``; at least ``keep_before`` samples precede
-    ``start`` in ``buffer`` (zeros before the programme start).
+    centred on input sample ``(first + i) · hop``.
     """
 
     frames: np.ndarray
     first: int
-    buffer: np.ndarray
-    start: int
 
     @property
     def count(self) -> int:
@@ -72,16 +68,12 @@ class FrameStream:
 
     The stream is preceded by ``n_fft/2`` zeros so that every input sample, the first
     included, lies under two frames whose squared sine windows sum to 1.
-    ``keep_before`` extra past samples stay available in each batch's buffer (filter
-    warm-up for the band-peak search).
     """
 
-    def __init__(self, channels: int, n_fft: int, *, keep_before: int = 0) -> None:
+    def __init__(self, channels: int, n_fft: int) -> None:
         self.n_fft = n_fft
         self.hop = n_fft // 2
-        self.keep_before = keep_before
-        self._buf = np.zeros((channels, keep_before + n_fft // 2), dtype=np.float32)
-        self._start = keep_before
+        self._buf = np.zeros((channels, n_fft // 2), dtype=np.float32)
         self._next_frame = 0
         self._seen = 0
 
@@ -99,18 +91,15 @@ class FrameStream:
 
     def _push(self, block: np.ndarray) -> FrameBatch:
         buf = np.concatenate([self._buf, block], axis=1) if block.shape[1] else self._buf
-        avail = buf.shape[1] - self._start
+        avail = buf.shape[1]
         count = (avail - self.n_fft) // self.hop + 1 if avail >= self.n_fft else 0
         if count:
-            span = buf[:, self._start : self._start + (count - 1) * self.hop + self.n_fft]
+            span = buf[:, : (count - 1) * self.hop + self.n_fft]
             frames = np.lib.stride_tricks.sliding_window_view(span, self.n_fft, axis=1)[:, :: self.hop]
         else:
             frames = np.zeros((buf.shape[0], 0, self.n_fft), dtype=np.float32)
-        batch = FrameBatch(frames=frames, first=self._next_frame, buffer=buf, start=self._start)
-        new_start = self._start + count * self.hop
-        drop = max(0, new_start - self.keep_before)
-        self._buf = buf[:, drop:]
-        self._start = new_start - drop
+        batch = FrameBatch(frames=frames, first=self._next_frame)
+        self._buf = buf[:, count * self.hop :]
         self._next_frame += count
         return batch
 
