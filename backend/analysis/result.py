@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
+"""Changes when a metric can read differently for the same audio (1.1: exact band peaks and true peak, BS.1770
+channel weights by speaker position, exact 100 ms segments at any rate)."""
 
 SEGMENT_S = 0.1
 """Length of the engine's elementary time segment (100 ms, BS.1770 block step)."""
