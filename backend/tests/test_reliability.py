@@ -321,26 +321,43 @@ def test_upload_limit_holds_without_content_length_and_duration_limit_holds(tmp_
     assert too_long.status_code == 400 and "longer than the 10 s limit" in too_long.json()["detail"]
 
 
-def test_an_internal_error_answers_a_generic_500_without_trace_or_path(tmp_path: Path) -> None:
-    """With the database file replaced by a folder, reads fail deep in the driver: the client learns nothing more."""
+@pytest.mark.parametrize(
+    ("damage", "status", "logged"),
+    [
+        # garbage where the database was: reads fail deep in the driver ("file is not a database"), a bug-like 500
+        ("garbage", 500, "Unhandled error on GET"),
+        # a folder where the database was: it cannot be opened at all, the database is unavailable (503)
+        ("folder", 503, "The database is unavailable right now"),
+    ],
+)
+def test_an_internal_error_answers_without_trace_or_path(tmp_path: Path, damage: str, status: int, logged: str) -> None:
     home = tmp_path / "home"
     with run_server(home) as server, server.client() as client:
         db = home / "audio_mastering.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        db.mkdir()
-        # One keep-alive connection: a 500 must not cost the client its connection (the next request would fail).
+        if damage == "folder":
+            db.mkdir()
+        else:
+            db.write_bytes(b"these bytes are not an SQLite database " * 200)
+        # One keep-alive connection: an error must not cost the client its connection (the next request would fail).
         responses = [
             client.get("/api/analyses"),
             client.get("/api/settings"),
             client.get(f"/api/analysis/{uuid.uuid4()}"),
         ]
     for response in responses:
-        assert response.status_code == 500 and response.json() == GENERIC_500, response.text
+        assert response.status_code == status, response.text
+        if status == 500:
+            assert response.json() == GENERIC_500
+        else:
+            assert response.json() == {"detail": "The database is unavailable right now. Try again later."}
+            assert response.headers["retry-after"] == "5"
         assert str(home) not in response.text and "Traceback" not in response.text
     log = (home / "logs" / "backend.log").read_text()
-    assert "Unhandled error on GET /api/analyses" in log and "Traceback" in log  # the details are in the log
-    assert log.count("Unhandled error on GET") == len(responses)
+    assert log.count(logged) == len(responses)  # the details are in the log
+    if status == 500:
+        assert "Unhandled error on GET /api/analyses" in log and "Traceback" in log
     assert "Exception in ASGI application" not in server.log_path.read_text()  # handled, not re-raised
 
 
