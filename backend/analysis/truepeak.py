@@ -192,6 +192,11 @@ _COS_HALF_GRID = float(np.cos(SIGMA / 4.0))
 _SCREEN_SAMPLE = _COS_HALF_GRID
 _SCREEN_HALF = _COS_HALF_GRID - COARSE_ERROR
 
+SEARCH_FLOOR = 1e-4
+"""−80 dBFS: where nothing nearby can reach this, inter-sample values are not sought (the samples still
+count). Near-silence (dither, a DC offset, the noise floor between tracks) would otherwise make every sample
+a candidate until something louder lifts R; a true peak under −80 dBTP is reported as its sample peak."""
+
 SEARCH_TOLERANCE_DB = 0.01
 """An interval is only pursued if it could hold a value this much above what is proven."""
 _PURSUE = 10.0 ** (SEARCH_TOLERANCE_DB / 20.0)
@@ -401,7 +406,9 @@ class TruePeakMeter:
             self._proven = max(self._proven, sample_max)
             span_max = max(sample_max, float(loud[:_PRE].max()), float(loud[stop:].max(initial=0.0)))
             # Samples farther than the span weigh at most the 64-tap cut's error (≤ FINE_ERROR·M).
-            if span_max * GAIN_BOUND < self._proven * (1.0 - FINE_ERROR) or hi <= lo:
+            # ≤, not <: a stretch that can at most equal R adds nothing (and silence, R = 0, is not searched)
+            bound = span_max * GAIN_BOUND
+            if bound <= self._proven * (1.0 - FINE_ERROR) or bound < SEARCH_FLOOR or hi <= lo:
                 self.blocks_skipped += 1
             else:
                 self._search(x, loud, lo, hi)
@@ -418,7 +425,7 @@ class TruePeakMeter:
         starts = np.arange(0, hi - lo, _SCREEN_CHUNK)
         chunk_max = np.maximum.reduceat(loud, starts)
         near = np.maximum(chunk_max, np.maximum(np.r_[0.0, chunk_max[:-1]], np.r_[chunk_max[1:], 0.0]))
-        live = near * _COARSE_GAIN >= self._proven * _SCREEN_HALF
+        live = near * _COARSE_GAIN > self._proven * _SCREEN_HALF  # strictly: only what could exceed R
         on_sample_parts, on_half_parts, half_parts = [], [], []
         for run_start, run_stop in _runs(live):
             a, b = lo + run_start * _SCREEN_CHUNK, min(hi, lo + run_stop * _SCREEN_CHUNK)
@@ -427,8 +434,8 @@ class TruePeakMeter:
             half = np.correlate(seg[: b - a + 7], _COARSE_TAPS[:8], "valid")
             half += np.correlate(seg[8:], _COARSE_TAPS[8:], "valid")
             np.abs(half, out=half)
-            on_sample_parts.append(a - lo + np.flatnonzero(loud[a - lo : b - lo] >= self._proven * _SCREEN_SAMPLE))
-            hits = np.flatnonzero(half >= self._proven * _SCREEN_HALF)
+            on_sample_parts.append(a - lo + np.flatnonzero(loud[a - lo : b - lo] > self._proven * _SCREEN_SAMPLE))
+            hits = np.flatnonzero(half > self._proven * _SCREEN_HALF)
             on_half_parts.append(a - lo + hits)
             half_parts.append(half[hits])
         if not on_sample_parts:

@@ -204,6 +204,35 @@ def test_quiet_blocks_are_skipped_but_the_peak_is_found() -> None:
     assert meter.blocks_skipped >= 3
 
 
+@pytest.mark.parametrize("intro", ["silence", "dc 1e-6", "dither -96 dBFS"])
+def test_a_near_silent_intro_is_not_searched_and_the_peak_is_found(intro: str) -> None:
+    """20 s of near-silence before the music: nothing there can reach −80 dBFS between samples, so it
+    yields no candidates (before, every one of its samples was one: seconds of work per 30 s)."""
+    sr = 48000
+    head = {
+        "silence": np.zeros(sr * 20),
+        "dc 1e-6": np.full(sr * 20, 1e-6),
+        "dither -96 dBFS": 10 ** (-96 / 20) * np.random.default_rng(5).uniform(-1, 1, sr * 20),
+    }[intro]
+    music = quarter_rate_sine(sr, 45.0, amplitude=0.8)
+
+    def run(x: np.ndarray) -> TruePeakMeter:
+        meter = TruePeakMeter([0])
+        for start in range(0, x.size, sr * 5):
+            meter.update(x[None, start : start + sr * 5].astype(np.float32))
+        assert 20 * math.log10(meter.finish()) == pytest.approx(20 * math.log10(0.8), abs=PEAK_TOLERANCE)
+        return meter
+
+    alone, after_intro = run(music), run(np.concatenate([head, music]))
+    assert after_intro.candidates_refined <= alone.candidates_refined + 100  # the intro adds (almost) none
+
+
+def test_a_programme_under_minus_80_dbtp_reads_its_sample_peak() -> None:
+    x = (1e-5 * np.sin(np.pi / 2 * np.arange(48000) + np.pi / 4)).astype(np.float32)  # fs/4 at 45°
+    s = measure(x, 48000)
+    assert s.true_peak_dbtp == pytest.approx(s.sample_peak_dbfs, abs=1e-9)  # not the +3.01 dB between samples
+
+
 @pytest.mark.parametrize(("cycles_per_sample", "phase"), [(0.25, 0.7854), (0.44, 0.3), (0.3, 1.1)])
 def test_abrupt_start_and_end_add_no_gibbs_overshoot(cycles_per_sample: float, phase: float) -> None:
     """A sine cut on at full level: the cut's ringing is not the audio's peak."""
