@@ -273,6 +273,8 @@ _DERIVATIVE_ERRORS = (
 """Largest error / M of the first three derivatives at a sample (kernel tails)."""
 _SEPTIC_WEIGHTS = (0.22684, 0.02697, 0.0014)
 """max over [0, 1] of |the septic Hermite basis| for the 1st, 2nd, 3rd derivative at one end (h = 1)."""
+_SEPTIC_FOLD = np.kron(np.eye(_DENSE_BLOCK), np.array(_SEPTIC_WEIGHTS)[:, None]).astype(np.float32)
+"""(3·_DENSE_BLOCK, _DENSE_BLOCK): a row of |derivatives| (sample by sample) → Σ_k w_k·|f⁽ᵏ⁾| per sample."""
 _SEPTIC_SLACK = SIGMA**8 / (40320.0 * 4.0**4) + 2.0 * sum(
     w * e for w, e in zip(_SEPTIC_WEIGHTS, _DERIVATIVE_ERRORS, strict=True)
 )
@@ -426,7 +428,8 @@ class TruePeakMeter:
         chunk_max = np.maximum.reduceat(loud, starts)
         near = np.maximum(chunk_max, np.maximum(np.r_[0.0, chunk_max[:-1]], np.r_[chunk_max[1:], 0.0]))
         live = near * _COARSE_GAIN > self._proven * _SCREEN_HALF  # strictly: only what could exceed R
-        on_sample_parts, on_half_parts, half_parts = [], [], []
+        runs = []  # (start, sample mask, |half| values, half mask) per live stretch, relative to lo
+        count = 0
         for run_start, run_stop in _runs(live):
             a, b = lo + run_start * _SCREEN_CHUNK, min(hi, lo + run_stop * _SCREEN_CHUNK)
             # Two 8-tap correlations: numpy's direct correlation is several times slower from 9 taps on.
@@ -434,27 +437,32 @@ class TruePeakMeter:
             half = np.correlate(seg[: b - a + 7], _COARSE_TAPS[:8], "valid")
             half += np.correlate(seg[8:], _COARSE_TAPS[8:], "valid")
             np.abs(half, out=half)
-            on_sample_parts.append(a - lo + np.flatnonzero(loud[a - lo : b - lo] > self._proven * _SCREEN_SAMPLE))
-            hits = np.flatnonzero(half > self._proven * _SCREEN_HALF)
-            on_half_parts.append(a - lo + hits)
-            half_parts.append(half[hits])
-        if not on_sample_parts:
-            return
-        on_sample, on_half = np.concatenate(on_sample_parts), np.concatenate(on_half_parts)
-        count = on_sample.size + on_half.size
+            on_sample = loud[a - lo : b - lo] > self._proven * _SCREEN_SAMPLE
+            on_half = half > self._proven * _SCREEN_HALF
+            count += int(np.count_nonzero(on_sample)) + int(np.count_nonzero(on_half))
+            runs.append((a - lo, on_sample, half, on_half))
         if count == 0:
             return
         self.candidates_refined += count
         if count > (hi - lo) // _DENSE_FRACTION:
-            # Dense (heavy limiting, steady tones): block products over the rows that hold candidates.
-            # The global crest lies within ¼ sample of a candidate: in [n − 1, n + 1] around a
-            # sample n, in [n, n + 1] around n + ½.
-            intervals = _union(lo + on_sample - 1, lo + on_sample, lo + on_half)
+            # Dense (heavy limiting, steady tones): the global crest lies within ¼ sample of a
+            # candidate: in [n − 1, n + 1] around a sample n, in [n, n + 1] around n + ½.
+            # chosen[j] marks the one-sample interval [lo − 1 + j, lo + j].
+            chosen = np.zeros(hi - lo + 1, dtype=bool)
+            for start, on_sample, _, on_half in runs:
+                stop = start + on_sample.size
+                chosen[start + 1 : stop + 1] |= on_sample
+                chosen[start:stop] |= on_sample
+                chosen[start + 1 : stop + 1] |= on_half
             if count > 2 * (hi - lo) * _QUARTER_SHARE:
-                self._quarters(x, intervals)
+                self._quarters(x, lo - 1 + np.flatnonzero(chosen))
             else:
-                self._septic(x, intervals)
+                self._septic(x, loud_x, lo - 1, chosen)
             return
+        on_sample = np.concatenate([start + np.flatnonzero(m) for start, m, _, _ in runs])
+        hits = [np.flatnonzero(m) for _, _, _, m in runs]
+        on_half = np.concatenate([start + h for (start, _, _, _), h in zip(runs, hits, strict=True)])
+        half_parts = [half[h] for (_, _, half, _), h in zip(runs, hits, strict=True)]
         # Score: the largest M the point allows were the crest next to it; candidates reach R.
         grid = np.concatenate((2 * (lo + on_sample), 2 * (lo + on_half) + 1))  # point q sits at q/2 in x
         score = np.concatenate((loud[on_sample] / _SCREEN_SAMPLE, np.concatenate(half_parts) / _SCREEN_HALF))
@@ -480,28 +488,45 @@ class TruePeakMeter:
         a = np.searchsorted(points, left)
         self._bisect(x, 4 * left, value[a], slope[a], value[a + 1], slope[a + 1], 4, value)
 
-    def _septic(self, x: np.ndarray, intervals: np.ndarray) -> None:
-        """Bound the one-sample intervals [m, m + 1], m in ``intervals`` (sorted), by a septic Hermite.
+    def _septic(self, x: np.ndarray, loud_x: np.ndarray, base: int, chosen: np.ndarray) -> None:
+        """Bound the one-sample intervals [base + j, base + j + 1] with ``chosen[j]`` by a septic Hermite.
 
         The first three derivatives at each sample come from one block product (the value
-        is the sample). The septic Hermite through values and derivatives at both ends
-        errs by at most :data:`_SEPTIC_SLACK`·M, inside the search tolerance, and
+        is the sample), over the rows of _DENSE_BLOCK samples that hold an interval's end.
+        The septic Hermite through values and derivatives at both ends errs by at most
+        :data:`_SEPTIC_SLACK`·M, inside the search tolerance, and
         |H| ≤ max|f| + Σ_k w_k·(|f⁽ᵏ⁾(m)| + |f⁽ᵏ⁾(m + 1)|) (w_k: :data:`_SEPTIC_WEIGHTS`).
         Intervals whose bound cannot beat R by the tolerance are settled here — flat
-        crests (bass, low tones) all are — and the others go on at ¼ sample.
+        crests (bass, low tones) all are — and the others go on at ¼ sample. ``loud_x`` is |x|.
         """
-        weights = np.array(_SEPTIC_WEIGHTS, dtype=np.float32)
-        here, after = (np.abs(d) @ weights for d in _block_products(x, [intervals, intervals + 1], _SEPTIC_MATRIX, 3))
-        rough = np.maximum(np.abs(x[intervals]), np.abs(x[intervals + 1]))
-        rough += here
-        rough += after
-        left = intervals[rough >= self._proven * _PURSUE * (1.0 - _SEPTIC_SLACK)]
+        size = chosen.size + 1  # samples base … base + chosen.size: both ends of every interval
+        rows_total = -(-size // _DENSE_BLOCK)
+        ends = np.zeros(rows_total * _DENSE_BLOCK, dtype=bool)
+        ends[: size - 1] = chosen
+        ends[1:size] |= chosen
+        rows = np.flatnonzero(ends.reshape(rows_total, _DENSE_BLOCK).any(axis=1))
+        # Rows are computed from a zero-padded copy: the last row may run past the samples kept.
+        seg = np.zeros(rows_total * _DENSE_BLOCK + _WINDOW - 1, dtype=np.float32)
+        span = x[base - _FINE_HALF_TAPS + 1 : base + rows_total * _DENSE_BLOCK + _FINE_HALF_TAPS]
+        seg[: span.size] = span
+        frames = np.lib.stride_tricks.sliding_window_view(seg, _DENSE_BLOCK + _WINDOW - 1)[::_DENSE_BLOCK]
+        derivatives = frames[rows] @ _SEPTIC_MATRIX  # (rows, 3·_DENSE_BLOCK): sample by sample
+        np.abs(derivatives, out=derivatives)
+        # Σ_k w_k·|f⁽ᵏ⁾| at every sample of the computed rows (0 elsewhere: no chosen interval ends there)
+        spread = np.zeros((rows_total, _DENSE_BLOCK), dtype=np.float32)
+        spread[rows] = derivatives @ _SEPTIC_FOLD
+        spread = spread.reshape(-1)
+        ends_loud = loud_x[base : base + size]
+        rough = np.maximum(ends_loud[:-1], ends_loud[1:])
+        rough += spread[: size - 1]
+        rough += spread[1:size]
+        left = base + np.flatnonzero(chosen & (rough >= self._proven * _PURSUE * (1.0 - _SEPTIC_SLACK)))
         if left.size > _FEW:
             self._quarters(x, left)
         elif left.size:
-            ends = _sorted_unique(np.concatenate((left, left + 1)))
-            f, d = _at(x, _SUB * ends)
-            j = np.searchsorted(ends, left)
+            ends_at = _sorted_unique(np.concatenate((left, left + 1)))
+            f, d = _at(x, _SUB * ends_at)
+            j = np.searchsorted(ends_at, left)
             self._bisect(x, _SUB * left, f[j], d[j], f[j + 1], d[j + 1], _SUB, np.zeros(0))
 
     def _quarters(self, x: np.ndarray, intervals: np.ndarray) -> None:
