@@ -258,6 +258,17 @@ def _dense_matrix(rows: np.ndarray) -> np.ndarray:
 
 
 _SEPTIC_MATRIX = _dense_matrix(_sample_derivative_rows())
+
+
+def _screen_matrix() -> np.ndarray:
+    """Block-Toeplitz form of the 16 screening taps, (_DENSE_BLOCK + 15, _DENSE_BLOCK): a row of frames → its values."""
+    m = np.zeros((_DENSE_BLOCK + 2 * _COARSE_HALF_TAPS - 1, _DENSE_BLOCK), dtype=np.float32)
+    for r in range(_DENSE_BLOCK):
+        m[r : r + 2 * _COARSE_HALF_TAPS, r] = _COARSE_TAPS
+    return m
+
+
+_SCREEN_MATRIX = _screen_matrix()
 _QUARTER_ROWS = np.stack([_FINE_SLOPES[0]] + [r[k] for k in (2, 4, 6) for r in (_FINE_VALUES, _FINE_SLOPES)], axis=1)
 """Columns: slope at n; value and slope at n + ¼, n + ½, n + ¾ (the value at n is the sample)."""
 _QUARTER_MATRIX = _dense_matrix(_QUARTER_ROWS)
@@ -362,6 +373,27 @@ def _block_products(x: np.ndarray, wanted: list[np.ndarray], matrix: np.ndarray,
     return [out[(w - base) + offset[(w - base) // _DENSE_BLOCK]] for w in wanted]
 
 
+def _half_screen(x: np.ndarray, a: int, b: int) -> np.ndarray:
+    """|screen value| at n + ½ for n = a … b − 1: Σ_m x[n − 7 + m]·taps[m] (16 taps), float32.
+
+    Whole rows of _DENSE_BLOCK positions in one block-Toeplitz product (BLAS: a third of
+    the time of numpy's direct correlation); the few positions past the last whole row
+    by two 8-tap correlations (numpy's direct correlation is several times slower from 9 taps on).
+    """
+    whole = (b - a) // _DENSE_BLOCK * _DENSE_BLOCK
+    out = np.empty(b - a, dtype=np.float32)
+    if whole:
+        seg = x[a - _COARSE_HALF_TAPS + 1 : a + whole + _COARSE_HALF_TAPS]
+        frames = np.lib.stride_tricks.sliding_window_view(seg, _DENSE_BLOCK + 2 * _COARSE_HALF_TAPS - 1)
+        out[:whole] = (frames[::_DENSE_BLOCK] @ _SCREEN_MATRIX).reshape(-1)
+    if whole < b - a:
+        seg = x[a + whole - _COARSE_HALF_TAPS + 1 : b + _COARSE_HALF_TAPS]
+        tail = np.correlate(seg[: b - a - whole + 7], _COARSE_TAPS[:8], "valid")
+        tail += np.correlate(seg[8:], _COARSE_TAPS[8:], "valid")
+        out[whole:] = tail
+    return np.abs(out, out=out)
+
+
 class TruePeakMeter:
     """Running maximum of the ideal band-limited |signal| over some channels, linear (full scale 1.0)."""
 
@@ -432,11 +464,7 @@ class TruePeakMeter:
         count = 0
         for run_start, run_stop in _runs(live):
             a, b = lo + run_start * _SCREEN_CHUNK, min(hi, lo + run_stop * _SCREEN_CHUNK)
-            # Two 8-tap correlations: numpy's direct correlation is several times slower from 9 taps on.
-            seg = x[a - _COARSE_HALF_TAPS + 1 : b + _COARSE_HALF_TAPS]
-            half = np.correlate(seg[: b - a + 7], _COARSE_TAPS[:8], "valid")
-            half += np.correlate(seg[8:], _COARSE_TAPS[8:], "valid")
-            np.abs(half, out=half)
+            half = _half_screen(x, a, b)
             on_sample = loud[a - lo : b - lo] > self._proven * _SCREEN_SAMPLE
             on_half = half > self._proven * _SCREEN_HALF
             count += int(np.count_nonzero(on_sample)) + int(np.count_nonzero(on_half))
