@@ -545,9 +545,9 @@ class TruePeakMeter:
         derivatives = frames[rows] @ _SEPTIC_MATRIX  # (rows, 3·_DENSE_BLOCK): sample by sample
         np.abs(derivatives, out=derivatives)
         # Σ_k w_k·|f⁽ᵏ⁾| at every sample of the computed rows (0 elsewhere: no chosen interval ends there)
-        spread = np.zeros((rows_total, _DENSE_BLOCK), dtype=np.float32)
-        spread[rows] = derivatives @ _SEPTIC_FOLD
-        spread = spread.reshape(-1)
+        by_row = np.zeros((rows_total, _DENSE_BLOCK), dtype=np.float32)
+        by_row[rows] = derivatives @ _SEPTIC_FOLD
+        spread = by_row.reshape(-1)
         ends_loud = loud_x[base : base + size]
         rough = np.maximum(ends_loud[:-1], ends_loud[1:])
         rough += spread[: size - 1]
