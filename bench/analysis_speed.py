@@ -2,6 +2,7 @@
 
     python bench/analysis_speed.py                 # 5-minute 44.1 kHz stereo 16-bit file
     python bench/analysis_speed.py --minutes 60    # the long-file check (bounded memory)
+    python bench/analysis_speed.py --archetypes    # five loud, limited 60 s masters, each against ffmpeg
 
 Renders music-like content (kick, snare, hats, bass, a noise pad, sections), writes
 it as a 16-bit WAV, then times in one process: decoding alone, the full analysis
@@ -13,6 +14,11 @@ resident set of a fresh child process that runs one analysis (peak RSS after the
 imports and after the analysis: VmHWM, or ``ru_maxrss`` where /proc is missing),
 which also counts memory allocated outside Python's allocator (libsndfile,
 pocketfft, BLAS). Figures only: nothing is asserted.
+
+``--archetypes`` renders five built-in genre archetypes (60 s, limited near 0 dBTP:
+crests near the ceiling on every beat, the true-peak search's hard case) as 24-bit
+WAV and prints, per file, the full analysis against ffmpeg's scan (best of
+``--repeat`` each) and their ratio.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from api.services.analysis import measure_file
 
 SAMPLE_RATE = 44100
 CHUNK_S = 60
+LOUD_ARCHETYPES = (("Drum & Bass", 1), ("Dubstep", 3), ("House", 3), ("Psytrance", 4), ("Techno", 3))
+"""Built-in references (genre, variant) whose masters are limited hardest."""
 
 
 def render_chunk(index: int, seconds: int, rng: np.random.Generator) -> np.ndarray:
@@ -125,15 +133,56 @@ def _rss_child(path: Path) -> int:
     return 0
 
 
+def archetype_figures(repeat: int) -> int:
+    """Render :data:`LOUD_ARCHETYPES` as 24-bit WAV and print ours vs ffmpeg per file."""
+    from synth.archetypes import render_archetype
+
+    has_ffmpeg = shutil.which("ffmpeg") is not None
+    total_ours = total_ffmpeg = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for genre, variant in LOUD_ARCHETYPES:
+            path = Path(tmp) / f"{genre.replace(' & ', 'n')}{variant}.wav"
+            sf.write(str(path), render_archetype(genre, variant), SAMPLE_RATE, subtype="PCM_24")
+            paths.append(path)
+        os.sync()
+        measure_file(paths[0])  # warm-up: imports, filter designs, the allocator's pages
+        print("file              duration   analysis    ffmpeg   ratio   true peak")
+        for path in paths:
+            ours = float("inf")
+            for _ in range(repeat):
+                start = time.perf_counter()
+                result = measure_file(path)
+                ours = min(ours, time.perf_counter() - start)
+            total_ours += ours
+            duration = result.audio.duration_s
+            line = f"{path.stem:16s} {duration:6.1f} s  {ours:7.3f} s"
+            if has_ffmpeg:
+                theirs = min(time_ffmpeg(path) or float("nan") for _ in range(repeat))
+                total_ffmpeg += theirs
+                line += f"  {theirs:7.3f} s  {ours / theirs:5.2f}"
+            else:
+                line += "        –      –"
+            print(f"{line}   {result.overall.true_peak_dbtp:+.2f} dBTP  ({duration / ours:.0f}× real time)")
+    if has_ffmpeg:
+        print(f"all five          {total_ours:17.3f} s  {total_ffmpeg:7.3f} s  {total_ours / total_ffmpeg:5.2f}")
+    else:
+        print("ffmpeg not installed (apt-get install ffmpeg to compare)")
+    return 0
+
+
 def main() -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best is reported")
+    parser.add_argument("--archetypes", action="store_true", help="five loud 60 s genre archetypes against ffmpeg")
     parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child is not None:
         return _rss_child(args.rss_child)
+    if args.archetypes:
+        return archetype_figures(args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.wav"
         write_test_file(path, args.minutes)

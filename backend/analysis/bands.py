@@ -8,6 +8,7 @@ band edges, 1/6-octave bins — is integrated exactly from the cumulative power.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,8 +41,15 @@ def lr4_sos(low_hz: float, high_hz: float, sample_rate: float) -> np.ndarray:
     """4th-order Linkwitz–Riley band filter: LR4 high-pass at ``low_hz``, LR4 low-pass at ``high_hz``.
 
     Each LR4 is a 2nd-order Butterworth applied twice. The low-pass is left out when
-    ``high_hz`` is within 5 % of Nyquist or above it. Returns sos, shape ``(sections, 6)``.
+    ``high_hz`` is within 5 % of Nyquist or above it. Returns sos, shape ``(sections, 6)``
+    (a fresh copy of a cached design).
     """
+    return _lr4_design(float(low_hz), float(high_hz), float(sample_rate)).copy()
+
+
+@functools.lru_cache(maxsize=128)
+def _lr4_design(low_hz: float, high_hz: float, sample_rate: float) -> np.ndarray:
+    """:func:`lr4_sos`, designed once per band and rate."""
     nyquist = sample_rate / 2
     sections = []
     if 0 < low_hz < nyquist:
@@ -56,7 +64,18 @@ def lr4_sos(low_hz: float, high_hz: float, sample_rate: float) -> np.ndarray:
 
 
 def sos_power_response(sos: np.ndarray, freqs_hz: np.ndarray, sample_rate: float) -> np.ndarray:
-    """|H(f)|² of a digital filter at ``freqs_hz`` (shape kept)."""
+    """|H(f)|² of a digital filter at ``freqs_hz`` (shape kept; a fresh copy of a cached evaluation)."""
+    sos = np.asarray(sos, dtype=np.float64)
+    freqs = np.asarray(freqs_hz, dtype=np.float64)
+    cached = _power_response(sos.tobytes(), sos.shape, freqs.tobytes(), float(sample_rate))
+    return cached.reshape(freqs.shape).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _power_response(sos_bytes: bytes, shape: tuple[int, ...], freqs_bytes: bytes, sample_rate: float) -> np.ndarray:
+    """:func:`sos_power_response` of float64 arrays given as bytes (hashable, for the cache)."""
+    sos = np.frombuffer(sos_bytes).reshape(shape)
+    freqs_hz = np.frombuffer(freqs_bytes)
     _, h = scipy.signal.sosfreqz(sos, worN=np.asarray(freqs_hz, dtype=float), fs=sample_rate)
     return np.abs(h) ** 2
 

@@ -15,6 +15,7 @@ stream and returns every output sample (the K-weighting of the loudness meter);
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +88,18 @@ class BlockForm:
 
     @classmethod
     def build(cls, sos: np.ndarray, block: int, offsets: np.ndarray) -> BlockForm:
-        """Block form of ``sos`` for rows of ``block`` samples, outputs at row ``offsets``."""
+        """Block form of ``sos`` for rows of ``block`` samples, outputs at row ``offsets``.
+
+        Designs are cached (the same few filters at each rate, ≈ 1 ms each to build);
+        the arrays of a cached form are read-only.
+        """
+        sos = np.asarray(sos, dtype=np.float64)
+        offsets = np.asarray(offsets, dtype=np.int64)
+        return _cached_form(sos.tobytes(), sos.shape, block, offsets.tobytes())
+
+    @classmethod
+    def _design(cls, sos: np.ndarray, block: int, offsets: np.ndarray) -> BlockForm:
+        """:meth:`build` without the cache."""
         a_mat, b_vec, c_vec, d = state_space(sos)
         a_mat, b_vec, c_vec = balanced(a_mat, b_vec, c_vec)
         p = a_mat.shape[0]
@@ -110,6 +122,15 @@ class BlockForm:
         return cls(
             toeplitz.astype(np.float32), psi.astype(np.float32), phi.astype(np.float32), tuple(powers)
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_form(sos: bytes, shape: tuple[int, ...], block: int, offsets: bytes) -> BlockForm:
+    """:meth:`BlockForm.build` of float64 sos and int64 offsets given as bytes (hashable, for the cache)."""
+    form = BlockForm._design(np.frombuffer(sos).reshape(shape), block, np.frombuffer(offsets, dtype=np.int64))
+    for array in (form.toeplitz, form.psi, form.phi, *(p for _, p in form.powers)):
+        array.setflags(write=False)
+    return form
 
 
 class BlockFilter:
