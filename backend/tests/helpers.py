@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import pg
 import pytest
 import soundfile as sf
 
@@ -113,6 +112,8 @@ def database_of_kind(request: pytest.FixtureRequest, sqlite_file: Path) -> Itera
     """The SQLAlchemy URL of a fresh database of the kind ``request.param`` names: SQLite at
     ``sqlite_file`` (its folder created), or a new PostgreSQL database, dropped afterwards (skipped
     with the reason when no server can be had)."""
+    import pg  # here, not at the top: pg imports this module
+
     if request.param == "sqlite":
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
         yield f"sqlite:///{sqlite_file}"
