@@ -155,6 +155,9 @@ class GenreOut(BaseModel):
     true_peak_ceiling_dbtp: float
     lra_lu: tuple[float, float]
     dr_db: tuple[float, float]
+    plr_db: tuple[float, float]
+    """Typical true peak − integrated loudness, dB: the references' 10th–90th percentile (at least ±1 dB
+    around their mean), or for documented genres the ceiling minus the target loudness, ±1 dB."""
     bands: dict[str, BandTargetOut]
     spectrum_db: list[float | None] | None
     aliases: list[str]

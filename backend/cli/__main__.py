@@ -37,7 +37,7 @@ def target_summary(target: GenreTarget | None) -> dict[str, Any] | None:
     return {
         "genre": target.genre, "source": target.source, "integrated_lufs": target.integrated_lufs,
         "true_peak_ceiling_dbtp": target.true_peak_ceiling_dbtp, "lra_lu": list(target.lra_lu),
-        "dr_db": list(target.dr_db),
+        "dr_db": list(target.dr_db), "plr_db": list(target.plr_db),
     }
 
 

@@ -58,6 +58,9 @@ class BandTarget:
     phase_correlation: float
 
 
+PLR_HALF_RANGE_DB = 1.0
+
+
 @dataclass(frozen=True)
 class GenreTarget:
     """What a finished master of a genre typically measures (SPEC §5)."""
@@ -74,6 +77,17 @@ class GenreTarget:
     """Where the numbers come from: "constants" or "N references"."""
     spectrum_db: tuple[float | None, ...] | None = None
     """Mean long-term 1/6-octave spectrum of the genre's references (dB), when it has references."""
+    measured_plr_db: tuple[float, float] | None = None
+    """Peak-to-loudness ratio range of the genre's references, dB, when it has references."""
+
+    @property
+    def plr_db(self) -> tuple[float, float]:
+        """Typical peak-to-loudness ratio (true peak − integrated), low … high, dB: the references' range,
+        else the true-peak ceiling minus the target loudness ±1 dB (a master at the target peaking at the ceiling)."""
+        if self.measured_plr_db is not None:
+            return self.measured_plr_db
+        centre = self.true_peak_ceiling_dbtp - self.integrated_lufs
+        return (centre - PLR_HALF_RANGE_DB, centre + PLR_HALF_RANGE_DB)
 
 
 LTAS_LOW_SLOPE_DB_PER_OCT = 12.0
@@ -182,10 +196,9 @@ CONSTANT_GENRE_TARGETS: dict[str, GenreTarget] = {
 # above its bass maximum (Elowsson & Friberg, "Long-term average spectrum in popular
 # music and its relation to the level of the percussion", JASA 2017); club music is
 # flat per octave over the kick and bass range and falls about 3–5 dB per octave
-# above it, the slope this project's feature vector also takes as a typical master
-# (ml/feature_extraction.py, 4 dB/oct). A check on the low end: such spectra read
-# LC − LA ≈ 8–10 dB, where the reference spectrum for disco music of the Swiss
-# guidance "Anleitung für Lärmmessungen und -beurteilungen von Diskotheken und
+# above it (the feature vector's typical master, TYPICAL_MASTER_LTAS above, takes
+# 3.5 dB/oct). A check on the low end: such spectra read LC − LA ≈ 8–10 dB, where
+# the reference spectrum for disco music of the Swiss guidance "Anleitung für Lärmmessungen und -beurteilungen von Diskotheken und
 # Musiklokalen" (May 2015) sits (C − A = 9 dB); in venues it measured 16 dB on
 # average, club systems adding bass. Per genre (f_lo Hz, f_k Hz, s dB/oct):
 # Psytrance (40, 150, 3.25) rolling bass up to 150 Hz, bright effects; Trance

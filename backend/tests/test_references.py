@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -196,6 +197,17 @@ def test_genres_endpoint_lists_targets_from_references(server: LiveServer) -> No
     assert "dnb" in genres["Drum & Bass"]["aliases"]
     assert len(genres["Techno"]["spectrum_db"]) == 60
     assert sum(b["energy_ratio"] for b in genres["Rock"]["bands"].values()) == pytest.approx(1.0)
+    # PLR: a documented genre's ceiling minus its loudness ±1 dB; a reference genre's 10th–90th percentile of
+    # its references' PLR, at least ±1 dB around their mean
+    rock = genres["Rock"]
+    centre = rock["true_peak_ceiling_dbtp"] - rock["integrated_lufs"]
+    assert rock["plr_db"] == pytest.approx([centre - 1, centre + 1])
+    with server.client() as client:
+        techno = client.get("/api/references", params={"genre": "Techno"}).json()
+    plrs = [r["overall_metrics"]["plr_db"] for r in techno]
+    assert len(plrs) == 4
+    mean, (p10, p90) = sum(plrs) / 4, np.percentile(plrs, [10, 90])
+    assert genres["Techno"]["plr_db"] == pytest.approx([min(p10, mean - 1), max(p90, mean + 1)], abs=1e-9)
 
 
 def test_a_folder_of_user_references_becomes_a_genre_target_for_analyze(

@@ -27,6 +27,7 @@ def list_genres(session: SessionDep) -> list[GenreOut]:
                 true_peak_ceiling_dbtp=t.true_peak_ceiling_dbtp,
                 lra_lu=t.lra_lu,
                 dr_db=t.dr_db,
+                plr_db=t.plr_db,
                 bands={b: BandTargetOut(**vars(bt)) for b, bt in t.bands.items()},
                 spectrum_db=list(t.spectrum_db) if t.spectrum_db else None,
                 aliases=sorted(a for a, g in GENRE_ALIASES.items() if g == name),

@@ -78,7 +78,7 @@ def _mean_spectrum(refs: Sequence[ReferenceNumbers]) -> tuple[float | None, ...]
 
 
 def target_from_references(genre: str, refs: Sequence[ReferenceNumbers]) -> GenreTarget:
-    """A target from references' measurements: means, spreads and 10th–90th percentile ranges."""
+    """A target from references' measurements: means, spreads and 10th–90th percentile ranges (LRA, DR, PLR)."""
     base = FALLBACK_REFERENCE_TARGETS.get(genre) or CONSTANT_GENRE_TARGETS.get(genre)
     lufs = _values(refs, "integrated_lufs")
     bands: dict[str, BandTarget] = {}
@@ -102,6 +102,7 @@ def target_from_references(genre: str, refs: Sequence[ReferenceNumbers]) -> Genr
         true_peak_ceiling_dbtp=TRUE_PEAK_CEILING_DBTP,
         lra_lu=_range(_values(refs, "loudness_range_lu"), base.lra_lu if base else (4.0, 10.0)),
         dr_db=_range(_values(refs, "dynamic_range_db"), base.dr_db if base else (6.0, 10.0)),
+        measured_plr_db=_range(_values(refs, "plr_db"), base.plr_db if base else (8.0, 12.0)),
         bands=bands,
         source=f"{len(refs)} reference{'s' if len(refs) != 1 else ''}",
         spectrum_db=_mean_spectrum(refs),

@@ -208,7 +208,7 @@ async function showAnalysis(analysis) {
   result.dataset.analysisId = analysis.id;
   result.dataset.state = "loading";
   renderHeader(analysis, genre);
-  renderCards(analysis, genre, state.references);
+  renderCards(analysis, genre);
   renderBands(analysis, genre);
   renderRecommendations(analysis, genre);
   renderDestinations(analysis);

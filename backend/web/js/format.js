@@ -125,39 +125,18 @@ export function statusDeviation(devDb, spreadDb = 1.5) {
   return a <= Math.max(1.5, spreadDb || 0) ? "ok" : a <= 4 ? "warn" : "bad";
 }
 
-/** Linear-interpolation percentile (as numpy's default) of a non-empty array, `q` in 0…100. */
-function percentile(values, q) {
-  const v = [...values].sort((a, b) => a - b);
-  const pos = ((v.length - 1) * q) / 100;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
-
 /**
- * The PLR (true peak − integrated, dB) a genre's masters have, as {range: [lo, hi], basis: words}.
- * With references of the genre: their 10th–90th percentile, at least ±1 dB around their mean (the rule the
- * server uses for LRA and DR targets). Without: the genre's true-peak ceiling minus its target loudness, ±1 dB.
+ * The PLR (true peak − integrated, dB) a genre's masters have, as {range: [lo, hi], basis: words}, from the
+ * server's target (GET /api/genres `plr_db`): the references' 10th–90th percentile (at least ±1 dB around their
+ * mean), or for a genre with documented constants its true-peak ceiling minus its target loudness, ±1 dB.
  */
-export function plrTarget(genre, references) {
-  if (!genre) return null;
-  const key = genre.name.toLowerCase();
-  const values = (references || [])
-    .filter((r) => (r.genre || "").toLowerCase() === key)
-    .map((r) => (r.overall_metrics || {}).plr_db)
-    .filter(isNum);
-  if (values.length) {
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    const range = [Math.min(percentile(values, 10), mean - 1), Math.max(percentile(values, 90), mean + 1)];
-    const n = values.length;
-    return { range, basis: `the PLR of the ${n} ${genre.name} reference${n === 1 ? "" : "s"} (10th–90th percentile, at least ±1 dB around their mean ${fmt(mean)} dB)` };
-  }
-  if (!isNum(genre.true_peak_ceiling_dbtp) || !isNum(genre.integrated_lufs)) return null;
-  const centre = genre.true_peak_ceiling_dbtp - genre.integrated_lufs;
-  return {
-    range: [centre - 1, centre + 1],
-    basis: `the ${genre.name} true-peak ceiling minus its target loudness: ${fmt(genre.true_peak_ceiling_dbtp)} − (${fmt(genre.integrated_lufs)}) = ${fmt(centre)} dB, ±1 dB`,
-  };
+export function plrTarget(genre) {
+  if (!genre || !Array.isArray(genre.plr_db)) return null;
+  const fromReferences = !String(genre.source || "").startsWith("constants");
+  const basis = fromReferences
+    ? `the PLR of the ${genre.name} references (${genre.source}: 10th–90th percentile, at least ±1 dB around their mean)`
+    : `the ${genre.name} true-peak ceiling minus its target loudness: ${fmt(genre.true_peak_ceiling_dbtp)} − (${fmt(genre.integrated_lufs)}) dB, ±1 dB`;
+  return { range: genre.plr_db, basis };
 }
 
 /** The genre object matching a name (case-insensitive, aliases), or null. */

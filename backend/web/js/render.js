@@ -48,8 +48,8 @@ function rangeText(range, unit) {
 }
 
 /** The summary cards of the overall metrics, coloured against the genre target when there is one.
- * `references` (GET /api/references) give the genre's PLR range. */
-export function renderCards(analysis, genre, references = []) {
+ * The genre's PLR range comes with its target (GET /api/genres). */
+export function renderCards(analysis, genre) {
   const m = analysis.overall_metrics || {};
   const master = analysis.stage !== "mix";
   const ceiling = genre && isNumber(genre.true_peak_ceiling_dbtp) ? genre.true_peak_ceiling_dbtp : -1.0;
@@ -60,7 +60,7 @@ export function renderCards(analysis, genre, references = []) {
   if (genre && !master) integratedSub = `mix: informational (target ${fmt(targetI)} LUFS)`;
 
   const corr = shown(m.phase_correlation, 2);
-  const plr = plrTarget(genre, references);
+  const plr = plrTarget(genre);
   let plrStatus = "neutral";
   let plrSub = "PLR: true peak − integrated";
   let plrTitle = "Peak-to-loudness ratio: true peak (dBTP) − integrated loudness (LUFS). No genre chosen, so not judged.";
