@@ -7,13 +7,14 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from analysis.result import AnalysisResult
 from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
 from api.services.analysis import get_analysis
-from api.services.genres import genre_key, known_genres, match_genre, stored_spellings, with_builtin
+from api.services.genres import genre_key, known_genres, match_genre, stored_spellings
 from api.services.rows import audio_columns, band_dicts, overall_dict
 from api.services.series import unpack_series
 from ml.feature_extraction import FEATURE_VERSION
@@ -95,12 +96,10 @@ def build_reference_row(
 
 @dataclass(frozen=True)
 class LibraryIndex:
-    """The similarity matrix of one library version, with the stored genre names of its references."""
+    """The similarity matrix of one library version."""
 
     version: str | None
     index: SimilarityIndex
-    genres: list[str]
-    """Distinct genre names of the indexed references, as stored."""
 
 
 class IndexCache:
@@ -136,7 +135,7 @@ class IndexCache:
             # Keys compared per distinct name: a million references have a handful of genres.
             keys = {g: genre_key(g) for g in set(rows.genres)}
             index = SimilarityIndex.from_blobs(rows.ids, [keys[g] for g in rows.genres], rows.blobs)
-            cached = LibraryIndex(version=version, index=index, genres=sorted(keys))
+            cached = LibraryIndex(version=version, index=index)
             self._cached[key] = cached
             return cached
 
@@ -164,6 +163,18 @@ def _band_differences(analysis_bands: list[dict[str, Any]], ref_bands: list[dict
     return out
 
 
+def rank_references(
+    session: Session, query: np.ndarray, *, genre: str | None, top_k: int
+) -> list[tuple[ReferenceTrack, float]]:
+    """The ``top_k`` references most similar to a feature vector of the current version, best first, with
+    their cosine similarity; ``genre`` (any spelling or alias) keeps that genre only."""
+    library = INDEX_CACHE.get(session)
+    canonical = canonical_filter_genre(genre, known_genres(session))
+    matches = library.index.rank(query, top_k=top_k, genre=None if canonical is None else genre_key(canonical))
+    refs = ReferenceRepository(session).get_many_full([m.id for m in matches])
+    return [(refs[m.id], m.similarity) for m in matches if m.id in refs]  # absent: deleted since the index was built
+
+
 def similar_references(session: Session, analysis_id: str, *, genre: str | None, top_k: int) -> dict[str, Any]:
     """The ``top_k`` references most similar to an analysis, best first (cosine similarity)."""
     analysis = get_analysis(session, analysis_id)
@@ -174,23 +185,15 @@ def similar_references(session: Session, analysis_id: str, *, genre: str | None,
             f"The analysis {analysis_id} has a feature vector of version {analysis.feature_version}, which cannot "
             f"be compared with the references' version {FEATURE_VERSION}. Analyse the file again."
         )
-    library = INDEX_CACHE.get(session)
-    # Genres of the indexed references: reading every stored genre name would scan the whole table.
-    canonical = canonical_filter_genre(genre, with_builtin(library.genres))
-    query = vector_from_bytes(analysis.feature_vector, feature_version=analysis.feature_version)
-    matches = library.index.rank(query, top_k=top_k, genre=None if canonical is None else genre_key(canonical))
-    refs = ReferenceRepository(session).get_many_full([m.id for m in matches])
+    ranked = rank_references(session, vector_from_bytes(analysis.feature_vector), genre=genre, top_k=top_k)
     bands = band_dicts(analysis.band_metrics)
     results = []
-    for match in matches:
-        ref = refs.get(match.id)
-        if ref is None:  # deleted since the index was built
-            continue
+    for ref, similarity in ranked:
         payload = reference_out(ref)
         results.append(
             {
                 "reference": payload,
-                "similarity": round(match.similarity, 6),
+                "similarity": round(similarity, 6),
                 "band_differences": _band_differences(bands, payload["band_metrics"]),
             }
         )
