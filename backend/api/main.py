@@ -49,7 +49,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+        return _app_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -64,14 +64,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _internal_error(request, exc)
 
 
+def _app_error_response(exc: AppError) -> JSONResponse:
+    """``{"detail": message}`` with the error's status and headers."""
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=exc.headers)
+
+
 def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     """An unexpected error: 503/507 when the database is busy, full or gone, else a 500; the client learns
     nothing about the server, the log gets the cause (the traceback for a 500)."""
     storage = classify_database_error(exc)
     if storage is not None:
         log.error("%s %s: %s (%s)", request.method, request.url.path, storage.message, exc)
-        headers = {"Retry-After": "5"} if storage.status_code == 503 else None
-        return JSONResponse({"detail": storage.message}, status_code=storage.status_code, headers=headers)
+        return _app_error_response(storage)
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "Internal server error. The details are in the server log."}, status_code=500)
 

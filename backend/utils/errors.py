@@ -8,11 +8,16 @@ written for a person: they name the problem, never a server path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 
 class AppError(Exception):
     """Base of all expected errors; ``status_code`` is the HTTP status."""
 
     status_code: int = 500
+    headers: ClassVar[Mapping[str, str] | None] = None
+    """Extra response headers (e.g. ``Retry-After``)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -68,18 +73,18 @@ class ConflictError(AppError):
 
 
 class StorageError(AppError):
-    """The database or the application directory cannot be used."""
+    """The database or the application directory cannot be used (for now: clients may retry)."""
 
     status_code = 503
+    headers: ClassVar[Mapping[str, str] | None] = {"Retry-After": "5"}
 
 
 class DatabaseBusyError(StorageError):
     """The database stayed locked by another writer for longer than the wait allowed; try again."""
-
-    status_code = 503
 
 
 class InsufficientStorageError(StorageError):
     """The server's disk is full: the upload or its results cannot be written."""
 
     status_code = 507
+    headers = None

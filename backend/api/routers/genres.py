@@ -6,8 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import SessionDep
 from api.schemas import BandTargetOut, GenreOut
-from api.services.genres import known_genres
-from api.services.targets import genre_target
+from api.services.targets import all_genre_targets
 from config.constants import GENRE_ALIASES
 
 router = APIRouter(prefix="/api", tags=["genres"])
@@ -17,11 +16,10 @@ router = APIRouter(prefix="/api", tags=["genres"])
 def list_genres(session: SessionDep) -> list[GenreOut]:
     """Every known genre with its target (from its references, or documented constants)."""
     out = []
-    for name in known_genres(session):
-        t = genre_target(session, name)
+    for t in all_genre_targets(session):
         out.append(
             GenreOut(
-                name=name,
+                name=t.genre,
                 source=t.source,
                 integrated_lufs=t.integrated_lufs,
                 true_peak_ceiling_dbtp=t.true_peak_ceiling_dbtp,
@@ -30,7 +28,7 @@ def list_genres(session: SessionDep) -> list[GenreOut]:
                 plr_db=t.plr_db,
                 bands={b: BandTargetOut(**vars(bt)) for b, bt in t.bands.items()},
                 spectrum_db=list(t.spectrum_db) if t.spectrum_db else None,
-                aliases=sorted(a for a, g in GENRE_ALIASES.items() if g == name),
+                aliases=sorted(a for a, g in GENRE_ALIASES.items() if g == t.genre),
             )
         )
     return out

@@ -78,10 +78,15 @@ def match_genre(name: str, known: Iterable[str]) -> str | None:
     return None
 
 
-def stored_spellings(session: Session, genre: str) -> list[str]:
-    """The genre names stored on references that are spellings of ``genre`` (usually just ``genre``)."""
+def spellings_of(genre: str, stored: Iterable[str]) -> list[str]:
+    """The names in ``stored`` that are spellings of ``genre`` (usually just ``genre``)."""
     key = genre_key(genre)
-    return [g for g in ReferenceRepository(session).genres() if genre_key(g) == key]
+    return [g for g in stored if genre_key(g) == key]
+
+
+def stored_spellings(session: Session, genre: str) -> list[str]:
+    """The genre names stored on references that are spellings of ``genre``."""
+    return spellings_of(genre, ReferenceRepository(session).genres())
 
 
 def resolve_genre(session: Session, name: str) -> str:

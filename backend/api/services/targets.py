@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.models import ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
-from api.services.genres import stored_spellings
+from api.services.genres import spellings_of, with_builtin
 from api.services.rows import band_dicts, overall_dict
 from api.services.series import unpack_series
 from config.constants import (
@@ -117,9 +117,18 @@ def constant_target(genre: str) -> GenreTarget:
     return target
 
 
-def genre_target(session: Session, genre: str) -> GenreTarget:
-    """The target of a canonical genre name (see services.genres.resolve_genre)."""
-    refs = ReferenceRepository(session).list_full(genres=stored_spellings(session, genre))
+def genre_target(session: Session, genre: str, *, stored: Sequence[str] | None = None) -> GenreTarget:
+    """The target of a canonical genre name (see services.genres.resolve_genre); ``stored``: the genre names
+    stored on references, when the caller has read them already."""
+    repo = ReferenceRepository(session)
+    spellings = spellings_of(genre, repo.genres() if stored is None else stored)
+    refs = repo.list_full(genres=spellings) if spellings else []
     if refs:
         return target_from_references(genre, [numbers_from_row(r) for r in refs])
     return constant_target(genre)
+
+
+def all_genre_targets(session: Session) -> list[GenreTarget]:
+    """Every known genre's target, sorted by name (the stored genre names read once)."""
+    stored = ReferenceRepository(session).genres()
+    return [genre_target(session, name, stored=stored) for name in with_builtin(stored)]
