@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 SEVERITY_ORDER = ("critical", "warning", "info")
-BAND_NAMES = {"low": "low", "low_mid": "low mid", "mid": "mid", "high_mid": "high mid", "high": "high"}
+BAND_LABELS = {"low": "low", "low_mid": "low mid", "mid": "mid", "high_mid": "high mid", "high": "high"}
 MESSAGE_WIDTH = 100
 
 # SPEC §4/§5 metric → (name, unit of its value, unit of a deviation, decimals); energy shares are shown in %.
@@ -78,14 +78,15 @@ def _target_text(rec: dict[str, Any], target: dict[str, Any] | None) -> str:
 def _action_text(action: dict[str, Any]) -> str:
     """A prescriptive action's settings in words: "low shelf · frequency 100 Hz · gain +3.1 dB · Q 0.7"."""
     parts = []
-    units = (("_dbtp", "dBTP"), ("_lufs", "LUFS"), ("_db", "dB"), ("_hz", "Hz"), ("_ms", "ms"), ("_pct", "%"))
+    units = (("_dbtp", "dBTP"), ("_lufs", "LUFS"), ("_lu", "LU"), ("_db", "dB"), ("_hz", "Hz"), ("_ms", "ms"),
+             ("_pct", "%"))
     for key, value in action.items():
         if key == "type":
             continue
         if key in ("note", "filter"):
             parts.append(str(value))
         elif key == "band":
-            parts.append(f"{BAND_NAMES.get(value, value)} band")
+            parts.append(f"{BAND_LABELS.get(value, value)} band")
         elif isinstance(value, bool):
             parts.append(key.replace("_", "-") if value else f"no {key.replace('_', '-')}")
         elif key == "q":
@@ -93,7 +94,8 @@ def _action_text(action: dict[str, Any]) -> str:
         elif isinstance(value, int | float):
             unit = next((u for suffix, u in units if key.endswith(suffix)), "")
             name = key.removesuffix(next((s for s, _ in units if key.endswith(s)), "")).replace("_", " ")
-            signed = "gain" in key or "change" in key
+            # a move (gain, change) is signed; an amount of gain reduction is a size, as on the web page
+            signed = ("gain" in key or "change" in key) and "reduction" not in key
             digits = 0 if unit == "Hz" else 1 if unit else 2
             parts.append(f"{name} {_fmt(value, unit, digits, signed=signed)}")
         else:
@@ -112,7 +114,7 @@ def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) 
     rows = []
     for i, r in enumerate(ordered, 1):
         name, _, dev_unit, digits = METRICS.get(r["metric"], (r["metric"].replace("_", " "), "", "", 2))
-        where = "overall" if r["band"] == "overall" else f"{BAND_NAMES.get(r['band'], r['band'])} band"
+        where = "overall" if r["band"] == "overall" else f"{BAND_LABELS.get(r['band'], r['band'])} band"
         rows.append((
             str(i), r["severity"], where, name, _metric_value(r["metric"], r["current"]), _target_text(r, target),
             _fmt(r["deviation"], dev_unit, 1 if r["metric"] == "energy_ratio" else digits, signed=True),
@@ -183,7 +185,7 @@ def render(report: dict[str, Any]) -> str:
         ("Pulse clarity", _fmt(o["pulse_clarity"], "", 2)),
     ]))
     parts.append(table("Bands", ("band", "range", "RMS", "energy", "peak", "crest", "range 3 s", "width", "corr"), [
-        (BAND_NAMES.get(b["band"], b["band"]), f"{b['freq_low_hz']:g}–{b['freq_high_hz']:g} Hz",
+        (BAND_LABELS.get(b["band"], b["band"]), f"{b['freq_low_hz']:g}–{b['freq_high_hz']:g} Hz",
          _fmt(b["rms_db"], "dBFS"), _pct(b["energy_ratio"]), _fmt(b["peak_db"], "dBFS"),
          _fmt(b["crest_factor_db"], "dB"), _fmt(b["level_range_db"], "dB"), _fmt(b["stereo_width"], "", 2),
          _fmt(b["phase_correlation"], "", 2))
@@ -193,7 +195,8 @@ def render(report: dict[str, Any]) -> str:
         contrast = report.get("section_contrast_lu")
         title = "Sections" + (f" (drop-to-breakdown contrast {_fmt(contrast, 'LU')})" if contrast is not None else "")
         bands = [b["band"] for b in report["band_metrics"]]
-        parts.append(table(title, ("kind", "start", "end", "loudness", *(f"{BAND_NAMES.get(b, b)} %" for b in bands)), [
+        header = ("kind", "start", "end", "loudness", *(f"{BAND_LABELS.get(b, b)} %" for b in bands))
+        parts.append(table(title, header, [
             (s["kind"], _fmt(s["start_s"], "s"), _fmt(s["end_s"], "s"), _fmt(s["integrated_lufs"], "LUFS"),
              *(_fmt(None if (r := s["energy_ratios"].get(b)) is None else 100 * r, "", 1) for b in bands))
             for s in report["sections"]

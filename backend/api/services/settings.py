@@ -52,7 +52,7 @@ def update_settings(session: Session, changes: dict[str, Any]) -> dict[str, Any]
         if value is None:
             clean[key] = DEFAULTS[key]  # null puts a setting back to its default
         elif key == "default_genre":
-            clean[key] = None if value in (None, "") else resolve_genre(session, str(value))
+            clean[key] = None if value == "" else resolve_genre(session, str(value))
         elif key == "default_recommendation_level":
             clean[key] = check_level(str(value))
         elif key == "default_stage":

@@ -3,7 +3,7 @@
 import * as api from "./api.js";
 import { COLOURS, alignByMean, loudnessChart, spectrumChart, spectrumTopHz, watchResize } from "./charts.js";
 import { fillPickers, initCompare, suggestB } from "./compare.js";
-import { el, findGenre, fmt, fmtDate, isNumber, statusTruePeak } from "./format.js";
+import { bandTolerance, el, findGenre, fmt, fmtDate, isNumber, statusTruePeak } from "./format.js";
 import {
   renderBands,
   renderCards,
@@ -274,7 +274,6 @@ function drawSeries(series, genre, sections, analysis) {
 }
 
 /** Tolerance of a band deviation, dB: the genre's spread, at least 1.5 dB (SPEC §5, as the band table colours). */
-const bandTolerance = (t) => Math.max(1.5, (t && t.spread_db) || 0);
 
 /**
  * The genre's target on the spectrum plot.
@@ -292,7 +291,7 @@ function spectrumTarget(analysis, genre, freqs, spec, topHz) {
     if (!values) return null;
     const tolerance = freqs.map((f) => {
       const b = bandOf(f);
-      return b && targets[b.band] ? bandTolerance(targets[b.band]) : null;
+      return b && targets[b.band] ? bandTolerance(targets[b.band].spread_db) : null;
     });
     return { kind: "curve", values, tolerance };
   }
@@ -313,7 +312,7 @@ function spectrumTarget(analysis, genre, freqs, spec, topHz) {
         lo: b.freq_low_hz,
         hi: Math.min(b.freq_high_hz, topHz),
         level: level(shareOf(b), bins[b.band]),
-        tolerance: bandTolerance(targets[b.band]),
+        tolerance: bandTolerance(targets[b.band].spread_db),
       }));
   const target = steps((b) => (targets[b.band] || {}).energy_ratio);
   if (!target.some((b) => isNumber(b.level))) return null;

@@ -118,11 +118,16 @@ export function bandDeviationDb(ratio, target) {
   return isNum(ratio) && isNum(target) && ratio > 0 && target > 0 ? 10 * Math.log10(ratio / target) : null;
 }
 
+/** A band's tolerance, dB: its target spread, at least 1.5 dB (SPEC §5's warning threshold). */
+export function bandTolerance(spreadDb) {
+  return Math.max(1.5, spreadDb || 0);
+}
+
 /** Deviation colour as SPEC §5 severities: inside max(1.5 dB, spread) ok, up to 4 dB warn, beyond bad. */
 export function statusDeviation(devDb, spreadDb = 1.5) {
   if (!isNum(devDb)) return "neutral";
   const a = Math.abs(devDb);
-  return a <= Math.max(1.5, spreadDb || 0) ? "ok" : a <= 4 ? "warn" : "bad";
+  return a <= bandTolerance(spreadDb) ? "ok" : a <= 4 ? "warn" : "bad";
 }
 
 /**

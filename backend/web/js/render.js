@@ -3,6 +3,7 @@
 import {
   BAND_LABELS,
   bandDeviationDb,
+  bandTolerance,
   el,
   fillTable,
   fmt,
@@ -144,7 +145,7 @@ export function renderBands(analysis, genre) {
         el("span", {
           class: `pill status-${devStatus}`,
           dataset: { metric: "deviation_db", status: devStatus },
-          title: t ? `tolerance ±${fmt(Math.max(1.5, t.spread_db || 0))} dB` : null,
+          title: t ? `tolerance ±${fmt(bandTolerance(t.spread_db))} dB` : null,
         }, fmtSigned(dev)),
       ),
       el("td", { class: `num text-${widthStatus}` }, fmt(b.stereo_width, 2), t ? el("span", { class: "muted small" }, ` / ${fmt(t.stereo_width, 2)}`) : null),
