@@ -61,8 +61,6 @@ class StreamLayout:
     sample_rate: int
     channels: int
     total_frames: int
-    segment_frames: int
-    """Nominal segment length, ``round(fs/10)`` frames; exact boundaries come from :meth:`segment_start`."""
     segments_per_block: int
     loudness_weights: tuple[float, ...]
     """BS.1770-4 channel weights G_i by speaker position (see :mod:`analysis.channels`); LFE 0."""

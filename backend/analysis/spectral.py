@@ -57,7 +57,7 @@ from analysis.bands import (
     uniform_grid,
 )
 from analysis.harmonics import HarmonicMeter
-from analysis.result import BandMetrics, StreamLayout
+from analysis.result import SEGMENT_S, BandMetrics, StreamLayout
 from analysis.stft import FirDecimator, FrameBatch, FrameStream, decimation_factor, parseval_weights, power_spectra
 from analysis.stft import sine_window as make_sine_window
 from analysis.transients import transient_summary
@@ -78,6 +78,7 @@ LOW_RATE_MIN_HZ = 4000.0
 LOW_FFT = 4096
 SPECTRUM_BINS = 60
 BAND_RMS_HOP_S = 1.0
+"""band_rms_db: one value per second (10 segments), the same seconds as the loudness series."""
 LEVEL_RANGE_WINDOW_S = 3.0
 ENVELOPE_STEP_S = 1e-3
 
@@ -188,8 +189,8 @@ class SpectralMeter:
         self._lo_sum = np.zeros(self._lo_bins)
         self._lo_stereo = np.zeros((3, self._lo_bins))
 
-        # bands
-        self.n_segments = -(-layout.total_frames // layout.segment_frames)
+        # bands: energy per 100 ms segment, on the same exact boundaries as the loudness meter
+        self.n_segments = layout.segment_count
         self._bands: list[_BandState] = []
         for band in BANDS:
             present = band.low_hz < self.nyquist
@@ -256,9 +257,9 @@ class SpectralMeter:
         if not self._upper:
             return
         energy = power @ self._upper_weights  # (channels, frames, bands): energy of the band signal per frame
-        segment = np.minimum(
-            (batch.first + np.arange(batch.count)) * self._hi.hop // self.layout.segment_frames, self.n_segments - 1
-        )
+        # a frame's energy goes to the segment of its centre sample (flushed frames past the end: the last one)
+        centres = (batch.first + np.arange(batch.count)) * self._hi.hop
+        segment = np.minimum(self.layout.segment_of(centres), self.n_segments - 1)
         pooled_energy = energy.mean(axis=0, dtype=np.float64)
         for j, band in enumerate(self._upper):
             band.segment_energy += np.bincount(segment, pooled_energy[:, j], minlength=self.n_segments)
@@ -276,7 +277,7 @@ class SpectralMeter:
         # kept sample m is band-signal sample m·D; ×D turns the sum of squares into the signal's energy
         t = (self._sampled_seen + np.arange(count)) * self.decimation
         self._sampled_seen += count
-        segment = np.minimum(t // self.layout.segment_frames, self.n_segments - 1)
+        segment = np.minimum(self.layout.segment_of(t), self.n_segments - 1)
         for band, out in kept:
             energy = np.einsum("cm,cm->m", out, out, dtype=np.float64) * (self.decimation / out.shape[0])
             band.segment_energy += np.bincount(segment, energy, minlength=self.n_segments)
@@ -343,10 +344,11 @@ class SpectralMeter:
         sub20 = None if silent else float(np.clip(grid.integrate(power, 0.0, SPECTRUM_LOW_HZ) / whole, 0.0, 1.0))
 
         in_range = float(grid.integrate(power, SPECTRUM_LOW_HZ, fmax))
-        seg_frames = np.full(self.n_segments, float(self.layout.segment_frames))
-        seg_frames[-1] = total - (self.n_segments - 1) * self.layout.segment_frames
-        per_second = max(1, round(BAND_RMS_HOP_S / (self.layout.segment_frames / self.fs)))
-        per_window = max(1, round(LEVEL_RANGE_WINDOW_S / (self.layout.segment_frames / self.fs)))
+        segment_edges = np.minimum(self.layout.segment_start(np.arange(self.n_segments + 1)), total)
+        seg_frames = np.diff(segment_edges).astype(np.float64)
+        # 10 and 30 exact segments: windows of exactly 1 s and 3 s, aligned with the loudness series
+        per_second = round(BAND_RMS_HOP_S / SEGMENT_S)
+        per_window = round(LEVEL_RANGE_WINDOW_S / SEGMENT_S)
         bands: list[BandMetrics] = []
         series: dict[str, list[float | None]] = {}
         n_windows = -(-self.n_segments // per_second)
