@@ -78,7 +78,9 @@ _FINE_HALF_TAPS = 32
 _SUB = 8
 """Stage 4 works in ⅛-sample steps: kernel rows at offsets k/8, k = 0 … 7."""
 _FAR = 4096
-"""Tail sums run over |t| < _FAR; beyond, |g(t)| and |g'(t)| stay below 4·C/t² (C = β/sinh β)."""
+"""The cut errors sum |g| over |t| < _FAR and bound the rest with :func:`_far_bound`."""
+_GAIN_FAR = 128
+"""The gain bound sums |g| over |t| < _GAIN_FAR (z ≥ 3β there for β = 10) and bounds the rest likewise."""
 _BATCH = 8192
 
 _HERMITE_COEF = SIGMA**4 / 384.0
@@ -124,13 +126,16 @@ def reference_derivative(t: np.ndarray, beta: float, order: int) -> np.ndarray:
     return (-g[3] + 8 * g[2] - 13 * g[1] + 13 * g[-1] - 8 * g[-2] + g[-3]) / (8 * h**3)
 
 
-def _far_bound(beta: float) -> float:
-    """Upper bound of Σ|g| or Σ|g'| over the lattice points with |t| ≥ _FAR.
+def _far_bound(beta: float, far: int = _FAR) -> float:
+    """Upper bound of Σ|g| or Σ|g'| over the lattice points with |t| > far − 1, when z(far − 1) ≥ 3β.
 
-    There z = 2π·0.05·t ≫ β, |φ| ≤ 1.01·C/z and |φ'| ≤ 1.1·C/t, so |g| and |g'| stay
-    below 4·C/t² (C = β/sinh β); both sides of the lattice sum to less than 8·C/(_FAR − 1).
+    With z = 2π·0.05·t, r = √(z² − β²) ≥ (√8/3)·z and C = β/sinh β there: φ = C·sin r/r, so
+    |φ| ≤ C/r and |φ'| ≤ 0.1π·(z/r)·C·(1/r + 1/r²); with |sinc| ≤ 1/(πt) and
+    |sinc'| ≤ 1/t + 1/(πt²), |g| ≤ 1.08·C/t² and |g'| ≤ (C/t²)·(1 + 1/(πt) + 0.11·(1 + 1/r))/0.296
+    ≤ 4·C/t² (β ≥ 1). Each side of the lattice, from t₀ > far − 1 on, sums to at most
+    4·C·(1/t₀² + 1/t₀) < 4·C/(far − 2).
     """
-    return 8.0 * (beta / np.sinh(beta)) / (_FAR - 1)
+    return 8.0 * (beta / np.sinh(beta)) / (far - 2)
 
 
 def _cut_error(beta: float, offsets: np.ndarray, half: float, *, order: int = 0) -> float:
@@ -153,14 +158,15 @@ def _cut_error(beta: float, offsets: np.ndarray, half: float, *, order: int = 0)
 def _gain_bound(beta: float) -> float:
     """sup over t of Σ_k |g(t − k)|: the largest |x(t)| when every sample is within ±1.
 
-    Summed at 256 offsets; between two of them the sum moves by at most (1/512)·Σ|g'|,
-    counted twice over for safety.
+    Summed at 256 offsets d over |t| < _GAIN_FAR (one (256, 255) evaluation; the rest by
+    :func:`_far_bound`, for g and g' alike); between two offsets the sum moves by at most
+    (1/512)·Σ|g'|, counted twice over for safety.
     """
-    base = np.arange(-_FAR + 1, _FAR, dtype=np.float64)
-    offsets = np.arange(256) / 256.0
-    sums = max(float(np.abs(reference_kernel(d + base, beta)).sum()) for d in offsets)
-    slope = max(float(np.abs(reference_slope(d + base, beta)).sum()) for d in offsets[::16])
-    return sums + slope / 256.0 + _far_bound(beta)
+    t = np.arange(256)[:, None] / 256.0 + np.arange(-_GAIN_FAR + 1, _GAIN_FAR, dtype=np.float64)
+    far = _far_bound(beta, _GAIN_FAR)
+    sums = float(np.abs(reference_kernel(t, beta)).sum(axis=1).max()) + far
+    slope = float(np.abs(reference_slope(t[::16], beta)).sum(axis=1).max()) + far
+    return sums + slope / 256.0
 
 
 def _coarse_taps() -> np.ndarray:
