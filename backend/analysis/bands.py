@@ -240,8 +240,7 @@ class BandSignals:
 
     def __init__(self, filters: list[np.ndarray], steps: list[int | None], channels: int) -> None:
         self.steps = steps
-        offsets = np.arange(self.BLOCK)
-        self.forms = [BlockForm.build(sos, self.BLOCK, offsets) for sos in filters]
+        self.forms = [BlockForm.build(sos, self.BLOCK) for sos in filters]
         self._order = [f.phi.shape[1] for f in self.forms]
         self._phi_t = np.ascontiguousarray(np.concatenate([f.phi for f in self.forms], axis=1).T)
         """(Σ orders, BLOCK): every filter's row input → next-state contribution."""

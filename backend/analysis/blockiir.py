@@ -72,33 +72,32 @@ class BlockForm:
     """A biquad cascade advanced ``M`` samples at a time by matrix products.
 
     With the input cut into rows ``x_b`` of M samples and ``s_b`` the state at the start of
-    row b: outputs ``y_b[r] = Σ_j T[j, r]·x_b[j] + Σ_i Ψ[i, r]·s_b[i]`` for the kept offsets r,
+    row b: outputs ``y_b[r] = Σ_j T[j, r]·x_b[j] + Σ_i Ψ[i, r]·s_b[i]`` for r = 0 … M − 1,
     and ``s_{b+1} = F·s_b + Φᵀ·x_b`` (F = A^M). This is the recursion itself, regrouped:
     exact to rounding, not a truncated impulse response.
     """
 
     toeplitz: np.ndarray
-    """(M, R) float32: zero-state response at the R kept offsets."""
+    """(M, M) float32: the row's zero-state response."""
     psi: np.ndarray
-    """(P, R) float32: response to the row's initial state."""
+    """(P, M) float32: response to the row's initial state."""
     phi: np.ndarray
     """(M, P) float32: the row's input carried into the next state."""
     powers: tuple[tuple[int, np.ndarray], ...]
     """(d, (F^d)ᵀ) for d = 1, 2, 4, … until F^d is negligible: the doubling scan over rows."""
 
     @classmethod
-    def build(cls, sos: np.ndarray, block: int, offsets: np.ndarray) -> BlockForm:
-        """Block form of ``sos`` for rows of ``block`` samples, outputs at row ``offsets``.
+    def build(cls, sos: np.ndarray, block: int) -> BlockForm:
+        """Block form of ``sos`` for rows of ``block`` samples, outputs at every offset of a row.
 
         Designs are cached (the same few filters at each rate, ≈ 1 ms each to build);
         the arrays of a cached form are read-only.
         """
         sos = np.asarray(sos, dtype=np.float64)
-        offsets = np.asarray(offsets, dtype=np.int64)
-        return _cached_form(sos.tobytes(), sos.shape, block, offsets.tobytes())
+        return _cached_form(sos.tobytes(), sos.shape, block)
 
     @classmethod
-    def _design(cls, sos: np.ndarray, block: int, offsets: np.ndarray) -> BlockForm:
+    def _design(cls, sos: np.ndarray, block: int) -> BlockForm:
         """:meth:`build` without the cache."""
         a_mat, b_vec, c_vec, d = state_space(sos)
         a_mat, b_vec, c_vec = balanced(a_mat, b_vec, c_vec)
@@ -107,8 +106,7 @@ class BlockForm:
         for _ in range(block):
             a_pow.append(a_pow[-1] @ a_mat)
         impulse = np.array([d] + [c_vec @ a_pow[k] @ b_vec for k in range(block - 1)])
-        r = np.asarray(offsets)
-        j = np.arange(block)
+        r = j = np.arange(block)  # output offsets r, input offsets j
         lag = r[None, :] - j[:, None]
         toeplitz = np.where(lag >= 0, impulse[np.clip(lag, 0, None)], 0.0)
         psi = np.stack([c_vec @ a_pow[k] for k in r], axis=1)
@@ -125,9 +123,9 @@ class BlockForm:
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_form(sos: bytes, shape: tuple[int, ...], block: int, offsets: bytes) -> BlockForm:
-    """:meth:`BlockForm.build` of float64 sos and int64 offsets given as bytes (hashable, for the cache)."""
-    form = BlockForm._design(np.frombuffer(sos).reshape(shape), block, np.frombuffer(offsets, dtype=np.int64))
+def _cached_form(sos: bytes, shape: tuple[int, ...], block: int) -> BlockForm:
+    """:meth:`BlockForm.build` of float64 sos given as bytes (hashable, for the cache)."""
+    form = BlockForm._design(np.frombuffer(sos).reshape(shape), block)
     for array in (form.toeplitz, form.psi, form.phi, *(p for _, p in form.powers)):
         array.setflags(write=False)
     return form
@@ -146,7 +144,7 @@ class BlockFilter:
     CHUNK_ROWS = 4096
 
     def __init__(self, sos: np.ndarray, channels: int) -> None:
-        form = BlockForm.build(sos, self.BLOCK, np.arange(self.BLOCK))
+        form = BlockForm.build(sos, self.BLOCK)
         self._order = form.phi.shape[1]
         self._phi_t = np.ascontiguousarray(form.phi.T)
         self._out = np.concatenate([form.toeplitz, form.psi], axis=0)

@@ -55,7 +55,7 @@ def make_layout(
         segments_per_block=segments_per_block(sample_rate, channels),
         loudness_weights=roles.weights,
         lfe_index=roles.lfe_index,
-        stereo_channels=roles.stereo_pair,
+        stereo_pair=roles.stereo_pair,
     )
 
 

@@ -66,13 +66,8 @@ class StreamLayout:
     """BS.1770-4 channel weights G_i by speaker position (see :mod:`analysis.channels`); LFE 0."""
     lfe_index: int | None
     """Index of the LFE channel, excluded from peaks, RMS and DR; None if absent."""
-    stereo_channels: tuple[int, int]
+    stereo_pair: tuple[int, int]
     """Channel indices used as L and R by the stereo metrics (mono: (0, 0))."""
-
-    @property
-    def stereo_pair(self) -> tuple[int, int]:
-        """Channel indices used as L and R by the stereo metrics (mono: (0, 0))."""
-        return self.stereo_channels
 
     @property
     def duration_s(self) -> float:

@@ -130,11 +130,9 @@ class FirDecimator:
     def __init__(self, channels: int, factor: int) -> None:
         self.factor = factor
         taps = DECIMATOR_TAPS_PER_PHASE * factor
-        self.delay = (taps - 1) / 2
         if factor == 1:
             h = np.zeros(taps)
             h[taps // 2] = 1.0
-            self.delay = float(taps // 2)
         else:
             h = scipy.signal.firwin(taps, 1.0 / factor, window=("kaiser", 8.0))
         k = DECIMATOR_TAPS_PER_PHASE

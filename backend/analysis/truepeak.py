@@ -232,10 +232,8 @@ _PAIR_ROWS = np.stack([_FINE_VALUES, _FINE_SLOPES], axis=2).astype(np.float32)
 
 _WINDOW = 2 * _FINE_HALF_TAPS
 _MARGIN = _FINE_HALF_TAPS + 2
-"""Samples needed on either side of a position before its intervals can be evaluated."""
-_PRE = _MARGIN
-"""Samples of history kept before the first position still to evaluate."""
-_POST = _MARGIN
+"""Samples a position's windows reach on either side: kept as history before the first position still
+to evaluate, held back after the last one until the next block, and left out at the programme's edges."""
 _DENSE_FRACTION = 200
 """Above one candidate per 200 samples (0.5 %), dense evaluation (block products) beats a window per candidate."""
 _DENSE_BLOCK = 32
@@ -304,16 +302,6 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique for integers made of a few sorted runs (a plain sort is faster than its hashing here)."""
     values = np.sort(values)
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
-
-
-def _union(*parts: np.ndarray) -> np.ndarray:
-    """Sorted distinct values of integer arrays lying in a short range (a mask: no sort of millions)."""
-    low = min(int(p.min()) for p in parts if p.size)
-    high = max(int(p.max()) for p in parts if p.size)
-    mask = np.zeros(high - low + 1, dtype=bool)
-    for p in parts:
-        mask[p - low] = True
-    return low + np.flatnonzero(mask)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -409,9 +397,9 @@ class TruePeakMeter:
 
     def __init__(self, channels: list[int]) -> None:
         self._channels = channels
-        self._history = {ch: np.zeros(_PRE, dtype=np.float32) for ch in channels}
+        self._history = {ch: np.zeros(_MARGIN, dtype=np.float32) for ch in channels}
         self._next = {ch: 0 for ch in channels}
-        """Global index of the next position to evaluate (it sits at _PRE in the history)."""
+        """Global index of the next position to evaluate (it sits at _MARGIN in the history)."""
         self.peak = 0.0
         """The reported value: ≥ what is proven, ≤ M·(1 + final slack)."""
         self._proven = 0.0
@@ -423,32 +411,32 @@ class TruePeakMeter:
         """Consume a channel-major float32 block, shape (channels, frames)."""
         for ch in self._channels:
             x = np.concatenate((self._history[ch], block_t[ch]))
-            self._history[ch] = self._scan(ch, x, len(x) - _POST, final=False)
+            self._history[ch] = self._scan(ch, x, len(x) - _MARGIN, final=False)
 
     def finish(self) -> float:
         """Flush the last samples (followed by silence) and return the true peak, linear."""
         for ch in self._channels:
-            x = np.concatenate((self._history[ch], np.zeros(_POST, dtype=np.float32)))
-            self._scan(ch, x, len(x) - _POST, final=True)
+            x = np.concatenate((self._history[ch], np.zeros(_MARGIN, dtype=np.float32)))
+            self._scan(ch, x, len(x) - _MARGIN, final=True)
         return max(self.peak, self._proven)
 
     def _scan(self, ch: int, x: np.ndarray, stop: int, *, final: bool) -> np.ndarray:
-        """Evaluate positions _PRE … stop-1 of ``x``; return the history to keep for the next call.
+        """Evaluate positions _MARGIN … stop-1 of ``x``; return the history to keep for the next call.
 
         Inter-sample values are sought only around positions whose windows hold no
         sample from outside the programme: global index ≥ _MARGIN and, in the final
         call (``x`` padded with zeros), < stop − _MARGIN.
         """
         first = self._next[ch]
-        self._next[ch] = first + max(0, stop - _PRE)
-        lo = _PRE + max(0, _MARGIN - first)
+        self._next[ch] = first + max(0, stop - _MARGIN)
+        lo = _MARGIN + max(0, _MARGIN - first)
         hi = stop - _MARGIN if final else stop
-        if stop > _PRE:
+        if stop > _MARGIN:
             loud = np.abs(x)
-            sample_max = float(loud[_PRE:stop].max())
+            sample_max = float(loud[_MARGIN:stop].max())
             self.peak = max(self.peak, sample_max)
             self._proven = max(self._proven, sample_max)
-            span_max = max(sample_max, float(loud[:_PRE].max()), float(loud[stop:].max(initial=0.0)))
+            span_max = max(sample_max, float(loud[:_MARGIN].max()), float(loud[stop:].max(initial=0.0)))
             # Samples farther than the span weigh at most the 64-tap cut's error (≤ FINE_ERROR·M).
             # ≤, not <: a stretch that can at most equal R adds nothing (and silence, R = 0, is not searched)
             bound = span_max * GAIN_BOUND
@@ -456,7 +444,7 @@ class TruePeakMeter:
                 self.blocks_skipped += 1
             else:
                 self._search(x, loud, lo, hi)
-        return x[max(0, stop - _PRE) :].copy()
+        return x[max(0, stop - _MARGIN) :].copy()
 
     def _search(self, x: np.ndarray, loud_x: np.ndarray, lo: int, hi: int) -> None:
         """Screen positions [lo, hi) on the ½-sample grid, then bound and bisect the intervals next to candidates.
