@@ -127,15 +127,15 @@ def reference_derivative(t: np.ndarray, beta: float, order: int) -> np.ndarray:
 
 
 def _far_bound(beta: float, far: int = _FAR) -> float:
-    """Upper bound of Σ|g| or Σ|g'| over the lattice points with |t| > far − 1, when z(far − 1) ≥ 3β.
+    """Upper bound of Σ|g| or Σ|g'| over the lattice points with |t| > far − 1, for β ≥ 4 and z(far − 1) ≥ 3β.
 
     With z = 2π·0.05·t, r = √(z² − β²) ≥ (√8/3)·z and C = β/sinh β there: φ = C·sin r/r, so
     |φ| ≤ C/r and |φ'| ≤ 0.1π·(z/r)·C·(1/r + 1/r²); with |sinc| ≤ 1/(πt) and
     |sinc'| ≤ 1/t + 1/(πt²), |g| ≤ 1.08·C/t² and |g'| ≤ (C/t²)·(1 + 1/(πt) + 0.11·(1 + 1/r))/0.296
-    ≤ 4·C/t² (β ≥ 1). Each side of the lattice, from t₀ > far − 1 on, sums to at most
-    4·C·(1/t₀² + 1/t₀) < 4·C/(far − 2).
+    ≤ 3.8·C/t². Each side of the lattice, from t₀ > far − 1 on, sums to at most
+    3.8·C·(1/t₀² + 1/t₀) < 3.8·C/(far − 2); both sides stay below 8·C/(far − 1).
     """
-    return 8.0 * (beta / np.sinh(beta)) / (far - 2)
+    return 8.0 * (beta / np.sinh(beta)) / (far - 1)
 
 
 def _cut_error(beta: float, offsets: np.ndarray, half: float, *, order: int = 0) -> float:
