@@ -8,13 +8,12 @@ band edges, 1/6-octave bins — is integrated exactly from the cumulative power.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.signal
 
-from analysis.blockiir import BlockForm
+from analysis.blockiir import BLOCK, CHUNK_ROWS, BlockForm, scan_states
 
 LR_LOWPASS_LIMIT = 0.95
 """A Linkwitz–Riley low-pass at or above this fraction of Nyquist is left out (the band is capped at Nyquist)."""
@@ -41,15 +40,8 @@ def lr4_sos(low_hz: float, high_hz: float, sample_rate: float) -> np.ndarray:
     """4th-order Linkwitz–Riley band filter: LR4 high-pass at ``low_hz``, LR4 low-pass at ``high_hz``.
 
     Each LR4 is a 2nd-order Butterworth applied twice. The low-pass is left out when
-    ``high_hz`` is within 5 % of Nyquist or above it. Returns sos, shape ``(sections, 6)``
-    (a fresh copy of a cached design).
+    ``high_hz`` is within 5 % of Nyquist or above it. Returns sos, shape ``(sections, 6)``.
     """
-    return _lr4_design(float(low_hz), float(high_hz), float(sample_rate)).copy()
-
-
-@functools.lru_cache(maxsize=128)
-def _lr4_design(low_hz: float, high_hz: float, sample_rate: float) -> np.ndarray:
-    """:func:`lr4_sos`, designed once per band and rate."""
     nyquist = sample_rate / 2
     sections = []
     if 0 < low_hz < nyquist:
@@ -64,18 +56,7 @@ def _lr4_design(low_hz: float, high_hz: float, sample_rate: float) -> np.ndarray
 
 
 def sos_power_response(sos: np.ndarray, freqs_hz: np.ndarray, sample_rate: float) -> np.ndarray:
-    """|H(f)|² of a digital filter at ``freqs_hz`` (shape kept; a fresh copy of a cached evaluation)."""
-    sos = np.asarray(sos, dtype=np.float64)
-    freqs = np.asarray(freqs_hz, dtype=np.float64)
-    cached = _power_response(sos.tobytes(), sos.shape, freqs.tobytes(), float(sample_rate))
-    return cached.reshape(freqs.shape).copy()
-
-
-@functools.lru_cache(maxsize=64)
-def _power_response(sos_bytes: bytes, shape: tuple[int, ...], freqs_bytes: bytes, sample_rate: float) -> np.ndarray:
-    """:func:`sos_power_response` of float64 arrays given as bytes (hashable, for the cache)."""
-    sos = np.frombuffer(sos_bytes).reshape(shape)
-    freqs_hz = np.frombuffer(freqs_bytes)
+    """|H(f)|² of a digital filter at ``freqs_hz`` (1-D, Hz)."""
     _, h = scipy.signal.sosfreqz(sos, worN=np.asarray(freqs_hz, dtype=float), fs=sample_rate)
     return np.abs(h) ** 2
 
@@ -221,27 +202,23 @@ def stereo_image(energy_l: float, energy_r: float, cross_lr: float) -> StereoIma
 
 
 class BandSignals:
-    """Several biquad cascades run over the same stream of ``(channels, n)`` float32 blocks, at its rate.
+    """Several biquad cascades (their :class:`BlockForm`) run over the same stream of ``(channels, n)`` float32
+    blocks, at its rate.
 
     Each filter keeps its running peak |y| over channels and samples (:attr:`peaks`);
     those given a ``step`` (not None) also hand back every ``step``-th output sample
-    (stream samples 0, step, 2·step, …), for levels. Per channel and chunk of rows (:class:`BlockForm`):
-    one product carries every filter's input into its states, a doubling scan runs the
-    states from row to row, and the outputs come from one product of [row input; row
+    (stream samples 0, step, 2·step, …), for levels. Per channel and chunk of rows: one
+    product carries every filter's input into its states, a doubling scan
+    (:func:`analysis.blockiir.scan_states`) runs the states from row to row, and the
+    outputs come from one product of [row input; row
     state] — only for rows that a cheap bound cannot rule out (see :meth:`_peak`). Rows
     are columns here (sample b·BLOCK + r at [r, b]): the scan's small products then run
     along long contiguous rows, several times faster than the other way round.
     """
 
-    BLOCK = 32
-    """Samples per row: ≈ BLOCK + 2·order multiply-adds per evaluated sample and filter."""
-    CHUNK_ROWS = 4096
-    """Rows per product: input, states and one filter's outputs (≈ 1 MB) stay in cache."""
-
-    def __init__(self, filters: list[np.ndarray], steps: list[int | None], channels: int) -> None:
+    def __init__(self, forms: list[BlockForm], steps: list[int | None], channels: int) -> None:
         self.steps = steps
-        offsets = np.arange(self.BLOCK)
-        self.forms = [BlockForm.build(sos, self.BLOCK, offsets) for sos in filters]
+        self.forms = forms
         self._order = [f.phi.shape[1] for f in self.forms]
         self._phi_t = np.ascontiguousarray(np.concatenate([f.phi for f in self.forms], axis=1).T)
         """(Σ orders, BLOCK): every filter's row input → next-state contribution."""
@@ -249,8 +226,6 @@ class BandSignals:
         """Per filter (BLOCK, BLOCK + order): outputs from [row input; row state]."""
         self._every_out = [np.ascontiguousarray(o[:: step or 1]) for o, step in zip(self._out, steps, strict=True)]
         """Per filter, the rows of its output matrix at the kept offsets (multiples of step)."""
-        self._powers = [tuple((d, np.ascontiguousarray(p.T)) for d, p in f.powers) for f in self.forms]
-        """Per filter (d, F^d): the doubling scan with states as columns."""
         # |y_b[r]| ≤ Σ_i max_r|Ψ[i, r]|·|s_b[i]| + max_r Σ_j|T[j, r]|·max|x_b|: rows whose bound
         # stays below the running peak cannot raise it and are not evaluated.
         self._state_gain = [np.abs(f.psi).max(axis=1) * np.float32(1.0 + 1e-5) for f in self.forms]
@@ -259,7 +234,7 @@ class BandSignals:
         self._rest = np.zeros((channels, 0), dtype=np.float32)
         self._seen = 0
         """Stream samples filtered so far."""
-        self.peaks = [0.0] * len(filters)
+        self.peaks = [0.0] * len(forms)
         """Running max |y| over channels and samples, per filter."""
 
     def push(self, x: np.ndarray) -> list[np.ndarray]:
@@ -268,27 +243,27 @@ class BandSignals:
         ``(channels, m)`` float32 for filters with a step, an empty array for the others.
         """
         parts: list[list[np.ndarray]] = [[] for _ in self.forms]
-        head = min(x.shape[1], (-self._rest.shape[1]) % self.BLOCK)
+        head = min(x.shape[1], (-self._rest.shape[1]) % BLOCK)
         if self._rest.shape[1]:  # complete the row left over from the last call
             self._rest = np.concatenate((self._rest, x[:, :head]), axis=1)
-            if self._rest.shape[1] == self.BLOCK:
-                for part, out in zip(parts, self._rows(self._rest, self.BLOCK), strict=True):
+            if self._rest.shape[1] == BLOCK:
+                for part, out in zip(parts, self._rows(self._rest, BLOCK), strict=True):
                     part.append(out)
                 self._rest = self._rest[:, :0]
         body = x[:, head:]
-        rows = body.shape[1] // self.BLOCK
+        rows = body.shape[1] // BLOCK
         if rows:
-            for part, out in zip(parts, self._rows(body[:, : rows * self.BLOCK], rows * self.BLOCK), strict=True):
+            for part, out in zip(parts, self._rows(body[:, : rows * BLOCK], rows * BLOCK), strict=True):
                 part.append(out)
-        if body.shape[1] > rows * self.BLOCK:
-            self._rest = np.ascontiguousarray(body[:, rows * self.BLOCK :])
+        if body.shape[1] > rows * BLOCK:
+            self._rest = np.ascontiguousarray(body[:, rows * BLOCK :])
         empty = np.zeros((x.shape[0], 0), dtype=np.float32)
         return [np.concatenate(part, axis=1) if part else empty for part in parts]
 
     def flush(self) -> list[np.ndarray]:
         """Filter what is left (zero-padded to a row; outputs past the stream's end are ignored)."""
         rest = self._rest.shape[1]
-        padded = np.zeros((self._rest.shape[0], self.BLOCK if rest else 0), dtype=np.float32)
+        padded = np.zeros((self._rest.shape[0], BLOCK if rest else 0), dtype=np.float32)
         padded[:, :rest] = self._rest
         self._rest = self._rest[:, :0]
         return self._rows(padded, rest)
@@ -303,36 +278,30 @@ class BandSignals:
             for s in self.steps
         ]
         for c in range(channels):
-            grid = np.ascontiguousarray(x[c]).reshape(-1, self.BLOCK)
-            buffer = np.empty((self.BLOCK + max(self._order), min(self.CHUNK_ROWS, grid.shape[0])), np.float32)
-            for first in range(0, grid.shape[0], self.CHUNK_ROWS):
-                rows = min(self.CHUNK_ROWS, grid.shape[0] - first)
-                count = min(rows * self.BLOCK, valid - first * self.BLOCK)  # stream samples in these rows
+            grid = np.ascontiguousarray(x[c]).reshape(-1, BLOCK)
+            buffer = np.empty((BLOCK + max(self._order), min(CHUNK_ROWS, grid.shape[0])), np.float32)
+            for first in range(0, grid.shape[0], CHUNK_ROWS):
+                rows = min(CHUNK_ROWS, grid.shape[0] - first)
+                count = min(rows * BLOCK, valid - first * BLOCK)  # stream samples in these rows
                 inputs = buffer[:, :rows]
-                inputs[: self.BLOCK] = grid[first : first + rows].T
-                carried = self._phi_t @ inputs[: self.BLOCK]
-                loudest = np.maximum(inputs[: self.BLOCK].max(axis=0), -inputs[: self.BLOCK].min(axis=0))
+                inputs[: BLOCK] = grid[first : first + rows].T
+                carried = self._phi_t @ inputs[: BLOCK]
+                loudest = np.maximum(inputs[: BLOCK].max(axis=0), -inputs[: BLOCK].min(axis=0))
                 top = 0
                 for i in range(len(self.forms)):
                     order = self._order[i]
-                    states = np.empty((order, rows + 1), dtype=np.float32)
-                    states[:, 0] = self._state[i][c]
-                    states[:, 1:] = carried[top : top + order]
+                    states = scan_states(self._state[i][c], carried[top : top + order], self.forms[i].powers)
                     top += order
-                    for step, power in self._powers[i]:  # s_b = Σ_k F^k·u_{b−1−k}, by doubling
-                        if step > rows:
-                            break
-                        states[:, step:] += power @ states[:, :-step]
                     self._state[i][c] = states[:, -1]
-                    inputs[self.BLOCK : self.BLOCK + order] = states[:, :-1]
-                    used = inputs[: self.BLOCK + order]
+                    inputs[BLOCK : BLOCK + order] = states[:, :-1]
+                    used = inputs[: BLOCK + order]
                     bound = self._state_gain[i] @ np.abs(states[:, :-1]) + self._input_gain[i] * loudest
                     self._peak(i, used, bound, count)
                     step_i = self.steps[i]
                     if step_i:
                         y = self._every_out[i] @ used  # (BLOCK/step, rows): sample b·BLOCK + k·step at [k, b]
-                        begin = start + first * self.BLOCK
-                        done = self._kept_count(start, first * self.BLOCK, step_i)
+                        begin = start + first * BLOCK
+                        done = self._kept_count(start, first * BLOCK, step_i)
                         values = self._every(y, step_i, begin, count)
                         kept[i][c, done : done + values.size] = values
         return kept
@@ -347,7 +316,7 @@ class BandSignals:
 
         Only rows whose ``bound`` reaches the running peak are evaluated.
         """
-        whole, part = divmod(count, self.BLOCK)
+        whole, part = divmod(count, BLOCK)
         live = np.flatnonzero(bound[:whole] >= self.peaks[i])
         if live.size:
             y = self._out[i] @ (used[:, :whole] if live.size > whole // 2 else used[:, live])
@@ -358,7 +327,7 @@ class BandSignals:
 
     def _every(self, y: np.ndarray, step: int, first: int, count: int) -> np.ndarray:
         """Kept samples in stream order; y[k, b] is sample b·BLOCK + k·step (k = 0 … BLOCK/step − 1)."""
-        if step <= self.BLOCK:  # rows start at multiples of BLOCK, so at multiples of step
+        if step <= BLOCK:  # rows start at multiples of BLOCK, so at multiples of step
             return np.ascontiguousarray(y.T).reshape(-1)[: -(-count // step)]
-        rows = np.arange((-first // self.BLOCK) % (step // self.BLOCK), -(-count // self.BLOCK), step // self.BLOCK)
+        rows = np.arange((-first // BLOCK) % (step // BLOCK), -(-count // BLOCK), step // BLOCK)
         return y[0, rows]

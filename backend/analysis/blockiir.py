@@ -8,18 +8,23 @@ next — which run at the full width of the core. Nothing is approximated: the
 impulse response is not truncated, the states are the filter's own (in balanced
 coordinates, where float32 rounding costs ~1e-7 of the output at any rate).
 
-:class:`BlockForm` holds the matrices; :class:`BlockFilter` runs one cascade over a
-stream and returns every output sample (the K-weighting of the loudness meter);
-:class:`analysis.bands.BandSignals` runs the five band filters and keeps their peaks.
+:class:`BlockForm` holds the matrices and :func:`scan_states` runs the states from
+row to row; :class:`BlockFilter` runs one cascade over a stream and returns every
+output sample (the K-weighting of the loudness meter); :class:`analysis.bands.BandSignals`
+runs the five band filters and keeps their peaks.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+
+BLOCK = 32
+"""Samples per row: ≈ BLOCK + 2·order multiply-adds per output sample."""
+CHUNK_ROWS = 4096
+"""Rows per product: a chunk's input, states and one filter's outputs (≈ 1 MB) stay in cache."""
 
 
 def state_space(sos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -72,43 +77,34 @@ class BlockForm:
     """A biquad cascade advanced ``M`` samples at a time by matrix products.
 
     With the input cut into rows ``x_b`` of M samples and ``s_b`` the state at the start of
-    row b: outputs ``y_b[r] = Σ_j T[j, r]·x_b[j] + Σ_i Ψ[i, r]·s_b[i]`` for the kept offsets r,
+    row b: outputs ``y_b[r] = Σ_j T[j, r]·x_b[j] + Σ_i Ψ[i, r]·s_b[i]`` for r = 0 … M − 1,
     and ``s_{b+1} = F·s_b + Φᵀ·x_b`` (F = A^M). This is the recursion itself, regrouped:
     exact to rounding, not a truncated impulse response.
     """
 
     toeplitz: np.ndarray
-    """(M, R) float32: zero-state response at the R kept offsets."""
+    """(M, M) float32: the row's zero-state response."""
     psi: np.ndarray
-    """(P, R) float32: response to the row's initial state."""
+    """(P, M) float32: response to the row's initial state."""
     phi: np.ndarray
     """(M, P) float32: the row's input carried into the next state."""
     powers: tuple[tuple[int, np.ndarray], ...]
-    """(d, (F^d)ᵀ) for d = 1, 2, 4, … until F^d is negligible: the doubling scan over rows."""
+    """(d, F^d) for d = 1, 2, 4, … until F^d is negligible: the doubling scan over rows (:func:`scan_states`)."""
 
     @classmethod
-    def build(cls, sos: np.ndarray, block: int, offsets: np.ndarray) -> BlockForm:
-        """Block form of ``sos`` for rows of ``block`` samples, outputs at row ``offsets``.
+    def build(cls, sos: np.ndarray, block: int = BLOCK) -> BlockForm:
+        """Block form of ``sos`` for rows of ``block`` samples, outputs at every offset of a row.
 
-        Designs are cached (the same few filters at each rate, ≈ 1 ms each to build);
-        the arrays of a cached form are read-only.
+        ≈ 1 ms; the arrays are read-only, so a form can be shared by meters (callers cache per rate).
         """
-        sos = np.asarray(sos, dtype=np.float64)
-        offsets = np.asarray(offsets, dtype=np.int64)
-        return _cached_form(sos.tobytes(), sos.shape, block, offsets.tobytes())
-
-    @classmethod
-    def _design(cls, sos: np.ndarray, block: int, offsets: np.ndarray) -> BlockForm:
-        """:meth:`build` without the cache."""
-        a_mat, b_vec, c_vec, d = state_space(sos)
+        a_mat, b_vec, c_vec, d = state_space(np.asarray(sos, dtype=np.float64))
         a_mat, b_vec, c_vec = balanced(a_mat, b_vec, c_vec)
         p = a_mat.shape[0]
         a_pow = [np.eye(p)]
         for _ in range(block):
             a_pow.append(a_pow[-1] @ a_mat)
         impulse = np.array([d] + [c_vec @ a_pow[k] @ b_vec for k in range(block - 1)])
-        r = np.asarray(offsets)
-        j = np.arange(block)
+        r = j = np.arange(block)  # output offsets r, input offsets j
         lag = r[None, :] - j[:, None]
         toeplitz = np.where(lag >= 0, impulse[np.clip(lag, 0, None)], 0.0)
         psi = np.stack([c_vec @ a_pow[k] for k in r], axis=1)
@@ -117,24 +113,36 @@ class BlockForm:
         f, step = a_pow[block], 1
         # Stop once F^d holds less than 1e-12 of the state: later rows no longer feel it.
         while np.abs(f).max() > 1e-12 and step < 1 << 30:
-            powers.append((step, f.T.astype(np.float32)))
+            powers.append((step, f.astype(np.float32)))
             f, step = f @ f, 2 * step
-        return cls(
-            toeplitz.astype(np.float32), psi.astype(np.float32), phi.astype(np.float32), tuple(powers)
-        )
+        form = cls(toeplitz.astype(np.float32), psi.astype(np.float32), phi.astype(np.float32), tuple(powers))
+        for array in (form.toeplitz, form.psi, form.phi, *(p for _, p in form.powers)):
+            array.setflags(write=False)
+        return form
 
 
-@functools.lru_cache(maxsize=64)
-def _cached_form(sos: bytes, shape: tuple[int, ...], block: int, offsets: bytes) -> BlockForm:
-    """:meth:`BlockForm.build` of float64 sos and int64 offsets given as bytes (hashable, for the cache)."""
-    form = BlockForm._design(np.frombuffer(sos).reshape(shape), block, np.frombuffer(offsets, dtype=np.int64))
-    for array in (form.toeplitz, form.psi, form.phi, *(p for _, p in form.powers)):
-        array.setflags(write=False)
-    return form
+def scan_states(start: np.ndarray, carried: np.ndarray, powers: tuple[tuple[int, np.ndarray], ...]) -> np.ndarray:
+    """The state at the start of every row of a chunk, then after its last row: (P, rows + 1) float32.
+
+    ``start`` (P,) is the state at the chunk's start, ``carried`` (P, rows) each row's input
+    carried into the next state (Φᵀ·x_b), ``powers`` a form's :attr:`BlockForm.powers`. From
+    s_{b+1} = F·s_b + Φᵀ·x_b: s_b = F^b·s_0 + Σ_k F^k·Φᵀ·x_{b−1−k}, summed by doubling
+    (log₂ rows products, each along the whole chunk).
+    """
+    order, rows = carried.shape
+    states = np.empty((order, rows + 1), dtype=np.float32)
+    states[:, 0] = start
+    states[:, 1:] = carried
+    for step, power in powers:
+        if step > rows:
+            break
+        states[:, step:] += power @ states[:, :-step]
+    return states
 
 
 class BlockFilter:
-    """One biquad cascade over a stream of ``(channels, n)`` float32 blocks; every output sample returned.
+    """One biquad cascade (its :class:`BlockForm`) over a stream of ``(channels, n)`` float32 blocks; every
+    output sample returned.
 
     The same outputs as ``sosfilt`` with its state carried from block to block. A
     block that ends inside a row is answered at once: the row's outputs up to that
@@ -142,16 +150,12 @@ class BlockFilter:
     with the next block (only its new outputs are returned then).
     """
 
-    BLOCK = 32
-    CHUNK_ROWS = 4096
-
-    def __init__(self, sos: np.ndarray, channels: int) -> None:
-        form = BlockForm.build(sos, self.BLOCK, np.arange(self.BLOCK))
+    def __init__(self, form: BlockForm, channels: int) -> None:
         self._order = form.phi.shape[1]
         self._phi_t = np.ascontiguousarray(form.phi.T)
         self._out = np.concatenate([form.toeplitz, form.psi], axis=0)
         """(BLOCK + order, BLOCK): a row's outputs from [its input, its start state]."""
-        self._powers = tuple((d, np.ascontiguousarray(p.T)) for d, p in form.powers)
+        self._powers = form.powers
         self._state = np.zeros((channels, self._order), dtype=np.float32)
         """State at the start of the held row (or of the next row when none is held)."""
         self._held = np.zeros((channels, 0), dtype=np.float32)
@@ -164,16 +168,16 @@ class BlockFilter:
         pos = 0
         if self._held.shape[1]:  # the row begun in the last call, now with new samples
             held = self._held.shape[1]
-            pos = min(x.shape[1], self.BLOCK - held)
+            pos = min(x.shape[1], BLOCK - held)
             row = np.concatenate((self._held, x[:, :pos]), axis=1)
             out[:, :pos] = self._short(row)[:, held:]
-            if row.shape[1] < self.BLOCK:
+            if row.shape[1] < BLOCK:
                 return out
-        complete = (x.shape[1] - pos) // self.BLOCK
-        end = pos + complete * self.BLOCK
+        complete = (x.shape[1] - pos) // BLOCK
+        end = pos + complete * BLOCK
         for c in range(x.shape[0]):
-            grid = x[c, pos:end].reshape(complete, self.BLOCK)
-            self._state[c] = self._run(grid, out[c, pos:end].reshape(complete, self.BLOCK), self._state[c], complete)
+            grid = x[c, pos:end].reshape(complete, BLOCK)
+            self._state[c] = self._run(grid, out[c, pos:end].reshape(complete, BLOCK), self._state[c], complete)
         if end < x.shape[1]:
             out[:, end:] = self._short(x[:, end:])
         return out
@@ -181,10 +185,10 @@ class BlockFilter:
     def _short(self, row: np.ndarray) -> np.ndarray:
         """Outputs of one row of at most BLOCK samples per channel; the state moves on only if it is complete."""
         width = row.shape[1]
-        grid = np.zeros((row.shape[0], 1, self.BLOCK), dtype=np.float32)
+        grid = np.zeros((row.shape[0], 1, BLOCK), dtype=np.float32)
         grid[:, 0, :width] = row
         target = np.empty_like(grid)
-        whole = int(width == self.BLOCK)
+        whole = int(width == BLOCK)
         for c in range(row.shape[0]):
             self._state[c] = self._run(grid[c], target[c], self._state[c], whole)
         self._held = row[:, :0] if whole else np.ascontiguousarray(row)
@@ -193,20 +197,14 @@ class BlockFilter:
     def _run(self, grid: np.ndarray, target: np.ndarray, state: np.ndarray, complete: int) -> np.ndarray:
         """Outputs of rows ``grid`` into ``target`` (both (rows, BLOCK)); returns the state to carry."""
         rows = grid.shape[0]
-        operands = np.empty((min(self.CHUNK_ROWS, max(rows, 1)), self.BLOCK + self._order), dtype=np.float32)
-        for first in range(0, rows, self.CHUNK_ROWS):
-            n = min(self.CHUNK_ROWS, rows - first)
+        operands = np.empty((min(CHUNK_ROWS, max(rows, 1)), BLOCK + self._order), dtype=np.float32)
+        for first in range(0, rows, CHUNK_ROWS):
+            n = min(CHUNK_ROWS, rows - first)
             chunk = grid[first : first + n]
-            states = np.empty((self._order, n + 1), dtype=np.float32)
-            states[:, 0] = state
-            states[:, 1:] = self._phi_t @ chunk.T
-            for step, power in self._powers:  # s_b = Σ_k F^k·u_{b−1−k}, by doubling
-                if step > n:
-                    break
-                states[:, step:] += power @ states[:, :-step]
+            states = scan_states(state, self._phi_t @ chunk.T, self._powers)
             ops = operands[:n]
-            ops[:, : self.BLOCK] = chunk
-            ops[:, self.BLOCK :] = states[:, :-1].T
+            ops[:, :BLOCK] = chunk
+            ops[:, BLOCK:] = states[:, :-1].T
             np.matmul(ops, self._out, out=target[first : first + n])
             # the state after these rows, or at the start of the incomplete last row
             state = states[:, min(n, complete - first)].copy()

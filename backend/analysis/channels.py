@@ -99,12 +99,3 @@ def channel_layout(channels: int, mask: int | None = None) -> ChannelLayout:
         return ChannelLayout(_DEFAULT_SPEAKERS[channels])
     return ChannelLayout(_DEFAULT_SPEAKERS[6][:4] + ("SL", "SR") + (None,) * (channels - 6))
 
-
-def lfe_index(channels: int, mask: int | None = None) -> int | None:
-    """Index of the LFE channel, or None if the layout has none."""
-    return channel_layout(channels, mask).lfe_index
-
-
-def loudness_weights(channels: int, mask: int | None = None) -> tuple[float, ...]:
-    """BS.1770-4 weight G_i of every channel; the LFE gets 0 (excluded)."""
-    return channel_layout(channels, mask).weights

@@ -52,11 +52,10 @@ def make_layout(
         sample_rate=sample_rate,
         channels=channels,
         total_frames=total_frames,
-        segment_frames=max(1, round(SEGMENT_S * sample_rate)),
         segments_per_block=segments_per_block(sample_rate, channels),
         loudness_weights=roles.weights,
         lfe_index=roles.lfe_index,
-        stereo_channels=roles.stereo_pair,
+        stereo_pair=roles.stereo_pair,
     )
 
 

@@ -23,6 +23,8 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
+from analysis.stft import FrameStream
+
 HARMONIC_EXCERPTS = 6
 HARMONIC_EXCERPT_S = 5.0
 
@@ -217,33 +219,6 @@ def split_harmonic(power: np.ndarray) -> HarmonicEnergy:
     return HarmonicEnergy(harmonic=harmonic, total=float(power.sum(dtype=np.float64)))
 
 
-class _Framer:
-    """Cuts a stream of ``(channels, n)`` pieces into frames of ``n_fft`` at ``hop``, from its first sample,
-    keeping only the samples of frames not yet complete."""
-
-    def __init__(self, n_fft: int, hop: int) -> None:
-        self.n_fft = n_fft
-        self.hop = hop
-        self._rest: np.ndarray | None = None
-        self.made = 0
-
-    def push(self, x: np.ndarray) -> np.ndarray:
-        """Add samples; return the frames now complete, shape (channels, count, n_fft) (a view)."""
-        buf = x if self._rest is None else np.concatenate([self._rest, x], axis=1)
-        count = (buf.shape[1] - self.n_fft) // self.hop + 1 if buf.shape[1] >= self.n_fft else 0
-        self._rest = buf[:, count * self.hop :].copy()
-        self.made += count
-        if count == 0:
-            return np.zeros((buf.shape[0], 0, self.n_fft), dtype=buf.dtype)
-        span = buf[:, : (count - 1) * self.hop + self.n_fft]
-        return np.lib.stride_tricks.sliding_window_view(span, self.n_fft, axis=1)[:, :: self.hop]
-
-    def padded_rest(self) -> np.ndarray:
-        """The samples left over, zero-padded into one frame, shape (channels, 1, n_fft)."""
-        rest = self._rest if self._rest is not None else np.zeros((1, 0), dtype=np.float32)
-        return np.pad(rest, ((0, 0), (0, self.n_fft - rest.shape[1])))[:, None, :]
-
-
 @dataclass(frozen=True)
 class HarmonicSummary:
     """thd_percent and harmonic_ratio (None when undefined)."""
@@ -267,8 +242,9 @@ class HarmonicMeter:
         self._rate = sample_rate
         self._thd_fft = _fft_size(THD_FRAME_S, sample_rate)
         self._hpss_fft = _fft_size(HPSS_FRAME_S, sample_rate)
-        self._open: dict[int, tuple[_Framer, _Framer, list[np.ndarray]]] = {}
-        """Per excerpt being read: THD framer, HPSS framer, HPSS power rows so far."""
+        self._open: dict[int, tuple[FrameStream, FrameStream, list[np.ndarray]]] = {}
+        """Per excerpt being read: THD frames (no overlap), HPSS frames (hop ½), HPSS power rows so far;
+        both framings start at the excerpt's first sample."""
         self._thd: list[np.ndarray] = []
         self._harmonic = 0.0
         self._total = 0.0
@@ -277,16 +253,17 @@ class HarmonicMeter:
         """Feed ``(channels, n)`` samples starting at frame ``offset``."""
         for i, part, done in self._sampler.push(block, offset):
             if i not in self._open:
-                hpss = _Framer(self._hpss_fft, self._hpss_fft // 2)
-                self._open[i] = (_Framer(self._thd_fft, self._thd_fft), hpss, [])
+                channels = part.shape[0]
+                thd = FrameStream(channels, self._thd_fft, hop=self._thd_fft, lead=0)
+                self._open[i] = (thd, FrameStream(channels, self._hpss_fft, lead=0), [])
             thd_framer, hpss_framer, rows = self._open[i]
-            self._thd.append(thd_of_frames(thd_framer.push(part), self._rate))
-            frames = hpss_framer.push(part)
+            self._thd.append(thd_of_frames(thd_framer.push(part).frames, self._rate))
+            frames = hpss_framer.push(part).frames
             if frames.shape[1]:
                 rows.append(hpss_power(frames, self._rate))
             if done:
-                if hpss_framer.made == 0:  # an excerpt shorter than one frame is read zero-padded
-                    rows.append(hpss_power(hpss_framer.padded_rest(), self._rate))
+                if not rows:  # an excerpt shorter than one frame is read zero-padded: its first flushed frame
+                    rows.append(hpss_power(hpss_framer.flush().frames[:, :1], self._rate))
                 energy = split_harmonic(np.concatenate(rows))
                 self._harmonic += energy.harmonic
                 self._total += energy.total

@@ -61,20 +61,13 @@ class StreamLayout:
     sample_rate: int
     channels: int
     total_frames: int
-    segment_frames: int
-    """Nominal segment length, ``round(fs/10)`` frames; exact boundaries come from :meth:`segment_start`."""
     segments_per_block: int
     loudness_weights: tuple[float, ...]
     """BS.1770-4 channel weights G_i by speaker position (see :mod:`analysis.channels`); LFE 0."""
     lfe_index: int | None
     """Index of the LFE channel, excluded from peaks, RMS and DR; None if absent."""
-    stereo_channels: tuple[int, int]
+    stereo_pair: tuple[int, int]
     """Channel indices used as L and R by the stereo metrics (mono: (0, 0))."""
-
-    @property
-    def stereo_pair(self) -> tuple[int, int]:
-        """Channel indices used as L and R by the stereo metrics (mono: (0, 0))."""
-        return self.stereo_channels
 
     @property
     def duration_s(self) -> float:

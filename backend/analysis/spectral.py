@@ -37,6 +37,7 @@ rate's Nyquist, and these have no content to speak of above 1–2 kHz).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from itertools import pairwise
 
@@ -56,8 +57,9 @@ from analysis.bands import (
     stereo_image,
     uniform_grid,
 )
+from analysis.blockiir import BlockForm
 from analysis.harmonics import HarmonicMeter
-from analysis.result import BandMetrics, StreamLayout
+from analysis.result import SEGMENT_S, BandMetrics, StreamLayout
 from analysis.stft import FirDecimator, FrameBatch, FrameStream, decimation_factor, parseval_weights, power_spectra
 from analysis.stft import sine_window as make_sine_window
 from analysis.transients import transient_summary
@@ -78,6 +80,7 @@ LOW_RATE_MIN_HZ = 4000.0
 LOW_FFT = 4096
 SPECTRUM_BINS = 60
 BAND_RMS_HOP_S = 1.0
+"""band_rms_db: one value per second (10 segments), the same seconds as the loudness series."""
 LEVEL_RANGE_WINDOW_S = 3.0
 ENVELOPE_STEP_S = 1e-3
 
@@ -134,6 +137,37 @@ def _frame_sums(power: np.ndarray) -> np.ndarray:
     return (np.ones(power.shape[1], dtype=np.float32) @ power).astype(np.float64)
 
 
+def hi_fft_size(sample_rate: int) -> int:
+    """Frame of the full-rate STFT: the power of two nearest :data:`HI_FRAME_S` (at least 128 samples)."""
+    return 1 << max(7, round(np.log2(HI_FRAME_S * sample_rate)))
+
+
+@dataclass(frozen=True)
+class _BandDesign:
+    """The band filters at one rate, as the meter uses them (arrays read-only: shared by every meter)."""
+
+    forms: tuple[BlockForm, ...]
+    """Block form of each band's LR4 filter, for the bands below Nyquist, in :data:`BANDS` order."""
+    upper_weights: np.ndarray
+    """(n_hi/2 + 1, bands) float32: Parseval weight × |H(f)|² of each present band above LOW_BAND_MAX_HZ, per
+    full-rate STFT bin (a frame's power times it is the energy of the band signal in that frame)."""
+
+
+@functools.lru_cache(maxsize=16)
+def _band_design(sample_rate: int) -> _BandDesign:
+    """:class:`_BandDesign` at ``sample_rate``, built once per rate (≈ 12 ms: five balanced realisations)."""
+    present = [band for band in BANDS if band.low_hz < sample_rate / 2]
+    sos = [lr4_sos(band.low_hz, band.high_hz, sample_rate) for band in present]
+    n_hi = hi_fft_size(sample_rate)
+    freqs = np.fft.rfftfreq(n_hi, 1 / sample_rate)
+    weights = parseval_weights(n_hi)
+    upper = [weights * sos_power_response(s, freqs, sample_rate)
+             for band, s in zip(present, sos, strict=True) if band.high_hz > LOW_BAND_MAX_HZ]  # fmt: skip
+    upper_weights = np.stack(upper, axis=1).astype(np.float32) if upper else np.zeros((freqs.size, 0), np.float32)
+    upper_weights.setflags(write=False)
+    return _BandDesign(tuple(BlockForm.build(s) for s in sos), upper_weights)
+
+
 @dataclass
 class _BandState:
     """Running state of one band's level and peak."""
@@ -142,7 +176,6 @@ class _BandState:
     low_hz: float
     high_hz: float
     present: bool
-    sos: np.ndarray
     sampled: bool
     """Levels from every D-th band-signal sample (low, low_mid), not from the full-rate STFT."""
     segment_energy: np.ndarray
@@ -164,10 +197,9 @@ class SpectralMeter:
         self._seen = 0
 
         # full-rate STFT
-        self.n_hi = 1 << max(7, round(np.log2(HI_FRAME_S * fs)))
+        self.n_hi = hi_fft_size(fs)
         self._hi = FrameStream(n_ch, self.n_hi)
         self._hi_window = make_sine_window(self.n_hi)
-        self._hi_freqs = np.fft.rfftfreq(self.n_hi, 1 / fs)
         df = fs / self.n_hi
         self._flux_lo = int(np.ceil(SPECTRUM_LOW_HZ / df))
         self._flux_hi = min(int(SPECTRUM_HIGH_HZ / df), self.n_hi // 2) + 1
@@ -188,26 +220,23 @@ class SpectralMeter:
         self._lo_sum = np.zeros(self._lo_bins)
         self._lo_stereo = np.zeros((3, self._lo_bins))
 
-        # bands
-        self.n_segments = -(-layout.total_frames // layout.segment_frames)
+        # bands: energy per 100 ms segment, on the same exact boundaries as the loudness meter
+        self.n_segments = layout.segment_count
         self._bands: list[_BandState] = []
         for band in BANDS:
             present = band.low_hz < self.nyquist
             sampled = band.high_hz <= LOW_BAND_MAX_HZ
-            sos = lr4_sos(band.low_hz, band.high_hz, fs) if present else np.zeros((0, 6))
             segments = np.zeros(self.n_segments)
-            self._bands.append(_BandState(band.name, band.low_hz, band.high_hz, present, sos, sampled, segments))
+            self._bands.append(_BandState(band.name, band.low_hz, band.high_hz, present, sampled, segments))
         self._filtered = [b for b in self._bands if b.present]
+        design = _band_design(fs)
         self._band_signals = BandSignals(
-            [b.sos for b in self._filtered], [self.decimation if b.sampled else None for b in self._filtered], n_ch
+            list(design.forms), [self.decimation if b.sampled else None for b in self._filtered], n_ch
         )
         self._sampled_seen = 0
         """Band-signal samples kept so far by each sampled band (they all keep the same ones)."""
         self._upper = [b for b in self._bands if b.present and not b.sampled]
-        weights = parseval_weights(self.n_hi)
-        self._upper_weights = np.stack(
-            [weights * sos_power_response(b.sos, self._hi_freqs, fs) for b in self._upper], axis=1
-        ).astype(np.float32) if self._upper else np.zeros((k_bins, 0), dtype=np.float32)
+        self._upper_weights = design.upper_weights
 
         # 1 ms envelope
         self._env_step = max(1, round(ENVELOPE_STEP_S * fs))
@@ -256,9 +285,9 @@ class SpectralMeter:
         if not self._upper:
             return
         energy = power @ self._upper_weights  # (channels, frames, bands): energy of the band signal per frame
-        segment = np.minimum(
-            (batch.first + np.arange(batch.count)) * self._hi.hop // self.layout.segment_frames, self.n_segments - 1
-        )
+        # a frame's energy goes to the segment of its centre sample (flushed frames past the end: the last one)
+        centres = (batch.first + np.arange(batch.count)) * self._hi.hop
+        segment = np.minimum(self.layout.segment_of(centres), self.n_segments - 1)
         pooled_energy = energy.mean(axis=0, dtype=np.float64)
         for j, band in enumerate(self._upper):
             band.segment_energy += np.bincount(segment, pooled_energy[:, j], minlength=self.n_segments)
@@ -276,7 +305,7 @@ class SpectralMeter:
         # kept sample m is band-signal sample m·D; ×D turns the sum of squares into the signal's energy
         t = (self._sampled_seen + np.arange(count)) * self.decimation
         self._sampled_seen += count
-        segment = np.minimum(t // self.layout.segment_frames, self.n_segments - 1)
+        segment = np.minimum(self.layout.segment_of(t), self.n_segments - 1)
         for band, out in kept:
             energy = np.einsum("cm,cm->m", out, out, dtype=np.float64) * (self.decimation / out.shape[0])
             band.segment_energy += np.bincount(segment, energy, minlength=self.n_segments)
@@ -343,10 +372,11 @@ class SpectralMeter:
         sub20 = None if silent else float(np.clip(grid.integrate(power, 0.0, SPECTRUM_LOW_HZ) / whole, 0.0, 1.0))
 
         in_range = float(grid.integrate(power, SPECTRUM_LOW_HZ, fmax))
-        seg_frames = np.full(self.n_segments, float(self.layout.segment_frames))
-        seg_frames[-1] = total - (self.n_segments - 1) * self.layout.segment_frames
-        per_second = max(1, round(BAND_RMS_HOP_S / (self.layout.segment_frames / self.fs)))
-        per_window = max(1, round(LEVEL_RANGE_WINDOW_S / (self.layout.segment_frames / self.fs)))
+        segment_edges = np.minimum(self.layout.segment_start(np.arange(self.n_segments + 1)), total)
+        seg_frames = np.diff(segment_edges).astype(np.float64)
+        # 10 and 30 exact segments: windows of exactly 1 s and 3 s, aligned with the loudness series
+        per_second = round(BAND_RMS_HOP_S / SEGMENT_S)
+        per_window = round(LEVEL_RANGE_WINDOW_S / SEGMENT_S)
         bands: list[BandMetrics] = []
         series: dict[str, list[float | None]] = {}
         n_windows = -(-self.n_segments // per_second)

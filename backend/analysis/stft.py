@@ -50,8 +50,9 @@ def power_spectra(frames: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, n
 class FrameBatch:
     """The complete frames one block made available.
 
-    ``frames`` is a view, shape ``(channels, count, n_fft)``; frame ``first + i`` is
-    centred on input sample ``(first + i) · hop``.
+    ``frames`` is a view, shape ``(channels, count, n_fft)``; frame ``first + i`` starts at
+    input sample ``(first + i) · hop − lead`` (with the default lead and hop of
+    :class:`FrameStream`, it is centred on input sample ``(first + i) · hop``).
     """
 
     frames: np.ndarray
@@ -64,16 +65,18 @@ class FrameBatch:
 
 
 class FrameStream:
-    """Cuts consecutive ``(channels, n)`` blocks into frames of ``n_fft`` at hop ``n_fft/2``.
+    """Cuts consecutive ``(channels, n)`` float32 blocks into frames of ``n_fft`` at ``hop``, after ``lead`` zeros.
 
-    The stream is preceded by ``n_fft/2`` zeros so that every input sample, the first
-    included, lies under two frames whose squared sine windows sum to 1.
+    By default hop and lead are ``n_fft/2``: every input sample, the first included, then
+    lies under two frames whose squared sine windows sum to 1. Only the samples of frames
+    not yet complete are kept between blocks.
     """
 
-    def __init__(self, channels: int, n_fft: int) -> None:
+    def __init__(self, channels: int, n_fft: int, *, hop: int | None = None, lead: int | None = None) -> None:
         self.n_fft = n_fft
-        self.hop = n_fft // 2
-        self._buf = np.zeros((channels, n_fft // 2), dtype=np.float32)
+        self.hop = n_fft // 2 if hop is None else hop
+        self.lead = n_fft // 2 if lead is None else lead
+        self._buf = np.zeros((channels, self.lead), dtype=np.float32)
         self._next_frame = 0
         self._seen = 0
 
@@ -83,14 +86,21 @@ class FrameStream:
         return self._push(block)
 
     def flush(self) -> FrameBatch:
-        """Pad with zeros until every input sample lies under its two frames; return those frames."""
-        last_sample = self.n_fft // 2 + self._seen - 1  # position in the zero-prefixed stream
-        last_end = (last_sample // self.hop) * self.hop + self.n_fft
-        stream_len = self.n_fft // 2 + self._seen
+        """Pad with zeros until every frame holding an input sample is complete; return those frames.
+
+        With the defaults: until every input sample lies under its two frames.
+        """
+        stream_len = self.lead + self._seen  # the stream includes the leading zeros
+        last_end = ((stream_len - 1) // self.hop) * self.hop + self.n_fft
         return self._push(np.zeros((self._buf.shape[0], max(0, last_end - stream_len)), dtype=np.float32))
 
     def _push(self, block: np.ndarray) -> FrameBatch:
-        buf = np.concatenate([self._buf, block], axis=1) if block.shape[1] else self._buf
+        if not self._buf.shape[1]:
+            buf = block
+        elif not block.shape[1]:
+            buf = self._buf
+        else:
+            buf = np.concatenate([self._buf, block], axis=1)
         avail = buf.shape[1]
         count = (avail - self.n_fft) // self.hop + 1 if avail >= self.n_fft else 0
         if count:
@@ -99,7 +109,7 @@ class FrameStream:
         else:
             frames = np.zeros((buf.shape[0], 0, self.n_fft), dtype=np.float32)
         batch = FrameBatch(frames=frames, first=self._next_frame)
-        self._buf = buf[:, count * self.hop :]
+        self._buf = buf[:, count * self.hop :].copy()  # at most one frame; the block itself is not held
         self._next_frame += count
         return batch
 
@@ -130,11 +140,9 @@ class FirDecimator:
     def __init__(self, channels: int, factor: int) -> None:
         self.factor = factor
         taps = DECIMATOR_TAPS_PER_PHASE * factor
-        self.delay = (taps - 1) / 2
         if factor == 1:
             h = np.zeros(taps)
             h[taps // 2] = 1.0
-            self.delay = float(taps // 2)
         else:
             h = scipy.signal.firwin(taps, 1.0 / factor, window=("kaiser", 8.0))
         k = DECIMATOR_TAPS_PER_PHASE

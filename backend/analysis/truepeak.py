@@ -78,7 +78,9 @@ _FINE_HALF_TAPS = 32
 _SUB = 8
 """Stage 4 works in ⅛-sample steps: kernel rows at offsets k/8, k = 0 … 7."""
 _FAR = 4096
-"""Tail sums run over |t| < _FAR; beyond, |g(t)| and |g'(t)| stay below 4·C/t² (C = β/sinh β)."""
+"""The cut errors sum |g| over |t| < _FAR and bound the rest with :func:`_far_bound`."""
+_GAIN_FAR = 128
+"""The gain bound sums |g| over |t| < _GAIN_FAR (z ≥ 3β there for β = 10) and bounds the rest likewise."""
 _BATCH = 8192
 
 _HERMITE_COEF = SIGMA**4 / 384.0
@@ -124,13 +126,16 @@ def reference_derivative(t: np.ndarray, beta: float, order: int) -> np.ndarray:
     return (-g[3] + 8 * g[2] - 13 * g[1] + 13 * g[-1] - 8 * g[-2] + g[-3]) / (8 * h**3)
 
 
-def _far_bound(beta: float) -> float:
-    """Upper bound of Σ|g| or Σ|g'| over the lattice points with |t| ≥ _FAR.
+def _far_bound(beta: float, far: int = _FAR) -> float:
+    """Upper bound of Σ|g| or Σ|g'| over the lattice points with |t| > far − 1, for β ≥ 4 and z(far − 1) ≥ 3β.
 
-    There z = 2π·0.05·t ≫ β, |φ| ≤ 1.01·C/z and |φ'| ≤ 1.1·C/t, so |g| and |g'| stay
-    below 4·C/t² (C = β/sinh β); both sides of the lattice sum to less than 8·C/(_FAR − 1).
+    With z = 2π·0.05·t, r = √(z² − β²) ≥ (√8/3)·z and C = β/sinh β there: φ = C·sin r/r, so
+    |φ| ≤ C/r and |φ'| ≤ 0.1π·(z/r)·C·(1/r + 1/r²); with |sinc| ≤ 1/(πt) and
+    |sinc'| ≤ 1/t + 1/(πt²), |g| ≤ 1.08·C/t² and |g'| ≤ (C/t²)·(1 + 1/(πt) + 0.11·(1 + 1/r))/0.296
+    ≤ 3.8·C/t². Each side of the lattice, from t₀ > far − 1 on, sums to at most
+    3.8·C·(1/t₀² + 1/t₀) < 3.8·C/(far − 2); both sides stay below 8·C/(far − 1).
     """
-    return 8.0 * (beta / np.sinh(beta)) / (_FAR - 1)
+    return 8.0 * (beta / np.sinh(beta)) / (far - 1)
 
 
 def _cut_error(beta: float, offsets: np.ndarray, half: float, *, order: int = 0) -> float:
@@ -153,14 +158,15 @@ def _cut_error(beta: float, offsets: np.ndarray, half: float, *, order: int = 0)
 def _gain_bound(beta: float) -> float:
     """sup over t of Σ_k |g(t − k)|: the largest |x(t)| when every sample is within ±1.
 
-    Summed at 256 offsets; between two of them the sum moves by at most (1/512)·Σ|g'|,
-    counted twice over for safety.
+    Summed at 256 offsets d over |t| < _GAIN_FAR (one (256, 255) evaluation; the rest by
+    :func:`_far_bound`, for g and g' alike); between two offsets the sum moves by at most
+    (1/512)·Σ|g'|, counted twice over for safety.
     """
-    base = np.arange(-_FAR + 1, _FAR, dtype=np.float64)
-    offsets = np.arange(256) / 256.0
-    sums = max(float(np.abs(reference_kernel(d + base, beta)).sum()) for d in offsets)
-    slope = max(float(np.abs(reference_slope(d + base, beta)).sum()) for d in offsets[::16])
-    return sums + slope / 256.0 + _far_bound(beta)
+    t = np.arange(256)[:, None] / 256.0 + np.arange(-_GAIN_FAR + 1, _GAIN_FAR, dtype=np.float64)
+    far = _far_bound(beta, _GAIN_FAR)
+    sums = float(np.abs(reference_kernel(t, beta)).sum(axis=1).max()) + far
+    slope = float(np.abs(reference_slope(t[::16], beta)).sum(axis=1).max()) + far
+    return sums + slope / 256.0
 
 
 def _coarse_taps() -> np.ndarray:
@@ -226,10 +232,8 @@ _PAIR_ROWS = np.stack([_FINE_VALUES, _FINE_SLOPES], axis=2).astype(np.float32)
 
 _WINDOW = 2 * _FINE_HALF_TAPS
 _MARGIN = _FINE_HALF_TAPS + 2
-"""Samples needed on either side of a position before its intervals can be evaluated."""
-_PRE = _MARGIN
-"""Samples of history kept before the first position still to evaluate."""
-_POST = _MARGIN
+"""Samples a position's windows reach on either side: kept as history before the first position still
+to evaluate, held back after the last one until the next block, and left out at the programme's edges."""
 _DENSE_FRACTION = 200
 """Above one candidate per 200 samples (0.5 %), dense evaluation (block products) beats a window per candidate."""
 _DENSE_BLOCK = 32
@@ -298,16 +302,6 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique for integers made of a few sorted runs (a plain sort is faster than its hashing here)."""
     values = np.sort(values)
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
-
-
-def _union(*parts: np.ndarray) -> np.ndarray:
-    """Sorted distinct values of integer arrays lying in a short range (a mask: no sort of millions)."""
-    low = min(int(p.min()) for p in parts if p.size)
-    high = max(int(p.max()) for p in parts if p.size)
-    mask = np.zeros(high - low + 1, dtype=bool)
-    for p in parts:
-        mask[p - low] = True
-    return low + np.flatnonzero(mask)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -403,9 +397,9 @@ class TruePeakMeter:
 
     def __init__(self, channels: list[int]) -> None:
         self._channels = channels
-        self._history = {ch: np.zeros(_PRE, dtype=np.float32) for ch in channels}
+        self._history = {ch: np.zeros(_MARGIN, dtype=np.float32) for ch in channels}
         self._next = {ch: 0 for ch in channels}
-        """Global index of the next position to evaluate (it sits at _PRE in the history)."""
+        """Global index of the next position to evaluate (it sits at _MARGIN in the history)."""
         self.peak = 0.0
         """The reported value: ≥ what is proven, ≤ M·(1 + final slack)."""
         self._proven = 0.0
@@ -417,32 +411,32 @@ class TruePeakMeter:
         """Consume a channel-major float32 block, shape (channels, frames)."""
         for ch in self._channels:
             x = np.concatenate((self._history[ch], block_t[ch]))
-            self._history[ch] = self._scan(ch, x, len(x) - _POST, final=False)
+            self._history[ch] = self._scan(ch, x, len(x) - _MARGIN, final=False)
 
     def finish(self) -> float:
         """Flush the last samples (followed by silence) and return the true peak, linear."""
         for ch in self._channels:
-            x = np.concatenate((self._history[ch], np.zeros(_POST, dtype=np.float32)))
-            self._scan(ch, x, len(x) - _POST, final=True)
+            x = np.concatenate((self._history[ch], np.zeros(_MARGIN, dtype=np.float32)))
+            self._scan(ch, x, len(x) - _MARGIN, final=True)
         return max(self.peak, self._proven)
 
     def _scan(self, ch: int, x: np.ndarray, stop: int, *, final: bool) -> np.ndarray:
-        """Evaluate positions _PRE … stop-1 of ``x``; return the history to keep for the next call.
+        """Evaluate positions _MARGIN … stop-1 of ``x``; return the history to keep for the next call.
 
         Inter-sample values are sought only around positions whose windows hold no
         sample from outside the programme: global index ≥ _MARGIN and, in the final
         call (``x`` padded with zeros), < stop − _MARGIN.
         """
         first = self._next[ch]
-        self._next[ch] = first + max(0, stop - _PRE)
-        lo = _PRE + max(0, _MARGIN - first)
+        self._next[ch] = first + max(0, stop - _MARGIN)
+        lo = _MARGIN + max(0, _MARGIN - first)
         hi = stop - _MARGIN if final else stop
-        if stop > _PRE:
+        if stop > _MARGIN:
             loud = np.abs(x)
-            sample_max = float(loud[_PRE:stop].max())
+            sample_max = float(loud[_MARGIN:stop].max())
             self.peak = max(self.peak, sample_max)
             self._proven = max(self._proven, sample_max)
-            span_max = max(sample_max, float(loud[:_PRE].max()), float(loud[stop:].max(initial=0.0)))
+            span_max = max(sample_max, float(loud[:_MARGIN].max()), float(loud[stop:].max(initial=0.0)))
             # Samples farther than the span weigh at most the 64-tap cut's error (≤ FINE_ERROR·M).
             # ≤, not <: a stretch that can at most equal R adds nothing (and silence, R = 0, is not searched)
             bound = span_max * GAIN_BOUND
@@ -450,7 +444,7 @@ class TruePeakMeter:
                 self.blocks_skipped += 1
             else:
                 self._search(x, loud, lo, hi)
-        return x[max(0, stop - _PRE) :].copy()
+        return x[max(0, stop - _MARGIN) :].copy()
 
     def _search(self, x: np.ndarray, loud_x: np.ndarray, lo: int, hi: int) -> None:
         """Screen positions [lo, hi) on the ½-sample grid, then bound and bisect the intervals next to candidates.

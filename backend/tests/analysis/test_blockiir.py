@@ -12,7 +12,7 @@ import pytest
 import scipy.signal
 
 from analysis.bands import BandSignals
-from analysis.blockiir import BlockFilter
+from analysis.blockiir import BlockFilter, BlockForm
 from analysis.loudness import k_weighting_sos
 
 
@@ -43,7 +43,7 @@ def test_k_weighting_block_filter_is_sosfilt(fs: int) -> None:
     x = (0.3 * rng.standard_normal((2, 3 * fs + 5))).astype(np.float32)
     sos = k_weighting_sos(fs)
     expected = scipy.signal.sosfilt(sos, x.astype(np.float64), axis=1)
-    block_filter = BlockFilter(sos, 2)
+    block_filter = BlockFilter(BlockForm.build(sos), 2)
     got = np.concatenate([block_filter.filter(b) for b in random_blocks(x, fs)], axis=1)
     assert got.shape == expected.shape
     # float32 in balanced coordinates: ~1e-7 of the output at every rate
@@ -62,7 +62,7 @@ def test_band_signals_peaks_and_kept_samples_are_sosfilt(fs: int, keep: int) -> 
     x = x.astype(np.float32)
     edges = [(20, 200), (200, 500), (500, 2000), (2000, 6000), (6000, 20000)]
     steps: list[int | None] = [keep, keep, None, None, 1]  # 1: every output sample kept
-    bank = BandSignals([lr4(a, b, fs) for a, b in edges], steps, 2)
+    bank = BandSignals([BlockForm.build(lr4(a, b, fs)) for a, b in edges], steps, 2)
     kept: list[list[np.ndarray]] = [[] for _ in edges]
     for block in random_blocks(x, 4):
         for k, out in zip(kept, bank.push(block), strict=True):

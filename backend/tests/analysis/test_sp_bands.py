@@ -8,6 +8,8 @@ import scipy.signal
 from test_sp_util import band, measure, tone
 from test_td_support import music
 
+from analysis.engine import analyze_array
+
 FS = 44100
 BIN_HZ = FS / 1024  # full-rate STFT bin spacing at 44.1 kHz
 
@@ -168,6 +170,32 @@ def test_level_range_of_alternating_tone() -> None:
     gain = lr4_gain_db(1000.0, 500.0, 2000.0)
     assert series[5] == pytest.approx(-23.01 + gain, abs=0.1)
     assert series[30] == pytest.approx(-33.01 + gain, abs=0.1)
+
+
+
+@pytest.mark.parametrize(("rate", "start_s"), [(11025, 600), (44100, 60)])
+def test_band_rms_series_do_not_drift(rate: int, start_s: int) -> None:
+    """Silence, then tones in ``low`` and ``mid`` for the programme's last second, from exactly ``start_s``.
+
+    Band-RMS entry k is second k, as momentary entries 10k … 10k + 9 are: the series has one entry per
+    second and entry ``start_s`` holds the whole second of tone at its level. At 11 025 Hz, 1102-sample
+    segments would give 602 entries and put only 8020 of the tone's 11 025 samples in entry 600 (−1.4 dB).
+    """
+    x = np.zeros((start_s + 1) * rate)
+    t = np.arange(rate) / rate
+    x[start_s * rate :] = 0.5 * np.sin(2 * np.pi * 63.0 * t) + 0.5 * np.sin(2 * np.pi * 1000.0 * t)
+    result = analyze_array(x, rate)
+    series = result.series
+    assert len(series.momentary_lufs) == 10 * (start_s + 1)
+    assert result.series.band_rms_hop_s == 1.0
+    for name, freq, low, high in (("low", 63.0, 20.0, 200.0), ("mid", 1000.0, 500.0, 2000.0)):
+        levels = series.band_rms_db[name]
+        assert len(levels) == start_s + 1
+        # −9.03 dBFS: a sine of amplitude 0.5 (mean square 0.125), through the band's LR4 filter
+        assert levels[start_s] == pytest.approx(-9.03 + lr4_gain_db(freq, low, high, rate), abs=0.1), name
+        assert all(v is None for v in levels[: start_s - 1]), name
+        # the second before the tone: at most the leak of full-rate STFT frames centred just before it
+        assert levels[start_s - 1] is None or levels[start_s - 1] < -40.0, name
 
 
 def test_level_range_needs_one_window() -> None:
