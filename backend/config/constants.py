@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,38 @@ DEFAULT_STAGE = "master"
 REFERENCE_GENRES: tuple[str, ...] = ("Psytrance", "Trance", "Techno", "House", "Drum & Bass", "Dubstep")
 
 
+class Family(StrEnum):
+    """Families of genres: a genre with few real references borrows its spreads from its family (SPEC §5)."""
+
+    ELECTRONIC = "electronic"
+    BAND = "band"
+    ACOUSTIC = "acoustic"
+
+
+MIN_SHAPE_TOLERANCE_DB = 4.0
+"""Narrowest tolerance of a band's shape deviation: released masters of one style differ by ±3–5 dB per band."""
+MIN_LOUDNESS_TOLERANCE_LU = 1.0
+MIN_STEREO_TOLERANCE = 0.08
+"""Narrowest tolerance of a band's stereo width and phase correlation."""
+
+
 @dataclass(frozen=True)
 class BandTarget:
-    """Target of one band: energy-ratio mean, its spread in dB, stereo width and correlation."""
+    """Target of one band (SPEC §5).
+
+    ``energy_ratio`` is the genre's median share of 20 Hz–20 kHz power; the band's
+    deviation is its shape (``api.services.deviation``), and ``spread_db`` is the
+    tolerance of that shape deviation, dB (the real spread, at least
+    ``MIN_SHAPE_TOLERANCE_DB``). Width and correlation are medians with their own
+    tolerances (at least ``MIN_STEREO_TOLERANCE``).
+    """
 
     energy_ratio: float
     spread_db: float
     stereo_width: float
     phase_correlation: float
+    width_tolerance: float = MIN_STEREO_TOLERANCE
+    correlation_tolerance: float = MIN_STEREO_TOLERANCE
 
 
 PLR_HALF_RANGE_DB = 1.0
@@ -79,6 +104,21 @@ class GenreTarget:
     """Mean long-term 1/6-octave spectrum of the genre's references (dB), when it has references."""
     measured_plr_db: tuple[float, float] | None = None
     """Peak-to-loudness ratio range of the genre's references, dB, when it has references."""
+    loudness_lufs: tuple[float, float] | None = None
+    """Integrated loudness of the genre's masters, 10th … 90th percentile, LUFS (None: the median ± tolerance)."""
+    loudness_tolerance_lu: float = MIN_LOUDNESS_TOLERANCE_LU
+    """Tolerance of the integrated loudness around its range, LU (the real spread, at least 1 LU)."""
+    family: Family | None = None
+    track_count: int = 0
+    """Real references of the genre itself behind the target (0: documented constants or family only)."""
+
+    @property
+    def loudness_range_lufs(self) -> tuple[float, float]:
+        """Where a finished master of the genre sits, low … high, LUFS: the 10th–90th percentile, at least the
+        median ± the loudness tolerance."""
+        tol = self.loudness_tolerance_lu
+        low, high = self.loudness_lufs or (self.integrated_lufs, self.integrated_lufs)
+        return (min(low, self.integrated_lufs - tol), max(high, self.integrated_lufs + tol))
 
     @property
     def plr_db(self) -> tuple[float, float]:
@@ -246,6 +286,23 @@ GENRE_ALIASES: dict[str, str] = {
     "heavy metal": "Metal", "rock and roll": "Rock", "classic": "Classical",
     "deep house": "House", "tech house": "House", "brostep": "Dubstep",
 }
+
+GENRE_FAMILY: dict[str, Family] = {
+    "Psytrance": Family.ELECTRONIC, "Trance": Family.ELECTRONIC, "Techno": Family.ELECTRONIC,
+    "House": Family.ELECTRONIC, "Drum & Bass": Family.ELECTRONIC, "Dubstep": Family.ELECTRONIC,
+    "Hip-Hop": Family.ELECTRONIC, "Ambient": Family.ELECTRONIC,
+    "Pop": Family.BAND, "Rock": Family.BAND, "Metal": Family.BAND, "R&B": Family.BAND, "Country": Family.BAND,
+    "Jazz": Family.ACOUSTIC, "Classical": Family.ACOUSTIC, "Folk": Family.ACOUSTIC,
+}
+"""The family each genre borrows its spreads from when it has fewer than 8 real references (SPEC §5)."""
+
+GENRE_TEMPO_BPM: dict[str, tuple[float, float]] = {
+    "Psytrance": (136.0, 150.0), "Trance": (128.0, 145.0), "Techno": (120.0, 150.0), "House": (115.0, 132.0),
+    "Drum & Bass": (160.0, 180.0), "Dubstep": (135.0, 150.0),
+}
+"""Documented tempo range of beat-driven genres, BPM: the octave of ``tempo_bpm`` the JSON reports for an analysis
+with that genre (SPEC §4). Dubstep is counted at its 140 BPM grid, not its half-time feel."""
+
 
 # ---------------------------------------------------------------------------
 # Destinations (SPEC §8): what each place does to a master's level.
