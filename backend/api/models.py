@@ -209,7 +209,7 @@ class Recommendation(_AnalysisChild, Base):
 
 
 class ReferenceTrack(AudioColumns, Base):
-    """A built-in archetype or a user-added reference."""
+    """A reference: a real corpus track or archetype (built-in), or a user-added reference."""
 
     __tablename__ = "reference_tracks"
 
@@ -220,7 +220,10 @@ class ReferenceTrack(AudioColumns, Base):
     year: Mapped[int | None] = mapped_column(Integer)
     is_builtin: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     source: Mapped[str | None] = mapped_column(String(255))
-    """The file name it was analysed from, or the synthesiser spec for built-ins."""
+    """Where it comes from: the file it was analysed from, a corpus track's Debian package and path, or the
+    synthesiser spec of an archetype."""
+    licence: Mapped[str | None] = mapped_column(String(64))
+    """The licence of a corpus track (from its package's copyright file); None for user references and archetypes."""
 
     overall_metrics: Mapped[ReferenceOverallMetrics | None] = relationship(
         back_populates="reference", cascade="all, delete-orphan", passive_deletes=True, uselist=False

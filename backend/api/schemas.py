@@ -138,12 +138,15 @@ class AnalysisPage(BaseModel):
 
 
 class BandTargetOut(BaseModel):
-    """A genre's target for one band."""
+    """A genre's target for one band: median share, the tolerance of its shape deviation (dB), width and correlation
+    medians with their tolerances."""
 
     energy_ratio: float
     spread_db: float
     stereo_width: float
     phase_correlation: float
+    width_tolerance: float
+    correlation_tolerance: float
 
 
 class GenreOut(BaseModel):
@@ -151,13 +154,21 @@ class GenreOut(BaseModel):
 
     name: str
     source: str
+    """What the target rests on: the count of real references, what is borrowed from the family, published figures."""
+    family: str | None
+    track_count: int
+    """Real references of the genre itself."""
     integrated_lufs: float
+    """Median integrated loudness, LUFS."""
+    loudness_lufs: tuple[float, float]
+    """Where the genre's masters sit, LUFS: 10th–90th percentile, at least the median ± the loudness tolerance."""
+    loudness_tolerance_lu: float
     true_peak_ceiling_dbtp: float
     lra_lu: tuple[float, float]
     dr_db: tuple[float, float]
     plr_db: tuple[float, float]
-    """Typical true peak − integrated loudness, dB: the references' 10th–90th percentile (at least ±1 dB
-    around their mean), or for documented genres the ceiling minus the target loudness, ±1 dB."""
+    """Typical true peak − integrated loudness, dB: the references' 10th–90th percentile (at least ±1 dB around their
+    median), or the published figures' range."""
     bands: dict[str, BandTargetOut]
     spectrum_db: list[float | None] | None
     aliases: list[str]

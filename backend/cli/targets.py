@@ -2,7 +2,7 @@
 
 When the service's database exists (``DATABASE_URL`` set, or the SQLite file in
 ``APP_HOME``), it is used, so user references and user genres count; otherwise the
-built-in references shipped in ``data/references`` and the documented constants.
+built-in references and the real corpus shipped in ``data/references``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import numpy as np
 from api.core.config import Settings
 from api.database import open_database, session_scope
 from api.models import ReferenceTrack
-from api.services.builtin import builtin_numbers, load_metadata
+from api.services.builtin import load_metadata
 from api.services.genres import builtin_genres, known_genres, match_genre
 from api.services.references import rank_references
-from api.services.targets import constant_target, genre_target, target_from_references
+from api.services.targets import builtin_target, genre_target
 from config.constants import GenreTarget
 from ml.feature_extraction import FEATURE_VERSION
 from ml.similarity import SimilarityIndex
@@ -112,6 +112,5 @@ def resolve_target(settings: Settings, genre: str | None) -> tuple[str | None, G
         known = builtin_genres()
         canonical = match_genre(genre, known)
         if canonical is not None:
-            refs = builtin_numbers(canonical)
-            return canonical, target_from_references(canonical, refs) if refs else constant_target(canonical)
+            return canonical, builtin_target(canonical)
     raise ValidationError(f"Unknown genre '{genre}'. Known genres: {', '.join(sorted(known, key=str.lower))}.")

@@ -293,8 +293,48 @@ GENRE_FAMILY: dict[str, Family] = {
     "Hip-Hop": Family.ELECTRONIC, "Ambient": Family.ELECTRONIC,
     "Pop": Family.BAND, "Rock": Family.BAND, "Metal": Family.BAND, "R&B": Family.BAND, "Country": Family.BAND,
     "Jazz": Family.ACOUSTIC, "Classical": Family.ACOUSTIC, "Folk": Family.ACOUSTIC,
+    "Electronic": Family.ELECTRONIC, "Orchestral": Family.ACOUSTIC,
 }
 """The family each genre borrows its spreads from when it has fewer than 8 real references (SPEC §5)."""
+
+TRUE_PEAK_CEILING_DBTP = -1.0
+"""The ceiling policy, every genre: −1 dBTP leaves lossy encoders and sample-rate converters the headroom they need
+(AES TD1004.1.15-10; Spotify for Artists asks for −1 dBTP, and −2 dBTP for masters louder than −14 LUFS, which the
+always-flagged true-peak check applies)."""
+
+
+@dataclass(frozen=True)
+class DocumentedDynamics:
+    """Loudness and dynamics of a genre the corpus cannot fill, from published measurements of released masters."""
+
+    integrated_lufs: float
+    loudness_lufs: tuple[float, float]
+    """10th … 90th percentile of integrated loudness, LUFS."""
+    lra_lu: tuple[float, float]
+    dr_db: tuple[float, float]
+    plr_db: tuple[float, float]
+    basis: str
+
+
+_CLUB = DocumentedDynamics(
+    -8.0, (-10.0, -6.5), (3.0, 8.0), (4.5, 8.0), (6.5, 10.0),
+    "dance and electronic chart releases measure about −8 LUFS integrated with drops at −6 … −7 LUFS short-term "
+    "(iZotope, 'A LUFS and tonal analysis of 10 top-charting dance and electronic songs', 2025; Flume 'Skin', "
+    "−7.9 LUFS album mean, measured by r/edmproduction, 2017); DR and PLR follow from that loudness with true peaks "
+    "at −1 … +1 dBTP",
+)
+_CHART = DocumentedDynamics(
+    -8.3, (-10.0, -7.0), (4.0, 8.0), (5.0, 8.5), (7.0, 10.5),
+    "commercial chart releases measure about −8.3 LUFS ±1 LU integrated (iZotope's LUFS and tonal analyses of "
+    "Billboard chart songs, 2024–2025); DR and PLR follow from that loudness with true peaks at −1 … 0 dBTP",
+)
+DOCUMENTED_DYNAMICS: dict[str, DocumentedDynamics] = {
+    "Psytrance": _CLUB, "Trance": _CLUB, "Techno": _CLUB, "House": _CLUB, "Drum & Bass": _CLUB, "Dubstep": _CLUB,
+    "Pop": _CHART, "Hip-Hop": _CHART, "R&B": _CHART, "Country": _CHART,
+}
+"""Loudness and dynamics of the genres with too few corpus tracks for their own centres. Their tonal balance and
+stereo image come from their family in the corpus; genres not listed here (Jazz, Folk, …) take everything from their
+family."""
 
 GENRE_TEMPO_BPM: dict[str, tuple[float, float]] = {
     "Psytrance": (136.0, 150.0), "Trance": (128.0, 145.0), "Techno": (120.0, 150.0), "House": (115.0, 132.0),

@@ -1,4 +1,4 @@
-"""Load the 24 built-in reference archetypes into the database.
+"""Load the built-in reference library (real corpus tracks and archetypes) into the database.
 
     python -m scripts.populate_references          # adds the built-ins that are missing (idempotent)
     python -m scripts.populate_references --force  # replaces every built-in; user references stay
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="replace the built-in references (user ones are kept)")
     args = parser.parse_args(argv)
     if not load_metadata():
-        print(f"error: {METADATA_PATH.name} is missing; run python -m scripts.render_references", file=sys.stderr)
+        print(f"error: no built-in references: corpus.json and {METADATA_PATH.name} are missing", file=sys.stderr)
         return 2
     engine, factory = open_database(get_settings())
     try:

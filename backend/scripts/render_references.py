@@ -1,4 +1,4 @@
-"""Render the 24 built-in references, analyse them with the engine, write their metadata (SPEC §6).
+"""Render the 24 genre archetypes, analyse them with the engine, write their metadata (SPEC §6).
 
     python -m scripts.render_references [--jobs N] [--output PATH]
 
@@ -11,7 +11,7 @@ the feature vector. Floats are written at full precision: on the machine and
 library builds that wrote the file a re-render gives the same numbers bit for
 bit; on another CPU or numpy/scipy build they may differ in the last bits
 (``ml/tests/test_reference_library.py`` states the tolerances). At the end a
-table compares each genre with its documented target (``FALLBACK_REFERENCE_TARGETS``).
+table says, per archetype, which figures lie outside its genre's real distribution (the corpus target).
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from analysis.engine import analyze_array
 from analysis.result import ENGINE_VERSION
-from config.constants import BAND_NAMES, FALLBACK_REFERENCE_TARGETS
+from api.services.calibration import inside_tolerance
+from api.services.corpus import ReferenceNumbers, corpus_target
 from ml.feature_extraction import FEATURE_VERSION, extract_features
 from synth.archetypes import SAMPLE_RATE, ReferenceSpec, reference_specs, render
 
@@ -131,36 +130,14 @@ def _fmt(value: float | None) -> str:
 
 
 def genre_summary(entries: list[dict[str, Any]]) -> list[str]:
-    """Per genre, the references against the documented target: lines of a table for people.
-
-    Band shares as the mean share's distance from the documented one (dB), widths as
-    mean − documented; LRA and DR as the references' range with the documented one;
-    loudness and true peak as the worst miss of a variant's own target and ceiling.
-    """
-    lines = [
-        "genre          share dB vs documented (low … high)     width vs doc          LRA (doc)"
-        "            DR (doc)            |I−target|  TP−ceiling"
-    ]
-    for genre, target in FALLBACK_REFERENCE_TARGETS.items():
-        refs = [e for e in entries if e["genre"] == genre]
-        if not refs:
-            continue
-        shares = np.mean([[b["energy_ratio"] for b in e["band_metrics"]] for e in refs], axis=0)
-        widths = np.mean([[b["stereo_width"] for b in e["band_metrics"]] for e in refs], axis=0)
-        doc_shares = np.array([target.bands[n].energy_ratio for n in BAND_NAMES])
-        doc_widths = np.array([target.bands[n].stereo_width for n in BAND_NAMES])
-        overall = [e["overall_metrics"] for e in refs]
-        lra = [o["loudness_range_lu"] for o in overall]
-        dr = [o["dynamic_range_db"] for o in overall]
-        loud = max(abs(o["integrated_lufs"] - e["synth"]["target_lufs"]) for o, e in zip(overall, refs, strict=True))
-        over = max(o["true_peak_dbtp"] - e["synth"]["ceiling_dbtp"] for o, e in zip(overall, refs, strict=True))
-        lines.append(
-            f"{genre:<14} {' '.join(f'{v:+5.2f}' for v in 10 * np.log10(shares / doc_shares))}"
-            f"   {' '.join(f'{v:+.2f}' for v in widths - doc_widths)}"
-            f"   {min(lra):4.1f}–{max(lra):4.1f} ({target.lra_lu[0]:g}–{target.lra_lu[1]:g})"
-            f"   {min(dr):4.1f}–{max(dr):4.1f} ({target.dr_db[0]:g}–{target.dr_db[1]:g})"
-            f"   {loud:5.2f} LU   {over:+.3f} dB"
-        )
+    """Per archetype, which of its target figures lie inside its genre's real distribution (the corpus target's
+    tolerance, as ``api.services.calibration.inside_tolerance`` judges a corpus track): lines of a table for people."""
+    lines = ["archetype                              inside  outside"]
+    for e in entries:
+        target = corpus_target(e["genre"])
+        inside = inside_tolerance(ReferenceNumbers(e["overall_metrics"], e["band_metrics"]), target)
+        out = [k for k, v in inside.items() if not v]
+        lines.append(f"{e['name']:<38} {sum(inside.values()):>3}/{len(inside):<3} {', '.join(out) or '-'}")
     return lines
 
 

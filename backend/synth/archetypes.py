@@ -7,10 +7,9 @@ Variants 1–4 of each genre are the built-in references (fixed tempo, key,
 arrangement, loudness, ceiling and tonal tilt from the tables below); any other
 variant number draws those from the genre's typical ranges with the seed.
 
-The master (:mod:`synth.master`) aims at the genre's documented tonal balance and
-stereo widths (``config.constants.FALLBACK_REFERENCE_TARGETS``, tilted a little per
-variant), so the built-ins sit where real masters of the genre sit and the targets
-derived from them agree with the documented ones. The genre shows in the parts:
+The master (:mod:`synth.master`) aims at the genre's tonal balance and stereo widths as
+measured on the real reference corpus (``api.services.corpus.corpus_target``, tilted a
+little per variant), so the archetypes sit inside the real distribution of their genre. The genre shows in the parts:
 tempo, drum pattern, bass line, sounds, arrangement and its level contour.
 
 Tonal parts (bass, leads, pads) are rendered at half the sample rate and upsampled
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from config.constants import BAND_NAMES, FALLBACK_REFERENCE_TARGETS
+from config.constants import BAND_NAMES
 from synth import instruments as ins
 from synth.master import BAND_EDGES_HZ, MasterReport, MasterSettings, master
 
@@ -824,12 +823,11 @@ def variant_spec(genre: str, variant: int, rng: np.random.Generator) -> VariantS
 
 
 def balance_targets(genre: str, spec: VariantSpec) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Band shares and widths the master aims at: the genre's documented balance, with the variant's tilt.
+    """Band shares and widths the master aims at: the genre's balance measured on the real corpus, with the
+    variant's tilt."""
+    from api.services.corpus import corpus_target  # the measured targets; imported late, synth stays light
 
-    The genre's balance is its entry in ``config.constants.FALLBACK_REFERENCE_TARGETS``
-    (a long-term spectrum model of club masters, documented there).
-    """
-    target = FALLBACK_REFERENCE_TARGETS[genre]
+    target = corpus_target(genre)
     centres_oct = np.log2(np.sqrt(BAND_EDGES_HZ[:-1] * BAND_EDGES_HZ[1:]) / 1000.0)
     shares = np.array([target.bands[b].energy_ratio for b in BAND_NAMES])
     shares = shares * 10.0 ** (spec.tilt_db_per_octave * centres_oct / 10.0)

@@ -54,7 +54,7 @@ def test_exactly_the_eight_seed_tables(db_engine: Engine) -> None:
 def test_sql_migrations_create_the_same_schema_as_the_orm(sqlite_engine: Engine, tmp_path: Path) -> None:
     db = tmp_path / "from_sql.db"
     conn = sqlite3.connect(db)
-    for name in ("init_schema.sql", "add_reference_overall_metrics.sql"):
+    for name in ("init_schema.sql", "add_reference_overall_metrics.sql", "add_reference_licence.sql"):
         conn.executescript((MIGRATIONS / name).read_text())
     conn.close()
     sql_engine = create_engine(f"sqlite:///{db}")

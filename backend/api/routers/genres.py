@@ -14,14 +14,18 @@ router = APIRouter(prefix="/api", tags=["genres"])
 
 @router.get("/genres")
 def list_genres(session: SessionDep) -> list[GenreOut]:
-    """Every known genre with its target (from its references, or documented constants)."""
+    """Every known genre with its target (measured on real masters; what it rests on in `source`)."""
     out = []
     for t in all_genre_targets(session):
         out.append(
             GenreOut(
                 name=t.genre,
                 source=t.source,
+                family=t.family.value if t.family else None,
+                track_count=t.track_count,
                 integrated_lufs=t.integrated_lufs,
+                loudness_lufs=t.loudness_range_lufs,
+                loudness_tolerance_lu=t.loudness_tolerance_lu,
                 true_peak_ceiling_dbtp=t.true_peak_ceiling_dbtp,
                 lra_lu=t.lra_lu,
                 dr_db=t.dr_db,

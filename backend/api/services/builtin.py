@@ -1,4 +1,10 @@
-"""The 24 built-in references shipped in ``data/references/reference_metadata.json`` (SPEC §6)."""
+"""The built-in reference library (SPEC §6): every real corpus track, and archetypes where the corpus is thin.
+
+The real tracks come from ``data/references/corpus.json`` (numbers measured on freely licensed
+music from Debian packages); the synthesised archetypes from ``reference_metadata.json``. Of
+the seed's six club genres, each keeps four built-in references: its real corpus tracks
+first, archetypes (labelled as such) for the rest.
+"""
 
 from __future__ import annotations
 
@@ -12,28 +18,47 @@ from sqlalchemy.orm import Session
 
 from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
+from api.services.corpus import load_corpus
 from api.services.series import pack_series
-from api.services.targets import ReferenceNumbers
 from ml.similarity import vector_to_bytes
 
 METADATA_PATH = Path(__file__).resolve().parents[2] / "data" / "references" / "reference_metadata.json"
 
 
+ARCHETYPES_PER_GENRE = 4
+"""The seed's built-in references per club genre: real corpus tracks where it has them, archetypes for the rest."""
+
+
 @lru_cache(maxsize=1)
-def load_metadata(path: Path = METADATA_PATH) -> tuple[dict[str, Any], ...]:
-    """The built-in reference entries (empty when the file has not been rendered)."""
+def load_archetypes(path: Path = METADATA_PATH) -> tuple[dict[str, Any], ...]:
+    """The synthesised archetype entries (empty when the file has not been rendered)."""
     if not path.exists():
         return ()
     return tuple(json.loads(path.read_text())["references"])
 
 
-def builtin_numbers(genre: str) -> list[ReferenceNumbers]:
-    """Target inputs of the built-in references of a genre, straight from the JSON."""
-    return [
-        ReferenceNumbers(e["overall_metrics"], e["band_metrics"], e.get("spectrum", {}).get("db"))
-        for e in load_metadata()
-        if e["genre"].lower() == genre.lower()
+def corpus_entry(track: dict[str, Any]) -> dict[str, Any]:
+    """A corpus track as a built-in reference entry."""
+    return {
+        **{k: track[k] for k in ("id", "artist", "genre", "year", "licence", "engine_version", "feature_version",
+                                 "audio", "overall_metrics", "band_metrics", "spectrum", "feature_vector")},
+        "name": track["title"],
+        "is_builtin": True,
+        "source": f"{track['package']} {track['package_version']}: {track['path']}",
+    }
+
+
+@lru_cache(maxsize=1)
+def load_metadata() -> tuple[dict[str, Any], ...]:
+    """The whole built-in library: every corpus track, then the archetypes a club genre still needs."""
+    real = [corpus_entry(t) for t in load_corpus()]
+    counts: dict[str, int] = {}
+    for e in real:
+        counts[e["genre"]] = counts.get(e["genre"], 0) + 1
+    archetypes = [
+        e for e in load_archetypes() if e["synth"]["variant"] <= ARCHETYPES_PER_GENRE - counts.get(e["genre"], 0)
     ]
+    return (*real, *archetypes)
 
 
 def reference_row(entry: dict[str, Any]) -> ReferenceTrack:
@@ -47,7 +72,8 @@ def reference_row(entry: dict[str, Any]) -> ReferenceTrack:
         genre=entry["genre"],
         year=entry.get("year"),
         is_builtin=True,
-        source=f"synth:{entry['synth']['genre']}/{entry['synth']['variant']}/seed {entry['synth']['seed']}",
+        source=entry.get("source") or _synth_source(entry["synth"]),
+        licence=entry.get("licence"),
         sample_rate=audio["sample_rate"],
         channels=audio["channels"],
         bit_depth=audio.get("bit_depth"),
@@ -60,6 +86,10 @@ def reference_row(entry: dict[str, Any]) -> ReferenceTrack:
     ref.overall_metrics = ReferenceOverallMetrics(**entry["overall_metrics"])
     ref.band_metrics = [ReferenceBandMetrics(position=i, **b) for i, b in enumerate(entry["band_metrics"])]
     return ref
+
+
+def _synth_source(spec: dict[str, Any]) -> str:
+    return f"synth:{spec['genre']}/{spec['variant']}/seed {spec['seed']}"
 
 
 def populate(session: Session, *, force: bool = False) -> tuple[int, int]:

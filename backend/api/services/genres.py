@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from api.repositories.reference_repo import ReferenceRepository
-from config.constants import CONSTANT_GENRE_TARGETS, GENRE_ALIASES, REFERENCE_GENRES
+from config.constants import GENRE_ALIASES, GENRE_FAMILY
 from utils.errors import ValidationError
 
 _APOSTROPHE_N = re.compile(r"['’`]\s*n\b\s*['’`]?|\bn\s*['’`]")
@@ -37,8 +37,8 @@ def genre_key(name: str) -> str:
 
 
 def builtin_genres() -> list[str]:
-    """Genres known without any database: the reference genres and the documented constants."""
-    return [*REFERENCE_GENRES, *CONSTANT_GENRE_TARGETS]
+    """Genres known without any database: every genre with a family (``config.constants.GENRE_FAMILY``)."""
+    return list(GENRE_FAMILY)
 
 
 def _by_key(names: Iterable[str]) -> dict[str, str]:

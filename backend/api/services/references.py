@@ -36,6 +36,8 @@ def reference_out(ref: ReferenceTrack) -> dict[str, Any]:
         "genre": ref.genre,
         "year": ref.year,
         "is_builtin": ref.is_builtin,
+        "source": ref.source,
+        "licence": ref.licence,
         "overall_metrics": overall_dict(ref.overall_metrics),
         "band_metrics": band_dicts(ref.band_metrics),
     }

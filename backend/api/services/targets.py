@@ -1,43 +1,26 @@
-"""Genre targets (SPEC §5): derived from the genre's references when it has any, else the documented constants."""
+"""Genre targets (SPEC §5): measured on real masters — the shipped corpus plus the user's own references.
+
+The built-in real tracks are read from the shipped corpus numbers (``api.services.corpus``),
+whether or not ``populate_references`` has copied them into the database; the database adds
+the user's references of the genre (``is_builtin`` false). Synthesised archetypes never
+count: they are stand-ins for listening and similarity, not measurements of music.
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from api.models import ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
-from api.services.genres import spellings_of, with_builtin
+from api.services.corpus import ReferenceNumbers, corpus_target
+from api.services.genres import builtin_genres, spellings_of, with_builtin
 from api.services.rows import band_dicts, overall_dict
 from api.services.series import unpack_series
-from config.constants import (
-    BAND_NAMES,
-    CONSTANT_GENRE_TARGETS,
-    FALLBACK_REFERENCE_TARGETS,
-    BandTarget,
-    GenreTarget,
-)
-from utils.errors import ValidationError
+from config.constants import GenreTarget
 
-TRUE_PEAK_CEILING_DBTP = -1.0
-"""Ceiling for every genre: streaming encoders need the headroom whatever the genre (AES TD1004)."""
-MIN_SPREAD_DB = 1.0
-MIN_HALF_RANGE = 1.0
-"""Derived LRA/DR ranges are at least ±1 around the references' mean."""
-
-
-@dataclass(frozen=True)
-class ReferenceNumbers:
-    """What target derivation needs of one reference: its metrics and long-term spectrum."""
-
-    overall: Mapping[str, Any]
-    bands: Sequence[Mapping[str, Any]]
-    spectrum_db: Sequence[float | None] | None
+__all__ = ["ReferenceNumbers", "all_genre_targets", "builtin_target", "genre_target", "numbers_from_row"]
 
 
 def numbers_from_row(ref: ReferenceTrack) -> ReferenceNumbers:
@@ -50,85 +33,26 @@ def numbers_from_row(ref: ReferenceTrack) -> ReferenceNumbers:
     )
 
 
-def _values(refs: Sequence[ReferenceNumbers], field: str) -> list[float]:
-    values = (r.overall.get(field) for r in refs)
-    return [float(v) for v in values if v is not None and math.isfinite(v)]
-
-
-def _range(values: list[float], fallback: tuple[float, float]) -> tuple[float, float]:
-    if not values:
-        return fallback
-    mean = float(np.mean(values))
-    return (min(float(np.percentile(values, 10)), mean - MIN_HALF_RANGE),
-            max(float(np.percentile(values, 90)), mean + MIN_HALF_RANGE))
-
-
-def _mean_spectrum(refs: Sequence[ReferenceNumbers]) -> tuple[float | None, ...] | None:
-    """Power mean of the references' long-term spectra, per bin, dB."""
-    rows = [[np.nan if v is None else v for v in r.spectrum_db] for r in refs if r.spectrum_db]
-    if not rows or len({len(r) for r in rows}) != 1:
-        return None
-    power = 10.0 ** (np.asarray(rows, dtype=float) / 10.0)
-    counts = np.isfinite(power).sum(axis=0)
-    total = np.nansum(power, axis=0)
-    return tuple(
-        round(float(10 * np.log10(t / c)), 2) if c > 0 and t > 0 else None
-        for t, c in zip(total, counts, strict=True)
-    )
-
-
-def target_from_references(genre: str, refs: Sequence[ReferenceNumbers]) -> GenreTarget:
-    """A target from references' measurements: means, spreads and 10th–90th percentile ranges (LRA, DR, PLR)."""
-    base = FALLBACK_REFERENCE_TARGETS.get(genre) or CONSTANT_GENRE_TARGETS.get(genre)
-    lufs = _values(refs, "integrated_lufs")
-    bands: dict[str, BandTarget] = {}
-    for name in BAND_NAMES:
-        rows = [b for r in refs for b in r.bands if b.get("band") == name]
-        ratios = [b["energy_ratio"] for b in rows if b.get("energy_ratio") is not None and b["energy_ratio"] > 0]
-        widths = [b["stereo_width"] for b in rows if b.get("stereo_width") is not None]
-        corrs = [b["phase_correlation"] for b in rows if b.get("phase_correlation") is not None]
-        fallback = base.bands[name] if base else BandTarget(0.2, 2.0, 0.1, 0.8)
-        mean_ratio = float(np.mean(ratios)) if ratios else fallback.energy_ratio
-        spread = float(np.std(10 * np.log10(np.asarray(ratios) / mean_ratio))) if len(ratios) > 1 else 0.0
-        bands[name] = BandTarget(
-            energy_ratio=mean_ratio,
-            spread_db=max(MIN_SPREAD_DB, spread),
-            stereo_width=float(np.mean(widths)) if widths else fallback.stereo_width,
-            phase_correlation=float(np.mean(corrs)) if corrs else fallback.phase_correlation,
-        )
-    return GenreTarget(
-        genre=genre,
-        integrated_lufs=float(np.mean(lufs)) if lufs else (base.integrated_lufs if base else -14.0),
-        true_peak_ceiling_dbtp=TRUE_PEAK_CEILING_DBTP,
-        lra_lu=_range(_values(refs, "loudness_range_lu"), base.lra_lu if base else (4.0, 10.0)),
-        dr_db=_range(_values(refs, "dynamic_range_db"), base.dr_db if base else (6.0, 10.0)),
-        measured_plr_db=_range(_values(refs, "plr_db"), base.plr_db if base else (8.0, 12.0)),
-        bands=bands,
-        source=f"{len(refs)} reference{'s' if len(refs) != 1 else ''}",
-        spectrum_db=_mean_spectrum(refs),
-    )
-
-
-def constant_target(genre: str) -> GenreTarget:
-    """The documented target of a genre without references; ValidationError if it has none."""
-    target = CONSTANT_GENRE_TARGETS.get(genre) or FALLBACK_REFERENCE_TARGETS.get(genre)
-    if target is None:
-        raise ValidationError(f"The genre '{genre}' has no references and no documented target.")
-    return target
+def builtin_target(genre: str) -> GenreTarget:
+    """The target of a genre from the shipped corpus alone (no database)."""
+    return corpus_target(genre)
 
 
 def genre_target(session: Session, genre: str, *, stored: Sequence[str] | None = None) -> GenreTarget:
-    """The target of a canonical genre name (see services.genres.resolve_genre); ``stored``: the genre names
-    stored on references, when the caller has read them already."""
+    """The target of a canonical genre name (see services.genres.resolve_genre): the corpus tracks of the genre plus
+    the user's references of it; ``stored``: the genre names stored on references, when the caller has read them."""
     repo = ReferenceRepository(session)
     spellings = spellings_of(genre, repo.genres() if stored is None else stored)
-    refs = repo.list_full(genres=spellings) if spellings else []
-    if refs:
-        return target_from_references(genre, [numbers_from_row(r) for r in refs])
-    return constant_target(genre)
+    users = [r for r in repo.list_full(genres=spellings) if not r.is_builtin] if spellings else []
+    return corpus_target(genre, tuple(numbers_from_row(r) for r in users))
 
 
 def all_genre_targets(session: Session) -> list[GenreTarget]:
     """Every known genre's target, sorted by name (the stored genre names read once)."""
     stored = ReferenceRepository(session).genres()
     return [genre_target(session, name, stored=stored) for name in with_builtin(stored)]
+
+
+def documented_genres() -> list[str]:
+    """The genres known without a database."""
+    return builtin_genres()
