@@ -1,13 +1,21 @@
-"""The package's only file reader: WAV (RIFF, RF64, W64) → float32 blocks (SPEC §4, Decoding).
+"""The package's only file reader: every format of SPEC §4 → float32 blocks (SPEC §4, Decoding).
 
-A file is recognised by its bytes, never by its name. Before libsndfile (through
-``soundfile``) touches it, the header is walked here with bounded reads: the
-container magic, the encoding tag of the ``fmt `` chunk, the channel count,
-sample rate and WAVE_FORMAT_EXTENSIBLE channel mask (speaker positions, which
-:mod:`analysis.channels` turns into BS.1770 weights), and whether the ``data`` chunk is as long as it claims. Nothing is
-allocated from a declared size. Every failure raises an :mod:`utils.errors`
-audio error whose message names the problem in words — never a path, since
-messages can reach HTTP clients.
+A file is recognised by its bytes, never by its name: :func:`sniff` reads the
+first bytes (skipping ID3v2 tags) and names the container. WAV (RIFF, RF64,
+Wave64), AIFF/AIFC, FLAC, MP3 (MPEG audio layers I–III) and Ogg (Vorbis, Opus)
+are decoded by libsndfile (through ``soundfile``); AAC and ALAC in M4A/MP4 by
+FFmpeg's libraries through PyAV (:mod:`analysis.decode_av`). Every format is read
+block by block, so memory is bounded whatever the file's length.
+
+Before libsndfile touches a WAV, its header is walked here with bounded reads: the
+container magic, the encoding tag of the ``fmt `` chunk, the channel count, sample
+rate and WAVE_FORMAT_EXTENSIBLE channel mask (speaker positions, which
+:mod:`analysis.channels` turns into BS.1770 weights), and whether the ``data``
+chunk is as long as it claims. An AIFC's compression type and an Ogg stream's codec
+are read the same way, so that an encoding that is not read is named. Nothing is
+allocated from a declared size. Every failure raises an :mod:`utils.errors` audio
+error whose message names the problem in words — never a path, since messages can
+reach HTTP clients.
 """
 
 from __future__ import annotations
@@ -31,6 +39,13 @@ _MAX_BLOCK_SAMPLES = BLOCK_SAMPLE_BUDGET
 """Upper bound on frames × channels of one decoded block (16 MB of float32), as for the engine's blocks."""
 _MAX_CHUNKS = 4096
 """Chunks walked before giving up on finding ``fmt `` and ``data``."""
+_MAX_ID3_TAGS = 8
+"""Consecutive ID3v2 tags skipped before the audio (some taggers stack them)."""
+_HEAD_BYTES = 512
+"""Bytes read to recognise a container and, for Ogg, the codec of its first packet."""
+
+FORMATS_READ = "WAV (RIFF, RF64, Wave64), AIFF/AIFC, FLAC, MP3, Ogg Vorbis, Opus, and AAC or ALAC in M4A/MP4"
+"""What the decoder reads, as named in the refusal of anything else."""
 
 _W64_GUID_TAIL = bytes.fromhex("f3acd3118cd100c04f8edb8a")
 _W64_RIFF = b"riff" + bytes.fromhex("2e91cf11a5d628db04c10000")
@@ -59,18 +74,65 @@ _ENCODING_NAMES = {
     0x2001: "DTS",
 }
 _SUBTYPE_BIT_DEPTH = {"PCM_U8": 8, "PCM_S8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32, "DOUBLE": 64}
-"""The encodings the engine reads (SPEC §4): PCM 8/16/24/32-bit, IEEE float 32/64."""
+"""The uncompressed encodings the engine reads (SPEC §4): PCM 8/16/24/32-bit, IEEE float 32/64."""
 _FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")
+_LOSSY_SUBTYPES = {
+    "MPEG_LAYER_III": "MP3",
+    "MPEG_LAYER_II": "MP2",
+    "MPEG_LAYER_I": "MP1",
+    "VORBIS": "Vorbis",
+    "OPUS": "Opus",
+}
+"""libsndfile's lossy subtypes → the codec name recorded in :attr:`AudioInfo.codec`."""
+_AIFC_PCM_TYPES = (b"NONE", b"twos", b"sowt", b"raw ", b"in24", b"42ni", b"in32", b"23ni", b"fl32", b"FL32",
+                   b"fl64", b"FL64")  # fmt: skip
+"""AIFC compression types that hold uncompressed PCM or IEEE float."""
+_AIFC_CODEC_NAMES = {
+    b"ulaw": "µ-law", b"ULAW": "µ-law", b"alaw": "A-law", b"ALAW": "A-law", b"ima4": "IMA ADPCM",
+    b"GSM ": "GSM 6.10", b"ACE2": "MACE 2:1", b"ACE8": "MACE 8:3", b"MAC3": "MACE 3:1", b"MAC6": "MACE 6:1",
+    b"sdx2": "SDX2", b"QDMC": "QDesign Music", b"QDM2": "QDesign Music 2", b"Qclp": "QUALCOMM PureVoice",
+    b"DWVW": "DWVW",
+}  # fmt: skip
+_OGG_CODECS = {
+    b"\x01vorbis": "Vorbis",
+    b"OpusHead": "Opus",
+    b"\x7fFLAC": "FLAC",
+    b"Speex   ": "Speex",
+    b"\x80theora": "Theora video",
+    b"fishead\x00": "an Ogg Skeleton stream",
+    b"PCM     ": "PCM",
+    b"CELT    ": "CELT",
+}
+"""First bytes of an Ogg stream's first packet → its codec."""
+_OGG_CODECS_READ = ("Vorbis", "Opus")
 MAX_FLOAT_SAMPLE = 1000.0
 """Largest float sample magnitude accepted (+60 dBFS). Float masters may go over 1.0, never this far: larger
 values are damaged or non-audio data, and would overflow the meters' float32 sums of squares."""
 _STREAMING_SIZES = (0, 0xFFFFFFFF)
 """``data`` sizes written by streaming encoders that could not seek back: "until end of file"."""
 
+_CONTAINER_NAMES = {"WAV": "WAV", "RF64": "RF64", "W64": "Wave64", "AIFF": "AIFF", "AIFC": "AIFF-C",
+                    "FLAC": "FLAC", "MP3": "MP3", "OGG": "Ogg", "MP4": "MP4/M4A"}  # fmt: skip
+"""Container → the name used in messages."""
+_SNDFILE_CONTAINERS = ("WAV", "RF64", "W64", "AIFF", "AIFC", "FLAC", "MP3", "OGG")
+"""Containers read through libsndfile; MP4 goes through PyAV."""
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What the first bytes of a file say: its container and, where they tell, its codec."""
+
+    container: str
+    """'WAV', 'RF64', 'W64', 'AIFF', 'AIFC', 'FLAC', 'MP3', 'OGG' or 'MP4'."""
+    codec: str | None = None
+    """The codec when the first bytes name it (an Ogg stream's), else None."""
+    offset: int = 0
+    """Where the container starts (after ID3v2 tags)."""
+
 
 @dataclass(frozen=True)
 class _Header:
-    """What the header walk learned."""
+    """What the WAV header walk learned."""
 
     container: str
     format_tag: int
@@ -91,17 +153,105 @@ def _read_exact(f: BinaryIO, size: int, what: str) -> bytes:
     return data
 
 
-def _container(head: bytes, file_size: int) -> str:
-    """'WAV', 'RF64' or 'W64' from the first bytes, else UnsupportedFormatError."""
+# ── recognising a container by its bytes ────────────────────────────────────
+
+
+def _is_mpeg_audio_frame(head: bytes) -> bool:
+    """An MPEG-1/2/2.5 audio frame header (layers I–III): 11 sync bits, no reserved field values."""
+    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return False
+    version, layer = (head[1] >> 3) & 3, (head[1] >> 1) & 3
+    bitrate_index, rate_index = head[2] >> 4, (head[2] >> 2) & 3
+    return version != 1 and layer != 0 and bitrate_index != 15 and rate_index != 3
+
+
+def _is_adts(head: bytes) -> bool:
+    """An AAC ADTS frame header: 12 sync bits and layer 0 (MPEG audio's reserved layer value)."""
+    return len(head) >= 4 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0
+
+
+def _ogg_codec(head: bytes) -> str:
+    """The codec of an Ogg stream's first packet, from the first page ('Vorbis', 'Opus', …)."""
+    if len(head) < 27:
+        raise UnreadableAudioError("The file is truncated: it ends inside the Ogg page header.")
+    start = 27 + head[26]
+    packet = head[start : start + 8]
+    for magic, name in _OGG_CODECS.items():
+        if packet.startswith(magic):
+            return name
+    if len(packet) < 8:
+        raise UnreadableAudioError("The file is truncated: it ends inside the first Ogg page.")
+    return "an unknown codec"
+
+
+def _id3v2_size(head: bytes) -> int | None:
+    """Bytes taken by an ID3v2 tag at the start of ``head`` (header, body, footer), None if there is none."""
+    if len(head) < 10 or head[:3] != b"ID3" or head[3] == 0xFF or any(b & 0x80 for b in head[6:10]):
+        return None
+    size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]  # synchsafe integer
+    return 10 + size + (10 if head[5] & 0x10 else 0)
+
+
+_MAGICS = (b"RIFF", b"RF64", _W64_RIFF, b"FORM", b"fLaC", b"OggS", b"ID3")
+"""Magic numbers a file shorter than its header may be the start of (a truncated file, not an unknown one)."""
+
+
+def sniff(f: BinaryIO, file_size: int) -> Sniffed:
+    """Name the container of an open file from its first bytes.
+
+    Raises UnsupportedFormatError (no known magic number), UnsupportedEncodingError
+    (an Ogg stream of a codec that is not read) or UnreadableAudioError (too short
+    to tell).
+    """
+    offset = 0
+    for _ in range(_MAX_ID3_TAGS):
+        f.seek(offset)
+        head = f.read(_HEAD_BYTES)
+        tag = _id3v2_size(head)
+        if tag is None:
+            break
+        offset += tag
+        if offset >= file_size:
+            raise UnreadableAudioError("The file holds only an ID3 tag, no audio.")
+    if offset:  # after ID3 tags: MP3 (or, rarely, FLAC or raw AAC)
+        if head[:4] == b"fLaC":
+            return Sniffed("FLAC", "FLAC", offset)
+        if _is_mpeg_audio_frame(head):
+            return Sniffed("MP3", None, offset)
+        if _is_adts(head):
+            raise UnsupportedFormatError(
+                f"The file holds raw AAC (ADTS) without an MP4 container; the formats read are {FORMATS_READ}."
+            )
+        raise UnreadableAudioError("The file starts with an ID3 tag but no MP3 audio follows it.")
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "WAV"
+        return Sniffed("WAV")
     if head[:4] == b"RF64" and head[8:12] == b"WAVE":
-        return "RF64"
+        return Sniffed("RF64")
     if head[:16] == _W64_RIFF and head[24:40] == _W64_WAVE:
-        return "W64"
-    if file_size < 12 and any(m.startswith(head) for m in (b"RIFF", b"RF64", _W64_RIFF[:file_size])):
-        raise UnreadableAudioError("The file is truncated: it ends inside the WAV header.")
-    raise UnsupportedFormatError("The file is not a WAV file (no RIFF/WAVE, RF64 or Wave64 header).")
+        return Sniffed("W64")
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return Sniffed(head[8:12].decode("ascii"))
+    if head[:4] == b"fLaC":
+        return Sniffed("FLAC", "FLAC")
+    if head[:4] == b"OggS":
+        codec = _ogg_codec(head)
+        if codec not in _OGG_CODECS_READ:
+            raise UnsupportedEncodingError(f"The Ogg file holds {codec}; only Vorbis and Opus are read from Ogg.")
+        return Sniffed("OGG", codec)
+    if head[4:8] == b"ftyp":
+        return Sniffed("MP4")
+    if _is_mpeg_audio_frame(head):
+        return Sniffed("MP3")
+    if _is_adts(head):
+        raise UnsupportedFormatError(
+            f"The file holds raw AAC (ADTS) without an MP4 container; the formats read are {FORMATS_READ}."
+        )
+    if file_size < 40 and any(m.startswith(head[: len(m)]) for m in _MAGICS if head):
+        raise UnreadableAudioError("The file is truncated: it ends inside its header.")
+    raise UnsupportedFormatError(f"The file is not in an audio format that is read ({FORMATS_READ}).")
+
+
+# ── WAV header walk ─────────────────────────────────────────────────────────
 
 
 def _chunks(f: BinaryIO, container: str, file_size: int) -> Iterator[tuple[bytes, int, int]]:
@@ -122,16 +272,16 @@ def _chunks(f: BinaryIO, container: str, file_size: int) -> Iterator[tuple[bytes
                 raise UnreadableAudioError(
                     "The Wave64 file is damaged: a chunk declares a size smaller than its header."
                 )
+        elif container in ("AIFF", "AIFC"):
+            chunk_id, size = raw[:4], struct.unpack(">I", raw[4:8])[0]
         else:
             chunk_id, size = raw[:4], struct.unpack("<I", raw[4:8])[0]
         yield chunk_id, size, offset + header
         offset += header + size + (-size % align if container == "W64" else size % align)
 
 
-def _parse_header(f: BinaryIO, file_size: int) -> _Header:
+def _parse_header(f: BinaryIO, file_size: int, container: str) -> _Header:
     """Walk the chunks up to ``fmt `` and ``data``; raise the matching audio error on anything odd."""
-    head = f.read(40)
-    container = _container(head, file_size)
     fmt: bytes | None = None
     data_size: int | None = None
     data_offset: int | None = None
@@ -178,15 +328,7 @@ def _check_header(h: _Header) -> None:
         raise UnsupportedEncodingError(
             f"The WAV file holds {h.bits_per_sample}-bit float samples; only 32 and 64-bit float are supported."
         )
-    if not 1 <= h.channels <= MAX_CHANNELS:
-        raise UnreadableAudioError(
-            f"The WAV header declares {h.channels} channels (1 to {MAX_CHANNELS} are supported)."
-        )
-    if not MIN_SAMPLE_RATE_HZ <= h.sample_rate <= MAX_SAMPLE_RATE_HZ:
-        raise UnreadableAudioError(
-            f"The WAV header declares a sample rate of {h.sample_rate} Hz "
-            f"({MIN_SAMPLE_RATE_HZ}–{MAX_SAMPLE_RATE_HZ} Hz are supported)."
-        )
+    _check_layout("WAV", h.channels, h.sample_rate)
     if h.data_size is not None and h.data_size > h.data_available:
         raise UnreadableAudioError(
             f"The file is truncated: its header announces {h.data_size} bytes of audio "
@@ -194,53 +336,127 @@ def _check_header(h: _Header) -> None:
         )
 
 
-def _open_info(path: str | os.PathLike[str]) -> sf._SoundFileInfo:
+def _check_layout(name: str, channels: int, sample_rate: int) -> None:
+    """Channel count and sample rate within what the engine reads."""
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise UnreadableAudioError(
+            f"The {name} header declares {channels} channels (1 to {MAX_CHANNELS} are supported)."
+        )
+    if not MIN_SAMPLE_RATE_HZ <= sample_rate <= MAX_SAMPLE_RATE_HZ:
+        raise UnreadableAudioError(
+            f"The {name} header declares a sample rate of {sample_rate} Hz "
+            f"({MIN_SAMPLE_RATE_HZ}–{MAX_SAMPLE_RATE_HZ} Hz are supported)."
+        )
+
+
+def _aifc_compression(f: BinaryIO, file_size: int) -> bytes | None:
+    """The compression type of an AIFF-C file's COMM chunk (None when there is no such chunk)."""
+    for chunk_id, size, payload in _chunks(f, "AIFC", file_size):
+        if chunk_id == b"COMM":
+            if size < 22:
+                return None
+            f.seek(payload + 18)
+            return _read_exact(f, 4, "AIFF-C common chunk")
+    return None
+
+
+# ── the public API ──────────────────────────────────────────────────────────
+
+
+def _open_info(path: str | os.PathLike[str], name: str) -> sf._SoundFileInfo:
     try:
         return sf.info(os.fspath(path))
     except (RuntimeError, ValueError, TypeError) as exc:
-        raise UnreadableAudioError("The WAV file could not be decoded (damaged or inconsistent header).") from exc
+        raise UnreadableAudioError(f"The {name} file could not be decoded (damaged or inconsistent header).") from exc
 
 
-def probe_wav(path: str | os.PathLike[str], *, max_duration_s: float | None = None) -> AudioInfo:
-    """Check a WAV file and describe it, without decoding its audio.
+def _bit_rate_kbps(file_size: int, duration_s: float) -> float:
+    """Average bit rate of a compressed file (headers and tags included), kbit/s."""
+    return round(file_size * 8 / duration_s / 1000, 1)
 
-    Raises UnsupportedFormatError (not WAV), UnsupportedEncodingError (not PCM
-    8/16/24/32 or float 32/64) or UnreadableAudioError (empty, truncated, zero
-    frames, absurd header, longer than ``max_duration_s`` seconds).
+
+def _probe_sndfile(path: str | os.PathLike[str], sniffed: Sniffed, file_size: int) -> AudioInfo:
+    """Describe a file libsndfile reads, after checking what its header says."""
+    name = _CONTAINER_NAMES[sniffed.container]
+    channel_mask: int | None = None
+    with open(path, "rb") as f:
+        if sniffed.container in ("WAV", "RF64", "W64"):
+            header = _parse_header(f, file_size, sniffed.container)
+            _check_header(header)
+            channel_mask = header.channel_mask
+        elif sniffed.container == "AIFC":
+            kind = _aifc_compression(f, file_size)
+            if kind is not None and kind not in _AIFC_PCM_TYPES:
+                codec = _AIFC_CODEC_NAMES.get(kind, kind.decode("latin-1").strip() or "an unnamed codec")
+                raise UnsupportedEncodingError(
+                    f"The AIFF-C file is encoded as {codec}; only PCM (8/16/24/32-bit) and IEEE float "
+                    "(32/64-bit) are supported."
+                )
+    info = _open_info(path, name)
+    subtype = str(info.subtype)
+    fmt = sniffed.container
+    lossy_codec = _LOSSY_SUBTYPES.get(subtype)
+    bit_depth = _SUBTYPE_BIT_DEPTH.get(subtype)
+    if lossy_codec is None and bit_depth is None:
+        raise UnsupportedEncodingError(
+            f"The {name} file is encoded as {info.subtype_info or subtype}; "
+            "only PCM (8/16/24/32-bit) and IEEE float (32/64-bit) are supported."
+        )
+    if lossy_codec is not None and fmt not in ("MP3", "OGG"):
+        raise UnsupportedEncodingError(f"The {name} file holds {lossy_codec} audio, which is not read from {name}.")
+    _check_layout(name, int(info.channels), int(info.samplerate))
+    if info.frames <= 0:
+        raise UnreadableAudioError("The file holds no audio frames.")
+    if fmt == "FLAC":
+        codec = "FLAC"
+    elif lossy_codec is not None:
+        codec = lossy_codec
+    else:
+        codec = "IEEE float" if subtype in _FLOAT_SUBTYPES else "PCM"
+    duration_s = info.frames / info.samplerate
+    return AudioInfo(
+        sample_rate=int(info.samplerate),
+        channels=int(info.channels),
+        bit_depth=None if lossy_codec else bit_depth,
+        duration_s=duration_s,
+        frames=int(info.frames),
+        format=fmt,
+        subtype=subtype,
+        channel_mask=channel_mask,
+        codec=codec,
+        lossy=lossy_codec is not None,
+        bit_rate_kbps=_bit_rate_kbps(file_size - sniffed.offset, duration_s) if lossy_codec else None,
+    )
+
+
+def probe(path: str | os.PathLike[str], *, max_duration_s: float | None = None) -> AudioInfo:
+    """Check an audio file and describe it (format, codec, rate, channels, length), without decoding its audio.
+
+    Raises UnsupportedFormatError (a container that is not read), UnsupportedEncodingError
+    (a known container holding a codec that is not read: ADPCM, µ-law, Speex…) or
+    UnreadableAudioError (empty, truncated, zero frames, absurd header, longer than
+    ``max_duration_s`` seconds).
     """
     try:
         file_size = os.path.getsize(path)
         if file_size == 0:
             raise UnreadableAudioError("The file is empty.")
         with open(path, "rb") as f:
-            header = _parse_header(f, file_size)
+            sniffed = sniff(f, file_size)
+        if sniffed.container in _SNDFILE_CONTAINERS:
+            info = _probe_sndfile(path, sniffed, file_size)
+        else:
+            raise UnsupportedFormatError(
+                "AAC and ALAC in MP4/M4A are not read yet; "
+                "the formats read are WAV, AIFF, FLAC, MP3, Ogg Vorbis and Opus."
+            )
     except OSError as exc:
         raise UnreadableAudioError("The file could not be read.") from exc
-    _check_header(header)
-    info = _open_info(path)
-    bit_depth = _SUBTYPE_BIT_DEPTH.get(info.subtype)
-    if bit_depth is None:
-        raise UnsupportedEncodingError(
-            f"The WAV file is encoded as {info.subtype_info or info.subtype}; "
-            "only PCM (8/16/24/32-bit) and IEEE float (32/64-bit) are supported."
-        )
-    if info.frames <= 0:
-        raise UnreadableAudioError("The file holds no audio frames.")
-    duration_s = info.frames / info.samplerate
-    if max_duration_s is not None and duration_s > max_duration_s:
+    if max_duration_s is not None and info.duration_s > max_duration_s:
         raise UnreadableAudioError(
-            f"The audio lasts {duration_s:.0f} s, longer than the {max_duration_s:.0f} s limit."
+            f"The audio lasts {info.duration_s:.0f} s, longer than the {max_duration_s:.0f} s limit."
         )
-    return AudioInfo(
-        sample_rate=int(info.samplerate),
-        channels=int(info.channels),
-        bit_depth=bit_depth,
-        duration_s=duration_s,
-        frames=int(info.frames),
-        format=header.container,
-        subtype=str(info.subtype),
-        channel_mask=header.channel_mask,
-    )
+    return info
 
 
 def _check_float_block(block: np.ndarray) -> None:
@@ -253,16 +469,22 @@ def _check_float_block(block: np.ndarray) -> None:
         )
 
 
+def block_step(channels: int, block_frames: int) -> int:
+    """Frames per decoded block: ``block_frames``, fewer for many channels (frames × channels ≤ the budget)."""
+    return max(1, min(int(block_frames), _MAX_BLOCK_SAMPLES // channels))
+
+
 def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) -> Iterator[np.ndarray]:
-    """Decode a WAV file (checked with :func:`probe_wav`) as float32 (frames, channels) blocks.
+    """Decode an audio file (checked with :func:`probe`) as float32 (frames, channels) blocks.
 
     Full scale is 1.0. Blocks hold at most ``block_frames`` frames (fewer for many
-    channels, to bound memory). Raises UnreadableAudioError when the audio ends
-    early or holds NaN/Inf or float samples beyond ±``MAX_FLOAT_SAMPLE``.
+    channels, to bound memory) and, together, exactly ``probe(path).frames``. Raises
+    UnreadableAudioError when the audio ends early or holds NaN/Inf or float samples
+    beyond ±``MAX_FLOAT_SAMPLE``.
     """
-    info = probe_wav(path)
-    is_float = info.subtype in _FLOAT_SUBTYPES  # PCM decodes within ±1 by construction
-    step = max(1, min(int(block_frames), _MAX_BLOCK_SAMPLES // info.channels))
+    info = probe(path)
+    is_float = info.subtype in _FLOAT_SUBTYPES or info.lossy  # PCM decodes within ±1 by construction
+    step = block_step(info.channels, block_frames)
     seen = 0
     try:
         with sf.SoundFile(os.fspath(path)) as f:
@@ -282,12 +504,18 @@ def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) ->
         )
 
 
-def read_wav(path: str | os.PathLike[str], *, max_duration_s: float | None = None) -> tuple[np.ndarray, AudioInfo]:
-    """Decode a whole WAV file: float32 array (frames, channels) and its :class:`AudioInfo`.
+def read(path: str | os.PathLike[str], *, max_duration_s: float | None = None) -> tuple[np.ndarray, AudioInfo]:
+    """Decode a whole file: float32 array (frames, channels) and its :class:`AudioInfo`.
 
     For tests and short files; long files should go through :func:`iter_blocks`.
     """
-    info = probe_wav(path, max_duration_s=max_duration_s)
+    info = probe(path, max_duration_s=max_duration_s)
     blocks = list(iter_blocks(path))
     data = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
     return np.ascontiguousarray(data), info
+
+
+probe_wav = probe
+"""Former name of :func:`probe`, from when only WAV was read."""
+read_wav = read
+"""Former name of :func:`read`."""

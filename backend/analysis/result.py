@@ -40,9 +40,17 @@ class AudioInfo:
     duration_s: float
     frames: int
     format: str = "WAV"
+    """The container, recognised by its bytes: 'WAV', 'RF64', 'W64', 'AIFF', 'AIFC', 'FLAC', 'MP3', 'OGG', 'MP4'."""
     subtype: str = "FLOAT"
+    """The decoder's own name for the encoding (libsndfile's subtype: 'PCM_24', 'VORBIS', …)."""
     channel_mask: int | None = None
     """WAVE_FORMAT_EXTENSIBLE dwChannelMask (speaker positions), None when the file has none or it is 0."""
+    codec: str = "PCM"
+    """What the audio is encoded with: 'PCM', 'IEEE float', 'FLAC', 'ALAC', 'MP3', 'Vorbis', 'Opus', 'AAC'."""
+    lossy: bool = False
+    """Whether the codec discards audio (MP3, Vorbis, Opus, AAC): ``bit_depth`` is then None."""
+    bit_rate_kbps: float | None = None
+    """Average bit rate of a lossy file, kbit/s (file size over duration); None for lossless audio."""
 
 
 @dataclass(frozen=True)

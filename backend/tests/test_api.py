@@ -148,7 +148,7 @@ def _zero_frames_wav(path: Path) -> Path:
 @pytest.mark.parametrize(
     ("case", "status", "words"),
     [
-        ("text", 415, "not a WAV"),
+        ("text", 415, "not in an audio format"),
         ("adpcm", 415, "ADPCM"),
         ("truncated", 400, "truncated"),
         ("zero_frames", 400, "no audio"),

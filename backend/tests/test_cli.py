@@ -124,7 +124,7 @@ def test_errors_are_clear(tmp_path: Path) -> None:
     text = tmp_path / "fake.wav"
     text.write_text("hello")
     bad = _run(["analyze", str(text)], tmp_path / "home")
-    assert bad.returncode == 1 and "not a WAV" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 1 and "not in an audio format" in bad.stderr and "Traceback" not in bad.stderr
     path = write_wav(tmp_path / "ok.wav", sine(440.0, 1.0))
     genre = _run(["analyze", str(path), "--genre", "polka-step"], tmp_path / "home")
     assert genre.returncode == 2 and "Known genres" in genre.stderr
@@ -167,7 +167,7 @@ def test_json_of_a_failed_file_is_an_error_object_and_of_a_folder_a_list(tmp_pat
     done = _run(["analyze", str(fake), "--json"], tmp_path / "home")
     assert done.returncode == 1
     error = json.loads(done.stdout)
-    assert error["filename"] == "fake.wav" and "not a WAV" in error["detail"]
+    assert error["filename"] == "fake.wav" and "not in an audio format" in error["detail"]
 
     folder = tmp_path / "mixed"
     folder.mkdir()
@@ -177,7 +177,7 @@ def test_json_of_a_failed_file_is_an_error_object_and_of_a_folder_a_list(tmp_pat
     assert done.returncode == 1
     items = json.loads(done.stdout)
     assert [item["filename"] for item in items] == ["broken.wav", "good.wav"]
-    assert "not a WAV" in items[0]["detail"] and "overall_metrics" in items[1]
+    assert "not in an audio format" in items[0]["detail"] and "overall_metrics" in items[1]
 
 
 def test_no_negative_zero_in_the_tables(tmp_path: Path) -> None:

@@ -1,4 +1,6 @@
-"""The WAV decoder: encodings, containers, channel layouts and every refusal (SPEC §4, Decoding)."""
+"""The decoder: WAV encodings, containers, channel layouts and every refusal (SPEC §4, Decoding).
+
+The other formats (AIFF, FLAC, MP3, Ogg, M4A) are in test_decode_formats.py."""
 
 from __future__ import annotations
 
@@ -100,18 +102,18 @@ def test_truncated_file_is_unreadable(tmp_path: Path) -> None:
         list(iter_blocks(cut))
 
 
-def test_text_file_named_wav_is_not_a_wav(tmp_path: Path) -> None:
+def test_text_file_named_wav_is_not_audio(tmp_path: Path) -> None:
     path = tmp_path / "notes.wav"
     path.write_text("These are my mix notes, not audio.\n" * 10)
-    with pytest.raises(UnsupportedFormatError, match="not a WAV"):
+    with pytest.raises(UnsupportedFormatError, match=r"not in an audio format that is read.*FLAC, MP3"):
         probe_wav(path)
 
 
-def test_other_audio_formats_are_not_wav(tmp_path: Path) -> None:
+def test_a_file_is_known_by_its_bytes_not_its_name(tmp_path: Path) -> None:
     path = tmp_path / "song.wav"
-    sf.write(path, signal(), SR, format="FLAC")
-    with pytest.raises(UnsupportedFormatError, match="not a WAV"):
-        probe_wav(path)
+    sf.write(path, signal(), SR, format="FLAC", subtype="PCM_16")
+    info = probe_wav(path)
+    assert (info.format, info.codec, info.lossy, info.bit_depth) == ("FLAC", "FLAC", False, 16)
 
 
 @pytest.mark.parametrize(("subtype", "name"), [("ULAW", "µ-law"), ("ALAW", "A-law"), ("IMA_ADPCM", "IMA ADPCM"),
