@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
 from api.services.calibration import TrackCalibration, leave_one_out, share_inside  # noqa: E402
 from api.services.corpus import CORPUS_PATH, load_corpus  # noqa: E402
-from api.services.judge import judge_stored  # noqa: E402
+from api.services.recommend import judge, metrics_from_dicts  # noqa: E402
 
 ALARMS = {"true_peak_dbtp", "clip_events", "negative_correlation_pct"}
 """Always-flagged checks: a real master may deserve them; they are not judgement of tonal balance or dynamics."""
@@ -32,11 +32,16 @@ ALARMS = {"true_peak_dbtp", "clip_events", "negative_correlation_pct"}
 
 def _counts(result: TrackCalibration) -> tuple[int, int, float]:
     """(critical tonal/dynamics findings, critical alarms, summed |EQ gain| dB) of one track at prescriptive."""
-    judged = judge_stored(result.track, result.target)
-    critical = [f for f in judged.findings if f.severity == "critical"]
-    alarms = sum(1 for f in critical if f.metric in ALARMS or (f.band == "low" and f.metric == "phase_correlation"
-                                                              and (f.current or 0.0) < 0))
-    return len(critical) - alarms, alarms, judged.summed_eq_db
+    t = result.track
+    overall, bands = metrics_from_dicts(t["overall_metrics"], t["band_metrics"])
+    spectrum = t.get("spectrum") or {}
+    judged = judge(overall, bands, result.target, level="prescriptive", sample_rate=t["audio"]["sample_rate"],
+                   spectrum=(spectrum["freqs_hz"], spectrum["db"]) if spectrum.get("db") else None)
+    critical = [r for r in judged.recommendations if r.severity == "critical"]
+    alarms = sum(1 for r in critical if r.metric in ALARMS or (r.metric == "phase_correlation" and r.band == "low"
+                                                                and (r.current or 0.0) < 0))
+    eq = sum(abs(s.gain_db) for s in judged.plan.steps if s.kind == "eq")
+    return len(critical) - alarms, alarms, eq
 
 
 def main(argv: list[str] | None = None) -> int:

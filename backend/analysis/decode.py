@@ -469,6 +469,11 @@ def _check_float_block(block: np.ndarray) -> None:
         )
 
 
+LOSSY_LENGTH_SLACK_FRAMES = 4096
+"""How many frames a lossy stream may decode short of its announced length (about two codec frames: Vorbis
+blocks hold up to 2048 samples, MP3 frames 1152): the rest is encoder padding, read as silence."""
+
+
 def block_step(channels: int, block_frames: int) -> int:
     """Frames per decoded block: ``block_frames``, fewer for many channels (frames × channels ≤ the budget)."""
     return max(1, min(int(block_frames), _MAX_BLOCK_SAMPLES // channels))
@@ -498,6 +503,11 @@ def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) ->
                 yield block
     except (RuntimeError, ValueError, TypeError) as exc:
         raise UnreadableAudioError("The audio data could not be decoded (damaged file).") from exc
+    if info.lossy and 0 < info.frames - seen <= LOSSY_LENGTH_SLACK_FRAMES:
+        # A lossy stream's length comes from its container (an Ogg page's granule position, an MP3 header) and
+        # may announce a codec frame more than the decoder gives back: the missing end is padding, given as silence.
+        yield np.zeros((info.frames - seen, info.channels), dtype=np.float32)
+        seen = info.frames
     if seen != info.frames:
         raise UnreadableAudioError(
             f"The file is truncated: its header announces {info.frames} frames but only {seen} could be read."
@@ -519,3 +529,18 @@ probe_wav = probe
 """Former name of :func:`probe`, from when only WAV was read."""
 read_wav = read
 """Former name of :func:`read`."""
+
+
+TAG_NAMES = ("title", "artist", "album", "date", "genre", "comment", "copyright", "license")
+"""The text tags :func:`read_tags` returns (libsndfile's string fields; Vorbis comments in Ogg)."""
+
+
+def read_tags(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The file's own text tags that libsndfile reads (title, artist, genre …), empty ones left out; {} when the
+    format carries none or the file cannot be opened."""
+    try:
+        with sf.SoundFile(os.fspath(path)) as f:
+            tags = f.copy_metadata()
+    except (sf.LibsndfileError, RuntimeError, OSError):
+        return {}
+    return {k: v.strip() for k, v in tags.items() if k in TAG_NAMES and isinstance(v, str) and v.strip()}

@@ -38,11 +38,12 @@ rate's Nyquist, and these have no content to speak of above 1–2 kHz).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from itertools import pairwise
 
 import numpy as np
 
+from analysis.audibility import inaudible_bands
 from analysis.bands import (
     SILENCE_POWER,
     BandSignals,
@@ -409,6 +410,10 @@ class SpectralMeter:
                 )
             )
             series[band.name] = segment_levels(band.segment_energy, seg_frames, per_second)
+        quiet = inaudible_bands({b.band: b.rms_db for b in bands})
+        bands = [b if b.band not in quiet else replace(
+            b, spectral_centroid_hz=None, spectral_rolloff_hz=None, spectral_flatness=None, stereo_width=None,
+            phase_correlation=None) for b in bands]
 
         edges = spectrum_edges_hz()
         spectrum_db: list[float | None] = []

@@ -40,13 +40,11 @@ DEFAULT_RECOMMENDATION_LEVEL = "suggestive"
 DEFAULT_STAGE = "master"
 
 # ---------------------------------------------------------------------------
-# Genres (SPEC §5). The six reference genres get their targets from their
-# references (built-in archetypes and user-added tracks); the others from the
-# documented constants below. Case, spacing, hyphens and the spelling of "and" ("&", "'n'")
-# do not matter when names are matched (api.services.genres.genre_key); the aliases below also match.
+# Genres and their targets (SPEC §5). Targets are measured on the real reference corpus
+# (api.services.corpus); here are the vocabulary and the policies they follow. Case, spacing,
+# hyphens and the spelling of "and" ("&", "'n'") do not matter when names are matched
+# (api.services.genres.genre_key); the aliases below also match.
 # ---------------------------------------------------------------------------
-
-REFERENCE_GENRES: tuple[str, ...] = ("Psytrance", "Trance", "Techno", "House", "Drum & Bass", "Dubstep")
 
 
 class Family(StrEnum):
@@ -145,7 +143,9 @@ def ltas_level_db(freq_hz: float, f_lo_hz: float, f_knee_hz: float, slope_db_per
 
 
 TYPICAL_MASTER_LTAS: tuple[float, float, float] = (40.0, 120.0, 3.5)
-"""(f_lo Hz, knee Hz, slope dB/oct) of a typical finished master: the middle of the genres' models below."""
+"""(f_lo Hz, knee Hz, slope dB/oct) of the long-term-spectrum model that centres the feature vector's spectral
+dimensions (``ml.feature_extraction``, feature version 2). Genre targets no longer use this model: they are
+measured on the real corpus."""
 
 
 def ltas_band_shares(f_lo_hz: float, f_knee_hz: float, slope_db_per_oct: float) -> tuple[float, ...]:
@@ -175,107 +175,6 @@ def ltas_band_shares(f_lo_hz: float, f_knee_hz: float, slope_db_per_oct: float) 
     return tuple(p / sum(parts) for p in parts)
 
 
-def _bands(ratios: tuple[float, ...], widths: tuple[float, ...], spread_db: float = 2.0) -> dict:
-    corr = tuple(max(-1.0, min(1.0, 1.0 - 2.0 * w)) for w in widths)  # correlation of a mid/side mix with no L/R imbalance
-    return {
-        name: BandTarget(energy_ratio=r, spread_db=spread_db, stereo_width=w, phase_correlation=c)
-        for name, r, w, c in zip(BAND_NAMES, ratios, widths, corr, strict=True)
-    }
-
-
-# Documented starting points for genres without references. Integrated loudness and
-# true-peak ceilings follow common mastering practice for streaming-era releases (loud
-# genres near −8 … −10 LUFS, acoustic genres −14 … −20 LUFS with more LRA). Band energy
-# shares come from the same long-term-spectrum model as the reference genres below
-# (``ltas_band_shares``: f_lo, knee, slope above the knee): bass-heavy styles with an
-# early knee and a steep slope (Hip-Hop, R&B), guitar styles brighter (Rock 2.5, Metal
-# 2.0 dB/oct), acoustic styles with little sub-bass and a late knee (Jazz, Folk, and
-# Classical, whose long-term spectrum peaks in the low mids). Their spread is 3 dB, wider
-# than the reference genres' 2 dB: a model of a whole style, not a measurement. DR ranges
-# follow from loudness as explained below for the reference genres (acoustic genres have
-# their loudest fifth 2–4 LU above the integrated loudness and peaks near −1 dBFS). Each
-# genre can be replaced by adding references of it with ``scripts.analyze_reference``.
-_CONSTANT_SPREAD_DB = 3.0
-CONSTANT_GENRE_TARGETS: dict[str, GenreTarget] = {
-    t.genre: t
-    for t in (
-        GenreTarget("Pop", -9.0, -1.0, (4.0, 8.0), (4.0, 7.0),
-                    _bands(ltas_band_shares(40, 120, 3.0), (0.02, 0.10, 0.15, 0.20, 0.25), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("Rock", -9.0, -1.0, (4.0, 9.0), (4.5, 7.5),
-                    _bands(ltas_band_shares(50, 120, 2.5), (0.02, 0.12, 0.18, 0.22, 0.25), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("Metal", -8.0, -1.0, (3.0, 7.0), (3.5, 6.5),
-                    _bands(ltas_band_shares(50, 150, 2.0), (0.02, 0.15, 0.22, 0.25, 0.25), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("Hip-Hop", -8.5, -1.0, (4.0, 8.0), (3.0, 6.0),
-                    _bands(ltas_band_shares(30, 100, 3.5), (0.01, 0.08, 0.12, 0.18, 0.22), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("R&B", -10.0, -1.0, (5.0, 9.0), (4.5, 7.5),
-                    _bands(ltas_band_shares(35, 110, 3.25), (0.02, 0.10, 0.15, 0.20, 0.25), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("Jazz", -16.0, -1.0, (7.0, 14.0), (9.0, 14.0),
-                    _bands(ltas_band_shares(50, 200, 3.0), (0.05, 0.15, 0.20, 0.22, 0.25), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("Classical", -20.0, -1.0, (10.0, 20.0), (11.0, 18.0),
-                    _bands(ltas_band_shares(60, 400, 4.5), (0.10, 0.20, 0.22, 0.25, 0.25), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("Ambient", -16.0, -1.0, (5.0, 12.0), (8.0, 13.0),
-                    _bands(ltas_band_shares(35, 150, 3.5), (0.10, 0.20, 0.25, 0.28, 0.30), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("Country", -10.0, -1.0, (5.0, 9.0), (5.0, 8.0),
-                    _bands(ltas_band_shares(50, 150, 2.75), (0.02, 0.12, 0.18, 0.22, 0.25), _CONSTANT_SPREAD_DB), "constants"),
-        GenreTarget("Folk", -14.0, -1.0, (6.0, 11.0), (8.0, 12.0),
-                    _bands(ltas_band_shares(70, 250, 3.0), (0.04, 0.15, 0.20, 0.22, 0.25), _CONSTANT_SPREAD_DB), "constants"),
-    )
-}
-
-# Fallbacks for the six reference genres, used only while no reference of the genre
-# is stored (before ``populate_references``); with references, targets are derived
-# from them (api/services/targets.py). The synthesiser's mastering chain drives the
-# built-in references to these band shares and widths (synth/master.py), so the
-# derived targets land on them too.
-#
-# Band energy shares come from a long-term average spectrum (LTAS) model of club
-# masters (``ltas_band_shares``), integrated over 20 Hz–20 kHz and split at the band edges:
-# power per octave is flat from f_lo to a knee f_k (kick and bass), falls 12 dB per
-# octave below f_lo, s dB per octave above f_k, and a further 6 dB per octave above
-# 12 kHz (air roll-off). The basis: the LTAS of popular music falls with frequency
-# above its bass maximum (Elowsson & Friberg, "Long-term average spectrum in popular
-# music and its relation to the level of the percussion", JASA 2017); club music is
-# flat per octave over the kick and bass range and falls about 3–5 dB per octave
-# above it (the feature vector's typical master, TYPICAL_MASTER_LTAS above, takes
-# 3.5 dB/oct). A check on the low end: such spectra read LC − LA ≈ 8–10 dB, where
-# the reference spectrum for disco music of the Swiss guidance "Anleitung für Lärmmessungen und -beurteilungen von Diskotheken und
-# Musiklokalen" (May 2015) sits (C − A = 9 dB); in venues it measured 16 dB on
-# average, club systems adding bass. Per genre (f_lo Hz, f_k Hz, s dB/oct):
-# Psytrance (40, 150, 3.25) rolling bass up to 150 Hz, bright effects; Trance
-# (40, 120, 3.0) supersaw leads and pads; Techno (40, 120, 4.0) dark; House
-# (40, 150, 3.5) warm; Drum & Bass (32, 100, 3.0) deep sub, bright breaks; Dubstep
-# (32, 110, 3.5) sub-heavy. The spread (2 dB) covers the model's uncertainty; a
-# genre's stored references replace it with their own.
-#
-# Loudness: club and DJ masters are delivered at about −6 … −9 LUFS integrated
-# (louder than streaming levels; DJs match them by ear). LRA ranges are typical of
-# tracks with breakdowns (EBU Tech 3342 LRA). DR ranges are not free: with the
-# TT DR definition (SPEC §4) DR ≈ peak₂ − L_top − 0.69 + K, where L_top is the
-# loudness of the loudest fifth (≈ integrated + 1 LU for a drop-based track), peak₂
-# ≈ −0.5 dBFS and K is the spectrum's K-weighting gain (−1.2 … −1.9 dB for the
-# shares above); each range is that estimate ± 1.5 dB (never below DR 2).
-# Widths (side / (mid + side) energy) rise from a mono low end (club systems sum the
-# bass) to wide highs (pads, reverbs, hats): widest in Trance (supersaw leads and
-# pads), narrowest in Techno and in Dubstep's centred mid-range bass; correlation
-# follows as 1 − 2·width.
-FALLBACK_REFERENCE_TARGETS: dict[str, GenreTarget] = {
-    t.genre: t
-    for t in (
-        GenreTarget("Psytrance", -7.0, -1.0, (3.0, 7.0), (2.0, 5.0),
-                    _bands(ltas_band_shares(40, 150, 3.25), (0.01, 0.08, 0.20, 0.28, 0.32)), "constants"),
-        GenreTarget("Trance", -8.0, -1.0, (4.0, 8.0), (3.0, 6.0),
-                    _bands(ltas_band_shares(40, 120, 3.0), (0.01, 0.14, 0.28, 0.32, 0.34)), "constants"),
-        GenreTarget("Techno", -8.0, -1.0, (3.0, 7.0), (2.5, 5.5),
-                    _bands(ltas_band_shares(40, 120, 4.0), (0.01, 0.06, 0.12, 0.18, 0.22)), "constants"),
-        GenreTarget("House", -9.0, -1.0, (4.0, 8.0), (4.0, 7.0),
-                    _bands(ltas_band_shares(40, 150, 3.5), (0.01, 0.10, 0.18, 0.22, 0.26)), "constants"),
-        GenreTarget("Drum & Bass", -7.0, -1.0, (3.0, 7.0), (2.0, 4.5),
-                    _bands(ltas_band_shares(32, 100, 3.0), (0.01, 0.10, 0.20, 0.25, 0.28)), "constants"),
-        GenreTarget("Dubstep", -6.5, -1.0, (3.0, 7.0), (2.0, 4.0),
-                    _bands(ltas_band_shares(32, 110, 3.5), (0.01, 0.06, 0.12, 0.20, 0.26)), "constants"),
-    )
-}
-
 # Abbreviations and synonyms only: spellings ("Drum&Bass", "drum 'n' bass", "hip hop", "Psy-Trance")
 # match without an alias, because names are compared by api.services.genres.genre_key.
 GENRE_ALIASES: dict[str, str] = {
@@ -304,37 +203,36 @@ always-flagged true-peak check applies)."""
 
 
 @dataclass(frozen=True)
-class DocumentedDynamics:
-    """Loudness and dynamics of a genre the corpus cannot fill, from published measurements of released masters."""
+class DocumentedLoudness:
+    """Integrated loudness of a genre the corpus cannot fill, from published measurements of released masters."""
 
     integrated_lufs: float
+    """Median, LUFS."""
     loudness_lufs: tuple[float, float]
-    """10th … 90th percentile of integrated loudness, LUFS."""
-    lra_lu: tuple[float, float]
-    dr_db: tuple[float, float]
-    plr_db: tuple[float, float]
+    """10th … 90th percentile, LUFS."""
     basis: str
 
 
-_CLUB = DocumentedDynamics(
-    -8.0, (-10.0, -6.5), (3.0, 8.0), (4.5, 8.0), (6.5, 10.0),
-    "dance and electronic chart releases measure about −8 LUFS integrated with drops at −6 … −7 LUFS short-term "
-    "(iZotope, 'A LUFS and tonal analysis of 10 top-charting dance and electronic songs', 2025; Flume 'Skin', "
-    "−7.9 LUFS album mean, measured by r/edmproduction, 2017); DR and PLR follow from that loudness with true peaks "
-    "at −1 … +1 dBTP",
+_CLUB = DocumentedLoudness(
+    -8.0, (-10.0, -6.5),
+    "dance and electronic releases measure about −8 LUFS integrated, drops −6 … −7 LUFS short-term (iZotope, 'A "
+    "LUFS and tonal analysis of 10 top-charting dance and electronic songs', 2025; Flume, 'Skin', −7.9 LUFS album "
+    "mean, measured on r/edmproduction, 2017)",
 )
-_CHART = DocumentedDynamics(
-    -8.3, (-10.0, -7.0), (4.0, 8.0), (5.0, 8.5), (7.0, 10.5),
+_CHART = DocumentedLoudness(
+    -8.3, (-10.0, -7.0),
     "commercial chart releases measure about −8.3 LUFS ±1 LU integrated (iZotope's LUFS and tonal analyses of "
-    "Billboard chart songs, 2024–2025); DR and PLR follow from that loudness with true peaks at −1 … 0 dBTP",
+    "Billboard chart songs, 2024–2025)",
 )
-DOCUMENTED_DYNAMICS: dict[str, DocumentedDynamics] = {
+DOCUMENTED_LOUDNESS: dict[str, DocumentedLoudness] = {
     "Psytrance": _CLUB, "Trance": _CLUB, "Techno": _CLUB, "House": _CLUB, "Drum & Bass": _CLUB, "Dubstep": _CLUB,
     "Pop": _CHART, "Hip-Hop": _CHART, "R&B": _CHART, "Country": _CHART,
 }
-"""Loudness and dynamics of the genres with too few corpus tracks for their own centres. Their tonal balance and
-stereo image come from their family in the corpus; genres not listed here (Jazz, Folk, …) take everything from their
+"""Loudness of the genres with too few corpus tracks for their own centres (``api.services.corpus``): their other
+figures — tonal balance, stereo image, LRA, DR, PLR — are measured on their family's corpus tracks mastered at that
+loudness, their spreads on the whole family. Genres not listed here (Jazz, Folk, …) take everything from their
 family."""
+
 
 GENRE_TEMPO_BPM: dict[str, tuple[float, float]] = {
     "Psytrance": (136.0, 150.0), "Trance": (128.0, 145.0), "Techno": (120.0, 150.0), "House": (115.0, 132.0),

@@ -39,10 +39,9 @@ from typing import Any
 
 import numpy as np
 
-from analysis import ENGINE_VERSION
 from analysis.decode import iter_blocks, probe, read_tags
 from analysis.engine import analyze_blocks
-from analysis.result import AnalysisResult
+from analysis.result import ENGINE_VERSION, AnalysisResult
 from api.services.corpus import CORPUS_PATH, label_corpus
 from ml.feature_extraction import FEATURE_VERSION, extract_features
 
@@ -76,7 +75,7 @@ PACKAGES: tuple[PackageSpec, ...] = (
     PackageSpec("freedroidrpg-data", ("usr/share/freedroidrpg/data/sound/music/*.ogg",)),
     PackageSpec("megaglest-data", ("usr/share/games/megaglest/data/core/menu/music/*.ogg",
                                    "usr/share/games/megaglest/techs/*/factions/*/music/*.ogg")),
-    PackageSpec("flare-game", ("usr/share/games/flare/mods/*/music/*.ogg",)),
+    PackageSpec("flare-game", ("usr/share/games/flare/mods/*/music/*.ogg",), exclude=("wind_ambient.ogg",)),
     PackageSpec("hyperrogue-music", ("usr/share/hyperrogue/music/*.ogg",)),
     PackageSpec("wesnoth-1.16-music", ("usr/share/games/wesnoth/1.16/data/core/music/*.ogg",)),
     PackageSpec("fretsonfire-songs-muldjord", ("usr/share/games/fretsonfire/data/songs/*/*/*.ogg",),
@@ -225,20 +224,26 @@ def analyse_source(root: Path, source: TrackSource) -> tuple[AnalysisResult, dic
     return analyze_blocks(iter_blocks(paths[0]), info), read_tags(paths[0])
 
 
-def _title(source: TrackSource, tags: dict[str, str]) -> str:
-    title = tags.get("title", "").strip()
+_NUMBERED = re.compile(r"^\s*\d+\s*-\s*(?P<artist>.+?)\s+-\s+(?P<title>.+)$")
+"""File names such as "02 - Robert van Herk - City Blues"."""
+
+
+def _title_and_artist(source: TrackSource, tags: dict[str, str]) -> tuple[str, str | None]:
+    """The track's title (its tag, else its file or song folder name) and the artist its file name gives."""
     path = Path(source.paths[0])
     stem = path.parent.name if len(source.paths) > 1 or path.stem in STEM_NAMES else path.stem
+    numbered = _NUMBERED.match(stem)
+    title = tags.get("title", "").strip()
     if not title or title.lower() in {"untitled", "track"}:
-        title = re.sub(r"[_-]+", " ", stem).strip().title()
-    return title
+        title = numbered.group("title") if numbered else re.sub(r"[_-]+", " ", stem).strip().title()
+    return title, numbered.group("artist") if numbered else None
 
 
 def track_entry(root: Path, source: TrackSource) -> dict[str, Any]:
     """Analyse one track; its corpus entry (numbers and attribution, no audio)."""
     result, tags = analyse_source(root, source)
-    artist = tags.get("artist", "").strip() or source.holder or f"{source.package} authors"
-    title = _title(source, tags)
+    title, named = _title_and_artist(source, tags)
+    artist = tags.get("artist", "").strip() or named or source.holder or f"{source.package} authors"
     return {
         "id": str(uuid.uuid5(ID_NAMESPACE, f"{source.package}/{source.paths[0]}")),
         "title": title,
@@ -289,14 +294,16 @@ def build_package(spec: PackageSpec, *, jobs: int) -> list[dict[str, Any]]:
     return entries
 
 
-def build_corpus(packages: Sequence[PackageSpec], *, jobs: int) -> dict[str, Any]:
-    """Every package's tracks, as the corpus document."""
+def build_corpus(packages: Sequence[PackageSpec], *, jobs: int, known: Sequence[dict[str, Any]] = ()
+                 ) -> dict[str, Any]:
+    """Every package's tracks, as the corpus document. ``known``: an earlier corpus, whose tagged tracks help label
+    the untagged ones when only a few packages are built."""
     tracks: list[dict[str, Any]] = []
     for spec in packages:
         tracks.extend(build_package(spec, jobs=jobs))
     _untangle_titles(tracks)
     labelled = [{**t, "genre": lab.genre, "family": lab.family.value, "genre_basis": lab.basis}
-                for t, lab in zip(tracks, label_corpus(tracks), strict=True)]
+                for t, lab in zip(tracks, label_corpus(tracks, known), strict=True)]
     return {
         "format": CORPUS_FORMAT,
         "generator": "python -m scripts.build_reference_corpus",
@@ -387,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     chosen = [p for p in PACKAGES if args.packages is None or p.name in args.packages]
     t0 = time.perf_counter()
-    document = build_corpus(chosen, jobs=max(1, args.jobs))
+    earlier = json.loads(args.output.read_text())["tracks"] if args.output.exists() else []
+    document = build_corpus(chosen, jobs=max(1, args.jobs), known=earlier if args.packages else ())
     print(f"{len(document['tracks'])} tracks from {len(chosen)} packages in {time.perf_counter() - t0:.0f} s")
     if args.check:
         shipped = json.loads(args.output.read_text())

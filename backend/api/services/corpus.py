@@ -5,9 +5,9 @@ masters: medians and robust spreads (IQR / 1.349) of the corpus tracks of that g
 (and any user references of it), never tighter than real masters of one style differ.
 A genre with fewer than ``MIN_OWN_TRACKS`` tracks borrows its spreads from its family
 (electronic, band, acoustic), and with fewer than ``MIN_OWN_CENTRE`` its centres too;
-genres the corpus cannot fill take their loudness and dynamics from published
-measurements (``config.constants.DOCUMENTED_DYNAMICS``). Every target says what it rests on
-in ``source``.
+genres the corpus cannot fill take their loudness from published measurements
+(``config.constants.DOCUMENTED_LOUDNESS``) and their other centres from the family's tracks
+mastered at that loudness. Every target says what it rests on in ``source``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 from api.services.deviation import inaudible_bands, shape_deviations
 from config.constants import (
     BAND_NAMES,
-    DOCUMENTED_DYNAMICS,
+    DOCUMENTED_LOUDNESS,
     GENRE_FAMILY,
     MIN_LOUDNESS_TOLERANCE_LU,
     MIN_SHAPE_TOLERANCE_DB,
@@ -44,6 +44,9 @@ MIN_OWN_CENTRE = 3
 """A genre with fewer real references takes its centres (medians) from its family too."""
 ROBUST_SIGMA = 1.349
 """IQR / 1.349 estimates the standard deviation of a normal distribution, unmoved by outliers."""
+CENTRAL_80 = 1.2816
+"""Half the 10th–90th percentile range of a normal distribution, in standard deviations: a tolerance of
+1.2816 · IQR / 1.349 holds the central 80 % of real masters, as the loudness, LRA, DR and PLR ranges do."""
 MIN_HALF_RANGE = 1.0
 """LRA, DR and PLR ranges are at least ±1 around their median."""
 
@@ -87,20 +90,27 @@ def _finite(values: Sequence[Any]) -> list[float]:
 
 
 def robust_spread(values: Sequence[float]) -> float:
-    """IQR / 1.349 (0 for fewer than two values)."""
+    """The real spread of ``values``: how far from their median the central 80 % of them lie — the larger of
+    IQR / 1.349 × 1.2816 (a robust standard deviation, scaled to the central 80 % of a normal distribution) and the
+    80th percentile of the distances from the median (the same share, for the heavy tails real music has). 0 for
+    fewer than two values."""
     if len(values) < 2:
         return 0.0
-    q1, q3 = np.percentile(values, [25, 75])
-    return float(q3 - q1) / ROBUST_SIGMA
+    x = np.asarray(values, dtype=float)
+    q1, q3 = np.percentile(x, [25, 75])
+    return max(CENTRAL_80 * float(q3 - q1) / ROBUST_SIGMA, float(np.percentile(np.abs(x - np.median(x)), 80)))
 
 
 def percentile_range(values: Sequence[float], *, min_half: float = MIN_HALF_RANGE) -> tuple[float, float] | None:
-    """10th … 90th percentile, at least the median ± ``min_half``; None without values."""
+    """Where the central 80 % of ``values`` lie: the 10th … 90th percentile, at least the median ± the real spread
+    (``robust_spread``, which holds the central 80 % of a normal distribution and is steadier than the percentiles
+    of a few values) and at least the median ± ``min_half``; None without values."""
     if not values:
         return None
     median = float(np.median(values))
+    half = max(min_half, robust_spread(values))
     p10, p90 = np.percentile(values, [10, 90])
-    return (min(float(p10), median - min_half), max(float(p90), median + min_half))
+    return (min(float(p10), median - half), max(float(p90), median + half))
 
 
 def _overall(refs: Sequence[ReferenceNumbers], field: str) -> list[float]:
@@ -195,14 +205,34 @@ def derive_target(
     """A genre's target from its own real references and its family's (SPEC §5).
 
     With ``MIN_OWN_TRACKS`` or more own references, every centre and spread is theirs. With
-    fewer, spreads come from the family; with fewer than ``MIN_OWN_CENTRE``, centres too.
-    Loudness, LRA, DR and PLR of a genre with documented dynamics (club genres the corpus
-    cannot fill) come from those published figures unless the genre has its own references.
-    Tolerances never go below the floors of ``config.constants``.
+    fewer, spreads come from the family (the whole corpus for a genre of the user's own, which
+    keeps its own centres however few its references); with fewer than ``MIN_OWN_CENTRE``,
+    centres too —
+    and for a genre with documented loudness (club and chart genres the corpus cannot fill),
+    the loudness is the published one and the other centres come from the family's tracks
+    mastered at that loudness (when it has at least ``MIN_OWN_CENTRE`` of them). Tolerances
+    never go below the floors of ``config.constants``.
     """
     n = len(own)
+    # A genre of the user's own (no family) is centred on its own references, however few.
+    min_centre = MIN_OWN_CENTRE if family is not None else 1
     spread_refs = own if n >= MIN_OWN_TRACKS or not family_refs else family_refs
-    centre_refs = own if n >= MIN_OWN_CENTRE or not family_refs else family_refs
+    centre_refs = own if n >= min_centre or not family_refs else family_refs
+    documented = DOCUMENTED_LOUDNESS.get(genre) if centre_refs is not own else None
+    parts = [_count(n, "real reference")]
+    if documented is not None:
+        low, high = documented.loudness_lufs
+        at_level = [r for r in family_refs if low <= (r.overall.get("integrated_lufs") or -999.0) <= high]
+        if len(at_level) >= MIN_OWN_CENTRE:
+            centre_refs = at_level
+        parts.append(f"loudness from published measurements ({documented.basis})")
+    if centre_refs is not own:
+        what = "the family's tracks mastered at that loudness" if documented and centre_refs is not family_refs \
+            else f"the {family.value if family else 'whole'} corpus"
+        parts.append(f"centres from {what} ({_count(len(centre_refs), 'track')})")
+    if spread_refs is not own:
+        parts.append(f"spreads from the {family.value if family else 'whole'} corpus "
+                     f"({_count(len(spread_refs), 'track')})")
     shares = median_shares(centre_refs)
     centre_stats = band_stats(centre_refs, shares)
     spread_stats = band_stats(spread_refs, median_shares(spread_refs))
@@ -217,26 +247,18 @@ def derive_target(
         )
         for b in BAND_NAMES
     }
-    documented = DOCUMENTED_DYNAMICS.get(genre) if n < MIN_OWN_CENTRE else None
-    lufs = _overall(centre_refs, "integrated_lufs")
-    loud_tol = max(MIN_LOUDNESS_TOLERANCE_LU, robust_spread(_overall(spread_refs, "integrated_lufs")))
     if documented is not None:
         integrated = documented.integrated_lufs
-        loud_range = documented.loudness_lufs
-        lra, dr, plr = documented.lra_lu, documented.dr_db, documented.plr_db
+        loud_range: tuple[float, float] | None = documented.loudness_lufs
+        loud_tol = max(MIN_LOUDNESS_TOLERANCE_LU, (documented.loudness_lufs[1] - documented.loudness_lufs[0]) / 2)
     else:
+        lufs = _overall(centre_refs, "integrated_lufs")
         integrated = float(np.median(lufs)) if lufs else -14.0
         loud_range = percentile_range(lufs, min_half=0.0)
-        lra = _shifted_range(centre_refs, spread_refs, "loudness_range_lu", (4.0, 10.0))
-        dr = _shifted_range(centre_refs, spread_refs, "dynamic_range_db", (6.0, 10.0))
-        plr = _shifted_range(centre_refs, spread_refs, "plr_db", (8.0, 12.0))
-    parts = [_count(n, "real reference")]
-    if n < MIN_OWN_TRACKS and family_refs:
-        borrowed = "centres and spreads" if n < MIN_OWN_CENTRE else "spreads"
-        pool = family.value if family else "whole"
-        parts.append(f"{borrowed} from the {pool} corpus ({_count(len(family_refs), 'track')})")
-    if documented is not None:
-        parts.append(f"loudness and dynamics from published measurements ({documented.basis})")
+        loud_tol = max(MIN_LOUDNESS_TOLERANCE_LU, robust_spread(_overall(spread_refs, "integrated_lufs")))
+    lra = _shifted_range(centre_refs, spread_refs, "loudness_range_lu", (4.0, 10.0))
+    dr = _shifted_range(centre_refs, spread_refs, "dynamic_range_db", (6.0, 10.0))
+    plr = _shifted_range(centre_refs, spread_refs, "plr_db", (8.0, 12.0))
     return GenreTarget(
         genre=genre,
         integrated_lufs=integrated,
@@ -356,12 +378,16 @@ def _label_vector(entry: Mapping[str, Any]) -> list[float]:
     return [float(o.get(k) or 0.0) for k in LABEL_FEATURES] + shares
 
 
-def label_corpus(entries: Sequence[Mapping[str, Any]]) -> list[GenreLabel]:
+def label_corpus(
+    entries: Sequence[Mapping[str, Any]], known: Sequence[Mapping[str, Any]] = ()
+) -> list[GenreLabel]:
     """Labels for corpus entries (each with ``genre_tag`` and its metrics): from the GENRE tag where it names a
     genre; otherwise the family whose tag-labelled tracks' centroid is nearest in standardised features
-    (``LABEL_FEATURES`` and the low/high shares), filed under that family's genre, with the figures in the basis."""
-    tagged = [label_from_tag(e.get("genre_tag")) for e in entries]
-    x = np.array([_label_vector(e) for e in entries])
+    (``LABEL_FEATURES`` and the low/high shares), filed under that family's genre, with the figures in the basis.
+    ``known``: further entries (an earlier corpus) whose tags join the centroids, for a build of a few packages."""
+    pool = [*entries, *(k for k in known if label_from_tag(k.get("genre_tag")) is not None)]
+    tagged = [label_from_tag(e.get("genre_tag")) for e in pool]
+    x = np.array([_label_vector(e) for e in pool])
     scale = x.std(axis=0)
     z = (x - x.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
     centroids = {
@@ -369,6 +395,8 @@ def label_corpus(entries: Sequence[Mapping[str, Any]]) -> list[GenreLabel]:
         for fam in Family
         if any(t is not None and t.family == fam for t in tagged)
     }
+    if not centroids:
+        raise ValueError("no track with a usable GENRE tag to label the others by")
     labels: list[GenreLabel] = []
     for i, (entry, tag_label) in enumerate(zip(entries, tagged, strict=True)):
         if tag_label is not None:

@@ -13,11 +13,9 @@ import math
 import statistics
 from collections.abc import Mapping
 
-INAUDIBLE_DBFS = -80.0
-"""A band whose level is below this is inaudible (SPEC §4)."""
-INAUDIBLE_BELOW_LOUDEST_DB = 50.0
-"""A band more than this under the loudest band is inaudible (SPEC §4)."""
+from analysis.audibility import inaudible_bands
 
+__all__ = ["band_share_db", "inaudible_bands", "shape_deviations"]
 
 def band_share_db(shares: Mapping[str, float | None], target_shares: Mapping[str, float]) -> dict[str, float]:
     """Per band ``10·log10(share / target share)``, dB, for the bands where both are positive."""
@@ -41,16 +39,3 @@ def shape_deviations(
         return {band: None for band in target_shares}
     centre = statistics.median(d.values())
     return {band: (d[band] - centre if band in d else None) for band in target_shares}
-
-
-def inaudible_bands(levels_db: Mapping[str, float | None]) -> frozenset[str]:
-    """The bands that are inaudible: level (``rms_db``, dBFS) missing, below −80 dBFS, or more than 50 dB under the
-    loudest band. They keep their level and share but get no stereo figures and no advice (SPEC §4)."""
-    known = {b: v for b, v in levels_db.items() if v is not None and math.isfinite(v)}
-    if not known:
-        return frozenset(levels_db)
-    loudest = max(known.values())
-    return frozenset(
-        b for b in levels_db
-        if b not in known or known[b] < INAUDIBLE_DBFS or known[b] < loudest - INAUDIBLE_BELOW_LOUDEST_DB
-    )

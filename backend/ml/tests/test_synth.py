@@ -10,7 +10,8 @@ import pytest
 from scipy import signal
 
 from analysis.engine import analyze_array
-from config.constants import BANDS, FALLBACK_REFERENCE_TARGETS
+from api.services.corpus import corpus_target
+from config.constants import BANDS
 from synth.archetypes import (
     GENRES,
     STYLES,
@@ -87,7 +88,7 @@ def test_master_meets_band_shares_widths_loudness_and_ceiling() -> None:
     noise = np.stack([common + 0.5 * rng.standard_normal(n), common + 0.5 * rng.standard_normal(n)], axis=1)
     pulses = 0.3 + np.exp(-((np.arange(n) / SR) % 0.5) / 0.08)  # a "kick" every 500 ms
     mix = signal.lfilter([0.05], [1.0, -0.95], noise, axis=0) * pulses[:, None]
-    target = FALLBACK_REFERENCE_TARGETS["Techno"]
+    target = corpus_target("Techno")
     shares = tuple(b.energy_ratio for b in target.bands.values())
     widths = (0.02, 0.1, 0.2, 0.3, 0.35)
     settings = MasterSettings(target_lufs=-8.0, ceiling_dbtp=-0.5, band_shares=shares, band_widths=widths)
@@ -100,9 +101,9 @@ def test_master_meets_band_shares_widths_loudness_and_ceiling() -> None:
     assert report.passes >= 2  # limiting moved the balance, and a second pass put it back
 
 
-def test_balance_targets_are_the_genre_balance_tilted_by_the_variant() -> None:
+def test_balance_targets_are_the_measured_genre_balance_tilted_by_the_variant() -> None:
     spec = replace(STYLES["House"].variants[0], tilt_db_per_octave=0.0, width_offset=0.0)
-    documented = FALLBACK_REFERENCE_TARGETS["House"].bands
+    documented = corpus_target("House").bands
     shares, widths = balance_targets("House", spec)
     assert shares == pytest.approx([b.energy_ratio for b in documented.values()], rel=1e-3)
     assert widths == pytest.approx([b.stereo_width for b in documented.values()])

@@ -243,3 +243,23 @@ def test_tone_power_adds_up_at_other_rates(rate, freq) -> None:
     total = sum(10 ** (v / 10) for v in s.spectrum_db if v is not None)
     assert 10 * np.log10(total) == pytest.approx(-3.01, abs=0.05)
     assert s.spectral_centroid_hz == pytest.approx(freq, abs=rate / 1024)
+
+
+def test_an_inaudible_band_keeps_its_level_and_share_but_no_stereo_or_shape() -> None:
+    """SPEC §4: a band below −80 dBFS (here 10 kHz at −90 dBFS beside a loud 100 Hz tone) is reported by level and
+    share only; an audible band keeps every figure."""
+    from analysis.engine import analyze_array
+
+    fs = 48000
+    t = np.arange(10 * fs) / fs
+    left = 0.5 * np.sin(2 * np.pi * 100 * t) + 10 ** (-90 / 20) * np.sin(2 * np.pi * 10000 * t)
+    right = 0.5 * np.sin(2 * np.pi * 100 * t) - 10 ** (-90 / 20) * np.sin(2 * np.pi * 10000 * t)
+    result = analyze_array(np.stack([left, right], axis=1).astype(np.float32), fs)
+    bands = {b.band: b for b in result.bands}
+    high = bands["high"]
+    assert high.rms_db is not None and high.rms_db < -80
+    assert high.energy_ratio is not None and 0 < high.energy_ratio < 1e-6
+    assert high.stereo_width is None and high.phase_correlation is None
+    assert high.spectral_centroid_hz is None and high.spectral_flatness is None
+    low = bands["low"]
+    assert low.stereo_width == pytest.approx(0.0, abs=1e-6) and low.phase_correlation == pytest.approx(1.0, abs=1e-6)
