@@ -19,9 +19,12 @@ from api.services.recommend.findings import Finding, all_findings
 from api.services.recommend.model import (
     CHAIN_ORDER,
     Action,
+    DynamicsAction,
     DynamicsStep,
+    EqAction,
     EqStep,
     Expected,
+    GainAction,
     GainStep,
     Level,
     LimiterStep,
@@ -32,6 +35,7 @@ from api.services.recommend.model import (
     Stage,
     Step,
     StepKind,
+    StereoAction,
     StereoStep,
     action_of,
 )
@@ -68,13 +72,13 @@ class Judgement:
 
 def _change_of(action: Action) -> float | None:
     """The gain a row's action applies, dB (what ``suggested_change_db`` holds)."""
-    if action.kind is StepKind.EQ or action.kind is StepKind.GAIN:
-        return action.gain_db  # type: ignore[union-attr]
-    if action.kind is StepKind.STEREO:
-        return action.side_gain_db  # type: ignore[union-attr]
-    if action.kind is StepKind.DYNAMICS:
-        return action.gain_change_db  # type: ignore[union-attr]
-    return action.input_gain_db  # type: ignore[union-attr]
+    if isinstance(action, EqAction | GainAction):
+        return action.gain_db
+    if isinstance(action, StereoAction):
+        return action.side_gain_db
+    if isinstance(action, DynamicsAction):
+        return action.gain_change_db
+    return action.input_gain_db
 
 
 def _draft_plan(
@@ -99,7 +103,7 @@ def _draft_plan(
         drafts.append(DraftStep(StepKind.LIMITER, {
             "input_gain_db": decision.input_gain_db, "ceiling_dbtp": decision.ceiling_dbtp,
             "expected_gain_reduction_db": decision.gain_reduction_db}, behind))
-    drafts.sort(key=lambda s: CHAIN_ORDER.index(s.kind))
+    drafts.sort(key=lambda s: (CHAIN_ORDER.index(s.kind), BAND_NAMES.index(s.band) if s.band else 0))
     fader_db = float(str(fader.settings["gain_db"])) if fader is not None else 0.0
     return drafts, expected_after(overall, loud_eq, decision, fader_db), note
 
@@ -149,13 +153,13 @@ def judge(
             step_of.setdefault(id(f), step)
     rows = []
     for f in shown:
-        step = step_of.get(id(f))
-        action = action_of(step) if step is not None else None
-        order = step.order if step is not None else None
+        owner = step_of.get(id(f))
+        action = action_of(owner) if owner is not None else None
+        place = owner.order if owner is not None else None
         rows.append(Recommendation(
             band=f.band, metric=f.metric, current=f.current, target=f.target, deviation=f.deviation,
-            tolerance=f.tolerance, severity=f.severity, message=message(f, genre, level, action, order, note),
-            suggested_change_db=None if action is None else _change_of(action), action=action, step=order))
+            tolerance=f.tolerance, severity=f.severity, message=message(f, genre, level, action, place, note),
+            suggested_change_db=None if action is None else _change_of(action), action=action, step=place))
     return Judgement(rows, Plan(steps=steps, expected=Expected(**predicted)))
 
 
@@ -177,15 +181,17 @@ def metrics_from_dicts(
     """The engine's dataclasses from stored numbers (``overall_metrics``, ``band_metrics`` as in
     ``reference_metadata.json`` or the API's JSON); missing fields read None (counts 0)."""
     counts = {"clipped_samples", "clip_events"}
-    o = OverallMetrics(**{f.name: (overall.get(f.name) or 0) if f.name in counts else overall.get(f.name)
-                          for f in fields(OverallMetrics)})
+    values: dict[str, Any] = {f.name: (overall.get(f.name) or 0) if f.name in counts else overall.get(f.name)
+                              for f in fields(OverallMetrics)}
+    o = OverallMetrics(**values)
     by_name = {b["band"]: b for b in bands}
     out = []
     for name in BAND_NAMES:
         b = by_name.get(name)
         if b is None:
             continue
-        out.append(BandMetrics(**{f.name: b.get(f.name) for f in fields(BandMetrics)}))
+        row: dict[str, Any] = {f.name: b.get(f.name) for f in fields(BandMetrics)}
+        out.append(BandMetrics(**row))
     return o, tuple(out)
 
 

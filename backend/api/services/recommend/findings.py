@@ -161,10 +161,9 @@ def loudness(overall: OverallMetrics, target: GenreTarget, stage: Stage) -> list
     if stage is Stage.MIX:
         return [Finding(Where.OVERALL, Metric.INTEGRATED_LUFS, lufs, target.integrated_lufs, dev,
                         target.loudness_tolerance_lu, Severity.INFO, abs(dev) > LISTED_DB, False)]
+    sev = Severity.WARNING if outside > 0.0 else Severity.INFO
     if outside > LOUDNESS_FLAG_LU:
         sev = Severity.CRITICAL
-    else:
-        sev = Severity.WARNING if outside > 0.0 else Severity.INFO
     return [Finding(Where.OVERALL, Metric.INTEGRATED_LUFS, lufs, target.integrated_lufs, dev,
                     target.loudness_tolerance_lu, sev, abs(dev) > LISTED_DB or outside > 0, outside > 0.0,
                     always=outside > LOUDNESS_FLAG_LU)]

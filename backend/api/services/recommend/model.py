@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class Level(StrEnum):
@@ -235,12 +235,9 @@ class Recommendation(_Frozen):
     """``order`` of the plan step the row belongs to."""
 
 
+_ACTION: TypeAdapter[Action] = TypeAdapter(Action)
+
+
 def action_of(step: Step) -> Action:
     """The action a step carries (the step without ``order`` and ``because``)."""
-    data = step.model_dump(exclude={"order", "because"})
-    kind = StepKind(data["kind"])
-    cls: type[GainAction | EqAction | StereoAction | DynamicsAction | LimiterAction] = {
-        StepKind.GAIN: GainAction, StepKind.EQ: EqAction, StepKind.STEREO: StereoAction,
-        StepKind.DYNAMICS: DynamicsAction, StepKind.LIMITER: LimiterAction,
-    }[kind]
-    return cls.model_validate(data)
+    return _ACTION.validate_python(step.model_dump(exclude={"order", "because"}))

@@ -15,7 +15,7 @@ import numpy as np
 
 from analysis.result import OverallMetrics
 from analysis.sections import Section
-from api.services.recommend.eq import MAX_EQ_DB, BandGrid, choose_filter, loudness_change_db
+from api.services.recommend.eq import BandGrid, choose_filter, loudness_change_db
 from api.services.recommend.findings import Finding, ceiling_dbtp
 from api.services.recommend.model import (
     DynamicsMethod,
@@ -68,7 +68,7 @@ def side_gain_db(width: float, target_width: float) -> float | None:
 
 def width_after(width: float, gain_db: float) -> float:
     """Stereo width after a side-channel gain of ``gain_db`` dB (the inverse of :func:`side_gain_db`)."""
-    g2 = 10.0 ** (gain_db / 10.0)
+    g2 = float(10.0 ** (gain_db / 10.0))
     return g2 * width / (1.0 - width + g2 * width)
 
 

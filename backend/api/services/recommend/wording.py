@@ -60,9 +60,10 @@ def facts(f: Finding, genre: str | None) -> str:
                 "the mastering engineer headroom")
     if f.metric is Metric.INTEGRATED_LUFS:
         side = "louder" if dev > 0 else "quieter"
-        return (f"Integrated loudness is {num(cur)} LUFS, {abs(dev):.1f} LU {side} than the {who.replace(' masters', '')} "
-                f"median of {num(tgt or 0.0)} LUFS")
-    name, unit = ("loudness range (LRA)", "LU") if f.metric is Metric.LOUDNESS_RANGE_LU else ("dynamic range (DR)", "dB")
+        return (f"Integrated loudness is {num(cur)} LUFS, {abs(dev):.1f} LU {side} than the "
+                f"{who.replace(' masters', '')} median of {num(tgt or 0.0)} LUFS")
+    lra = f.metric is Metric.LOUDNESS_RANGE_LU
+    name, unit = ("loudness range (LRA)", "LU") if lra else ("dynamic range (DR)", "dB")
     low, high = (tgt or 0.0) - (tol or 0.0), (tgt or 0.0) + (tol or 0.0)
     return f"The {name} is {cur:.1f} {unit}; {who} sit between {low:.1f} and {high:.1f} {unit}"
 
@@ -83,12 +84,14 @@ def _eq_words(a: EqAction, f: Finding, level: Level) -> str:
 
 def _stereo_words(a: StereoAction, level: Level) -> str:
     if a.mono_below_hz is not None:
-        return (f"Check the polarity of stereo bass layers and make the low end mono below "
-                f"{'100–150 Hz' if level is Level.SUGGESTIVE else _hz(a.mono_below_hz)} (mid/side high-pass on the side)")
+        below = "100–150 Hz" if level is Level.SUGGESTIVE else _hz(a.mono_below_hz)
+        return (f"Check the polarity of stereo bass layers and make the low end mono below {below} "
+                "(mid/side high-pass on the side)")
     gain = a.side_gain_db or 0.0
     verb = "Narrow it: side channel" if gain < 0 else "Widen it: side channel"
     if level is Level.SUGGESTIVE:
-        return f"{verb} of this band {db_range(abs(gain), cap_db=MAX_SIDE_DB)} {'down' if gain < 0 else 'up'} (mid/side EQ)"
+        way = "down" if gain < 0 else "up"
+        return f"{verb} of this band {db_range(abs(gain), cap_db=MAX_SIDE_DB)} {way} (mid/side EQ)"
     return f"Mid/side on this band: side channel {num(gain, signed=True)} dB (width → {num(a.width_after or 0.0, 2)})"
 
 
@@ -98,7 +101,8 @@ def _dynamics_words(a: DynamicsAction, level: Level) -> str:
             return (f"Even out the sections with slow bus compression so the loudest lose "
                     f"{db_range(abs(a.gain_change_db))} (attack 10–30 ms, release 200–500 ms)")
         return (f"Bus compressor: ratio {a.ratio:g}:1, attack {a.attack_ms:g} ms, release {a.release_ms:g} ms, "
-                f"{abs(a.gain_change_db):.1f} dB of gain reduction on the loudest sections; LRA ≈ {a.expected_lra_lu:.1f} LU")
+                f"{abs(a.gain_change_db):.1f} dB of gain reduction on the loudest sections; "
+                f"LRA ≈ {a.expected_lra_lu:.1f} LU")
     where = ", ".join(f"{s.kind} {s.start_s:.0f}–{s.end_s:.0f} s" for s in a.sections)
     return (f"Volume automation: the quiet sections ({where}) {num(a.gain_change_db, signed=True)} dB; "
             f"LRA ≈ {a.expected_lra_lu:.1f} LU")
