@@ -30,7 +30,7 @@ run: references
 
 lint: setup
 	$(BIN)/ruff check backend bench
-	cd backend && $(BIN)/mypy --config-file ../pyproject.toml analysis api ml cli config utils scripts synth
+	cd backend && $(BIN)/mypy --config-file ../pyproject.toml analysis api mastering ml cli config utils scripts synth
 
 test: setup lint
 	$(BIN)/python -m pytest -v

@@ -145,6 +145,8 @@ class Analysis(AudioColumns, Base):
     genre: Mapped[str | None] = mapped_column(String(64), index=True)
     recommendation_level: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(16), default="master")
+    plan: Mapped[str | None] = mapped_column(Text)
+    """JSON of the mastering plan (``api.services.recommend.model.Plan``)."""
 
     overall_metrics: Mapped[OverallMetrics | None] = relationship(
         back_populates="analysis", cascade="all, delete-orphan", passive_deletes=True, uselist=False
@@ -202,9 +204,12 @@ class Recommendation(_AnalysisChild, Base):
     deviation: Mapped[float | None] = mapped_column(Float)
     severity: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
+    tolerance: Mapped[float | None] = mapped_column(Float)
     suggested_change_db: Mapped[float | None] = mapped_column(Float)
     action: Mapped[str | None] = mapped_column(Text)
-    """JSON: concrete settings at the prescriptive level (EQ frequency, gain, Q; ceiling…)."""
+    """JSON of the typed action (``api.services.recommend.model.Action``) of the plan step the row belongs to."""
+    step: Mapped[int | None] = mapped_column(Integer)
+    """``order`` of that plan step."""
     analysis: Mapped[Analysis] = relationship(back_populates="recommendations")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from analysis.result import BandMetrics, OverallMetrics
+from api.services.recommend.model import Plan, Recommendation
 
 
 class ErrorOut(BaseModel):
@@ -58,18 +59,10 @@ class AudioOut(BaseModel):
     duration_s: float
 
 
-class RecommendationOut(BaseModel):
-    """One recommendation (SPEC §5); ``action`` holds concrete settings at the prescriptive level."""
-
-    band: str
-    metric: str
-    current: float | None
-    target: float | None
-    deviation: float | None
-    severity: str
-    message: str
-    suggested_change_db: float | None
-    action: dict[str, Any] | None = None
+RecommendationOut = Recommendation
+"""One recommendation (SPEC §5): the row the rule built, with its typed action and plan step."""
+PlanOut = Plan
+"""The mastering plan (SPEC §5): typed steps in chain order and the figures expected after them."""
 
 
 class DestinationOut(BaseModel):
@@ -108,6 +101,7 @@ class AnalysisOut(BaseModel):
     overall_metrics: OverallMetrics
     band_metrics: list[BandMetrics]
     recommendations: list[RecommendationOut]
+    plan: PlanOut
     destinations: list[DestinationOut]
     sections: list[SectionOut]
     section_contrast_lu: float | None

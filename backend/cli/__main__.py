@@ -1,4 +1,5 @@
-"""``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json] [--output FILE]``.
+"""``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json] [--output FILE]`` and
+``python -m cli master IN --genre G --output OUT [--only eq,stereo,dynamics,limiter]``.
 
 Analyses a WAV file, or every WAV in a folder (with a progress bar), with the same
 engine, targets, recommendations and reference library as the service, and prints the
@@ -17,13 +18,15 @@ from typing import Any
 
 from api.core.config import get_settings
 from api.services.analysis import measure_file, recommendations_for
+from api.services.mastering import CHAIN_KINDS, master_file
+from api.services.recommend.model import StepKind
 from api.services.report import read_time_extras
 from api.services.settings import check_level, check_stage
-from cli.report import render
+from cli.report import plan_text, render, table
 from cli.targets import ReferenceLibrary, load_library, resolve_target
 from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
 from ml.feature_extraction import extract_features
-from utils.errors import AppError
+from utils.errors import AppError, ValidationError
 from utils.paths import wav_files_or_error
 from utils.progress import ProgressBar
 
@@ -46,6 +49,7 @@ def build_report(path: Path, *, genre: str | None, target: GenreTarget | None, l
     """The analysis JSON of SPEC §7 (without id and date) for one file, with the §8 extras, the target used
     and the ``SIMILAR_TOP_K`` most similar references of ``library``."""
     result = measure_file(path, max_duration_s=max_duration_s)
+    judgement = recommendations_for(result, target, level=level, stage=stage)
     overall = asdict(result.overall)
     series = asdict(result.series)
     return {
@@ -57,7 +61,8 @@ def build_report(path: Path, *, genre: str | None, target: GenreTarget | None, l
         "audio": {k: getattr(result.audio, k) for k in ("sample_rate", "channels", "bit_depth", "duration_s")},
         "overall_metrics": overall,
         "band_metrics": [asdict(b) for b in result.bands],
-        "recommendations": [asdict(item) for item in recommendations_for(result, target, level=level, stage=stage)],
+        "recommendations": [r.model_dump(mode="json") for r in judgement.recommendations],
+        "plan": judgement.plan.model_dump(mode="json"),
         **read_time_extras(overall, series, result.audio.duration_s),
         "target": target_summary(target),
         "similar_references": library.similar(extract_features(result), SIMILAR_TOP_K) if library else [],
@@ -106,6 +111,58 @@ def analyze(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _figures(result: Any) -> dict[str, float | None]:
+    o = result.overall
+    return {"integrated_lufs": o.integrated_lufs, "true_peak_dbtp": o.true_peak_dbtp,
+            "loudness_range_lu": o.loudness_range_lu, "dynamic_range_db": o.dynamic_range_db, "plr_db": o.plr_db}
+
+
+def master(args: argparse.Namespace) -> int:
+    """The ``master`` command: render the prescriptive plan into ``--output`` and print the figures before and
+    after; the exit code."""
+    settings = get_settings()
+    try:
+        stage = check_stage(args.stage)
+        genre, target = resolve_target(settings, args.genre)
+        only = parse_only(args.only)
+        done = master_file(args.path, args.output, target=target, stage=stage, only=only,
+                           max_duration_s=settings.max_duration_s)
+    except AppError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    plan = done.judgement.plan.model_dump(mode="json")
+    if only is not None:
+        plan["steps"] = [s for s in plan["steps"] if s["kind"] in only]
+    before, after = _figures(done.before), _figures(done.after)
+    if args.json:
+        print(json.dumps({"genre": genre, "plan": plan, "before": before, "after": after,
+                          "bands_before": [asdict(b) for b in done.before.bands],
+                          "bands_after": [asdict(b) for b in done.after.bands]}, indent=2, allow_nan=False))
+        return 0
+    print(plan_text(plan))
+    rows = [(name, fmt_value(before[name]), fmt_value(after[name]),
+             fmt_value(plan["expected"].get(name)) if only is None else "—") for name in before]
+    print("\n" + table(f"{args.path.name} → {args.output.name}", ("figure", "before", "after", "expected"), rows))
+    return 0
+
+
+def parse_only(text: str | None) -> set[StepKind] | None:
+    """``--only eq,limiter`` → the step kinds; None for every step."""
+    if not text:
+        return None
+    kinds = {k.strip() for k in text.split(",") if k.strip()}
+    known = {k.value for k in CHAIN_KINDS}
+    unknown = sorted(kinds - known)
+    if unknown:
+        raise ValidationError(f"Unknown step kind {', '.join(unknown)}; use any of {', '.join(sorted(known))}.")
+    return {StepKind(k) for k in kinds}
+
+
+def fmt_value(value: float | None) -> str:
+    """A figure with one decimal, or a dash."""
+    return "—" if value is None else f"{value:.1f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run it."""
     parser = argparse.ArgumentParser(prog="python -m cli", description="Audio Mastering Tool on the command line.")
@@ -118,8 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stage", default=DEFAULT_STAGE, help="master (default) or mix")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--output", type=Path, help="with --json: write it to this file")
+    m = sub.add_parser("master", help="apply the plan to a WAV file and measure the result")
+    m.add_argument("path", type=Path, help="the WAV file to master")
+    m.add_argument("--genre", help="genre for targets (e.g. Techno, dnb, rock)")
+    m.add_argument("--stage", default=DEFAULT_STAGE, help="master (default) or mix")
+    m.add_argument("--output", type=Path, required=True, help="where to write the result (32-bit float WAV)")
+    m.add_argument("--only", help="apply only these step kinds: eq, stereo, dynamics, limiter (comma-separated)")
+    m.add_argument("--json", action="store_true", help="print the plan and the figures as JSON")
     args = parser.parse_args(argv)
-    return analyze(args)
+    return master(args) if args.command == "master" else analyze(args)
 
 
 if __name__ == "__main__":

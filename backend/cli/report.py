@@ -81,9 +81,12 @@ def _action_text(action: dict[str, Any]) -> str:
     units = (("_dbtp", "dBTP"), ("_lufs", "LUFS"), ("_lu", "LU"), ("_db", "dB"), ("_hz", "Hz"), ("_ms", "ms"),
              ("_pct", "%"))
     for key, value in action.items():
-        if key == "type":
+        if key in ("kind", "order", "because") or value is None or value == [] or key == "left_for_mix_db" and not value:
             continue
-        if key in ("note", "filter"):
+        if key == "sections":
+            parts.append("sections " + ", ".join(
+                f"{s['kind']} {_number(s['start_s'], 0)}–{_number(s['end_s'], 0)} s" for s in value))
+        elif key in ("note", "filter", "method"):
             parts.append(str(value))
         elif key == "band":
             parts.append(f"{BAND_LABELS.get(value, value)} band")
@@ -100,14 +103,33 @@ def _action_text(action: dict[str, Any]) -> str:
             parts.append(f"{name} {_fmt(value, unit, digits, signed=signed)}")
         else:
             parts.append(f"{key.replace('_', ' ')} {value}")
-    return f"{action.get('type', 'action')}: " + " · ".join(parts)
+    return f"{action.get('kind', 'action')}: " + " · ".join(parts)
+
+
+def plan_text(plan: dict[str, Any] | None) -> str:
+    """The plan as the chain it is: numbered steps in signal order, each with the findings (#) behind it, then what
+    the figures should read after it."""
+    if not plan or not plan["steps"]:
+        return "Plan: no step — nothing beyond its tolerance needs a move on this master"
+    lines = ["Plan (signal chain, first to last)"]
+    for step in plan["steps"]:
+        because = ", ".join(f"#{i + 1}" for i in step["because"])
+        lines.append(textwrap.fill(_action_text(step), MESSAGE_WIDTH, initial_indent=f"{step['order']:>2}. ",
+                                   subsequent_indent="    "))
+        if because:
+            lines.append(f"    because of finding {because}")
+    e = plan["expected"]
+    lines.append(
+        f"Expected after the plan: {_fmt(e['integrated_lufs'], 'LUFS')}, "
+        f"true peak {_fmt(e['true_peak_dbtp'], 'dBTP')}, DR {_fmt(e['dynamic_range_db'], 'dB')}, "
+        f"PLR {_fmt(e['plr_db'], 'dB')}")
+    return "\n".join(lines)
 
 
 def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) -> str:
     if not recs:
         return "Recommendations: none — every checked figure is within its tolerance"
-    ordered = [r for severity in SEVERITY_ORDER for r in recs if r["severity"] == severity]
-    ordered += [r for r in recs if r["severity"] not in SEVERITY_ORDER]
+    ordered = recs  # most severe first, numbered as the plan's "because" refers to them
     counts = ", ".join(
         f"{n} {severity}" for severity in SEVERITY_ORDER if (n := sum(r["severity"] == severity for r in recs))
     )
@@ -118,14 +140,12 @@ def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) 
         rows.append((
             str(i), r["severity"], where, name, _metric_value(r["metric"], r["current"]), _target_text(r, target),
             _fmt(r["deviation"], dev_unit, 1 if r["metric"] == "energy_ratio" else digits, signed=True),
+            "—" if r.get("step") is None else str(r["step"]),
         ))
-    lines = [table(f"Recommendations ({counts})", ("#", "severity", "where", "what", "now", "target", "deviation"),
-                   rows), ""]
+    header = ("#", "severity", "where", "what", "now", "target", "deviation", "step")
+    lines = [table(f"Recommendations ({counts})", header, rows), ""]
     for i, r in enumerate(ordered, 1):
         lines.append(textwrap.fill(r["message"], MESSAGE_WIDTH, initial_indent=f"{i:>2}. ", subsequent_indent="    "))
-        if r.get("action"):
-            lines.append(textwrap.fill(_action_text(r["action"]), MESSAGE_WIDTH, initial_indent="    → ",
-                                       subsequent_indent="      "))
     return "\n".join(lines)
 
 
@@ -219,5 +239,6 @@ def render(report: dict[str, Any]) -> str:
             ]))
         else:
             parts.append("Most similar references: none — the reference library is empty")
+    parts.append(plan_text(report.get("plan")))
     parts.append(_recommendations(report["recommendations"], target))
     return "\n\n".join(parts) + "\n"

@@ -23,9 +23,10 @@ from itertools import pairwise
 
 import numpy as np
 import scipy.fft
-from scipy import ndimage, signal
+from scipy import signal
 
 from config.constants import BANDS
+from mastering.limiter import lookahead_limiter, true_peak
 from synth.instruments import one_pole
 
 
@@ -283,113 +284,6 @@ def _top_sos(sample_rate: int) -> np.ndarray:
 def band_limit(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """The programme without content above :data:`TOP_HZ` (float32 in, float32 out)."""
     return signal.sosfilt(_top_sos(sample_rate).astype(x.dtype), x, axis=0)
-
-
-TP_MARGIN_DB = 0.05
-"""The limiter aims this far below its ceiling: the 16× interpolator's worst grid error up to 0.45·fs is 0.03 dB."""
-_COARSE_TAPS = 16
-_COARSE_PHASES = (0.25, 0.5, 0.75)
-_COARSE_SLACK_DB = 0.7
-"""A 4× grid can read a peak up to 0.55 dB low (content at 0.45·fs); intervals whose coarse
-value is within this of the target are interpolated finely."""
-_FINE_HALF_TAPS = 32
-_FINE_STEPS = 16
-_FINE_BATCH = 1 << 15
-
-
-def _kaiser_sinc(t: np.ndarray, half_taps: int, beta: float) -> np.ndarray:
-    """Kaiser-windowed ideal low-pass (cut-off fs/2) at offsets ``t`` (samples); 0 outside ±half_taps."""
-    ratio = np.clip(1.0 - (t / half_taps) ** 2, 0.0, None)
-    return np.where(np.abs(t) < half_taps, np.sinc(t) * np.i0(beta * np.sqrt(ratio)) / np.i0(beta), 0.0)
-
-
-_COARSE_KERNEL = np.stack(
-    [_kaiser_sinc(p - np.arange(-_COARSE_TAPS + 1, _COARSE_TAPS + 1), _COARSE_TAPS, 8.0) for p in _COARSE_PHASES],
-    axis=1,
-)
-"""Shape (2·taps, 3): samples n+k−taps+1 → value at n + phase."""
-_FINE_J = np.arange(-_FINE_HALF_TAPS + 1, _FINE_HALF_TAPS + 1)
-_FINE_KERNEL = _kaiser_sinc(
-    (np.arange(1, _FINE_STEPS) / _FINE_STEPS)[None, :] - _FINE_J[:, None], _FINE_HALF_TAPS, 10.0
-).astype(np.float32)
-"""Shape (64, 15): samples x[m + j] → values at m + k/16, k = 1 … 15."""
-
-
-def _coarse_envelope(col: np.ndarray) -> np.ndarray:
-    """max(|x[m]|, |x[m+1]|, 4× values in between) for every interval [m, m+1] of one channel."""
-    n = col.size
-    env = np.maximum(np.abs(col), np.abs(np.append(col[1:], col.dtype.type(0))))
-    if n <= 2 * _COARSE_TAPS:
-        return env
-    lo, hi = _COARSE_TAPS - 1, n - _COARSE_TAPS
-    for p in range(_COARSE_KERNEL.shape[1]):
-        between = np.abs(np.correlate(col, _COARSE_KERNEL[:, p].astype(col.dtype), mode="valid"))
-        np.maximum(env[lo:hi], between, out=env[lo:hi])
-    return env
-
-
-def true_peak_envelope(x: np.ndarray, floor: float | None) -> np.ndarray:
-    """Per-sample band-limited peak over channels: the sample and the inter-sample maxima on either side.
-
-    Intervals whose 4× estimate stays below ``floor`` (linear; None: every interval)
-    keep that estimate; the others are interpolated at 16 points per sample with a
-    64-tap Kaiser-windowed sinc, as a true-peak meter refines its candidates.
-    """
-    n = x.shape[0]
-    env = np.abs(x[:, 0])
-    for ch in range(1, x.shape[1]):
-        np.maximum(env, np.abs(x[:, ch]), out=env)
-    padded = np.pad(x, ((_FINE_HALF_TAPS, _FINE_HALF_TAPS), (0, 0)))
-    for ch in range(x.shape[1]):
-        col = np.ascontiguousarray(x[:, ch])
-        interval = _coarse_envelope(col)
-        candidates = np.flatnonzero(interval[: n - 1] >= floor) if floor is not None else np.arange(0)
-        windows = np.lib.stride_tricks.sliding_window_view(np.ascontiguousarray(padded[:, ch]), _FINE_J.size)
-        for start in range(0, candidates.size, _FINE_BATCH):
-            m = candidates[start : start + _FINE_BATCH]
-            # Window row m + 1 holds x[m + j] for j = −31 … 32 (the pad shifts indices by 32).
-            values = np.abs(windows[m + 1] @ _FINE_KERNEL).max(axis=1)
-            interval[m] = np.maximum(values, np.maximum(np.abs(col[m]), np.abs(col[m + 1])))
-        # The peak inside [m, m+1] counts for both of its samples.
-        np.maximum(env, interval, out=env)
-        np.maximum(env[1:], interval[:-1], out=env[1:])
-    return env
-
-
-def lookahead_limiter(
-    x: np.ndarray,
-    ceiling: float,
-    sample_rate: int,
-    *,
-    precise: bool = True,
-    lookahead_s: float = 0.002,
-    release_s: float = 0.05,
-) -> np.ndarray:
-    """Brick-wall true-peak limiter with lookahead: the gain reaches its target before each peak.
-
-    Gain = min over the next L samples of target/peak (peaks from
-    :func:`true_peak_envelope`), then a length-L moving average (so it never exceeds
-    the required gain at a peak), then a one-pole release taken only where it is
-    lower (slower recovery, same attack). ``precise=False`` uses the 4× estimate
-    alone (may pass up to ~0.5 dB of overs at the top of the spectrum): for the drive
-    search, where only the loudness counts.
-    """
-    target = np.float32(ceiling * 10.0 ** (-TP_MARGIN_DB / 20.0))
-    floor = float(target) * 10.0 ** (-_COARSE_SLACK_DB / 20.0) if precise else None
-    env = true_peak_envelope(x, floor)
-    need = np.minimum(np.float32(1.0), target / np.maximum(env, np.float32(1e-12)))
-    L = max(2, int(lookahead_s * sample_rate))
-    held = ndimage.minimum_filter1d(need, size=L, origin=-(L // 2), mode="nearest")
-    ramp = ndimage.uniform_filter1d(held, size=L, origin=(L - 1) // 2, mode="nearest")
-    ramp = np.minimum(ramp, need)
-    released = np.minimum(ramp, one_pole(ramp, release_s, sample_rate).astype(ramp.dtype))
-    c = np.asarray(ceiling, dtype=x.dtype)
-    return np.clip(x * released[:, None], -c, c)
-
-
-def true_peak(x: np.ndarray, near: float) -> float:
-    """Band-limited peak of a programme (linear), exact to the 16× grid wherever it exceeds ``near``."""
-    return float(true_peak_envelope(x, near * 10.0 ** (-_COARSE_SLACK_DB / 20.0)).max())
 
 
 # --- loudness estimate (BS.1770-4), only to steer the drive ---------------------------------------

@@ -222,7 +222,7 @@ def test_sections_similar_references_and_a_recommendation_table(tmp_path: Path) 
         assert float(re.split(r"\s{2,}", row.strip())[mid_column]) == pytest.approx(100.0, abs=2.0)
     recs = text.split("Recommendations (")[1]
     header = recs.splitlines()[1].split()
-    assert header == ["#", "severity", "where", "what", "now", "target", "deviation"]
+    assert header == ["#", "severity", "where", "what", "now", "target", "deviation", "step"]
     loudness = next(line for line in recs.splitlines() if "integrated loudness" in line)
     lufs = report["overall_metrics"]["integrated_lufs"]
     target = report["target"]["integrated_lufs"]

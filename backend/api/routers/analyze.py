@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -19,12 +18,11 @@ from api.schemas import (
     AnalysisSummary,
     AudioOut,
     DestinationOut,
-    RecommendationOut,
     SectionOut,
 )
 from api.services import analysis as service
 from api.services.report import read_time_extras
-from api.services.rows import band_dicts, overall_dict
+from api.services.rows import band_dicts, overall_dict, plan_of, recommendation_of
 from api.services.series import unpack_series
 from api.uploads import receive_upload
 
@@ -77,20 +75,8 @@ def analysis_out(row: Analysis) -> AnalysisOut:
         ),
         overall_metrics=overall,  # type: ignore[arg-type]
         band_metrics=band_dicts(row.band_metrics),  # type: ignore[arg-type]
-        recommendations=[
-            RecommendationOut(
-                band=r.band,
-                metric=r.metric,
-                current=r.current,
-                target=r.target,
-                deviation=r.deviation,
-                severity=r.severity,
-                message=r.message,
-                suggested_change_db=r.suggested_change_db,
-                action=json.loads(r.action) if r.action else None,
-            )
-            for r in row.recommendations
-        ],
+        recommendations=[recommendation_of(r) for r in row.recommendations],
+        plan=plan_of(row.plan),
         destinations=[DestinationOut(**d) for d in extras["destinations"]],
         sections=[SectionOut(**s) for s in extras["sections"]],
         section_contrast_lu=extras["section_contrast_lu"],

@@ -20,8 +20,8 @@ from api.database import session_scope
 from api.models import Analysis, BandMetrics, OverallMetrics, Recommendation
 from api.repositories.analysis_repo import AnalysisRepository
 from api.services.genres import resolve_genre
-from api.services.recommend import RecommendationItem, recommend
-from api.services.rows import audio_columns
+from api.services.recommend import Judgement, judge_result
+from api.services.rows import audio_columns, recommendation_columns
 from api.services.settings import check_level, check_stage, read_settings
 from api.services.targets import genre_target
 from config.constants import GenreTarget
@@ -41,14 +41,14 @@ def measure_file(
 
 def recommendations_for(
     result: AnalysisResult, target: GenreTarget | None, *, level: str, stage: str
-) -> list[RecommendationItem]:
-    """SPEC §5 recommendations for a fresh result."""
-    return recommend(asdict(result.overall), [asdict(b) for b in result.bands], target, level=level, stage=stage)
+) -> Judgement:
+    """SPEC §5 recommendations and plan for a fresh result."""
+    return judge_result(result, target, level=level, stage=stage)
 
 
 def build_analysis_row(
     result: AnalysisResult,
-    items: list[RecommendationItem],
+    judgement: Judgement,
     *,
     filename: str,
     genre: str | None,
@@ -62,24 +62,14 @@ def build_analysis_row(
         genre=genre,
         recommendation_level=level,
         stage=stage,
+        plan=judgement.plan.model_dump_json(),
         **audio_columns(result),
     )
     row.overall_metrics = OverallMetrics(**asdict(result.overall))
     row.band_metrics = [BandMetrics(position=i, **asdict(b)) for i, b in enumerate(result.bands)]
     row.recommendations = [
-        Recommendation(
-            position=i,
-            band=item.band,
-            metric=item.metric,
-            current=item.current,
-            target=item.target,
-            deviation=item.deviation,
-            severity=item.severity,
-            message=item.message,
-            suggested_change_db=item.suggested_change_db,
-            action=item.action_json(),
-        )
-        for i, item in enumerate(items)
+        Recommendation(position=i, **recommendation_columns(item))
+        for i, item in enumerate(judgement.recommendations)
     ]
     return row
 
@@ -117,8 +107,8 @@ def analyze_and_store(
         target = genre_target(session, canonical) if canonical else None
     started = time.perf_counter()
     result = measure_file(path, max_duration_s=max_duration_s)
-    items = recommendations_for(result, target, level=level_name, stage=stage_name)
-    row = build_analysis_row(result, items, filename=filename, genre=canonical, level=level_name, stage=stage_name)
+    judgement = recommendations_for(result, target, level=level_name, stage=stage_name)
+    row = build_analysis_row(result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name)
     with session_scope(factory) as session:
         AnalysisRepository(session).add(row)
     elapsed = time.perf_counter() - started

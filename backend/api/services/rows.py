@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from analysis.result import AnalysisResult
 from api.models import BAND_METRIC_FIELDS, OVERALL_METRIC_FIELDS
+from api.services.recommend.model import Plan, Recommendation
 from api.services.series import pack_series
 from ml.feature_extraction import FEATURE_VERSION, extract_features
 from ml.similarity import vector_to_bytes
@@ -35,3 +37,28 @@ def overall_dict(row: Any) -> dict[str, Any] | None:
 def band_dicts(rows: list[Any]) -> list[dict[str, Any]]:
     """Band-metric rows as dicts of SPEC §4 fields, low to high."""
     return [{name: getattr(b, name) for name in BAND_METRIC_FIELDS} for b in rows]
+
+
+def recommendation_columns(row: Recommendation) -> dict[str, Any]:
+    """A row's ``recommendations`` columns: its fields, the action as JSON text."""
+    data = row.model_dump(mode="json", exclude={"action"})
+    data["action"] = None if row.action is None else row.action.model_dump_json()
+    return data
+
+
+def recommendation_of(stored: Any) -> Recommendation:
+    """A stored ``recommendations`` row as the typed row (the same model the rule built)."""
+    return Recommendation.model_validate({
+        "band": stored.band, "metric": stored.metric, "current": stored.current, "target": stored.target,
+        "deviation": stored.deviation, "tolerance": stored.tolerance, "severity": stored.severity,
+        "message": stored.message, "suggested_change_db": stored.suggested_change_db,
+        "action": None if stored.action is None else json.loads(stored.action), "step": stored.step,
+    })
+
+
+def plan_of(stored: str | None) -> Plan:
+    """A stored plan (JSON text); an empty plan with nothing expected for rows stored before plans existed."""
+    if stored is None:
+        return Plan.model_validate({"steps": [], "expected": {
+            "integrated_lufs": None, "true_peak_dbtp": None, "dynamic_range_db": None, "plr_db": None}})
+    return Plan.model_validate_json(stored)

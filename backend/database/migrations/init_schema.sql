@@ -10,6 +10,7 @@ CREATE TABLE analysis (
 	genre VARCHAR(64),
 	recommendation_level VARCHAR(16) NOT NULL,
 	stage VARCHAR(16) NOT NULL,
+	plan TEXT,
 	sample_rate INTEGER NOT NULL,
 	channels INTEGER NOT NULL,
 	bit_depth INTEGER,
@@ -137,8 +138,10 @@ CREATE TABLE recommendations (
 	deviation FLOAT,
 	severity VARCHAR(16) NOT NULL,
 	message TEXT NOT NULL,
+	tolerance FLOAT,
 	suggested_change_db FLOAT,
 	action TEXT,
+	step INTEGER,
 	analysis_id VARCHAR(36) NOT NULL,
 	PRIMARY KEY (id),
 	FOREIGN KEY(analysis_id) REFERENCES analysis (id) ON DELETE CASCADE

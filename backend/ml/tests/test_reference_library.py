@@ -7,6 +7,7 @@ but run by default.
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from analysis.engine import analyze_array
-from api.services.recommend import recommend
+from api.services.recommend import judge, metrics_from_dicts
 from api.services.targets import ReferenceNumbers, target_from_references
 from config.constants import BAND_NAMES, FALLBACK_REFERENCE_TARGETS
 from ml.feature_extraction import FEATURE_VERSION, extract_features, features_from_dicts
@@ -141,13 +142,15 @@ def test_a_master_on_the_documented_target_gets_no_warning_from_the_derived_targ
     }
     bands = [
         {"band": name, "energy_ratio": b.energy_ratio, "stereo_width": b.stereo_width,
-         "phase_correlation": b.phase_correlation}
+         "phase_correlation": b.phase_correlation, "rms_db": 10.0 * math.log10(b.energy_ratio) - 10.0}
         for name, b in documented.bands.items()
     ]
-    listed = recommend(overall, bands, derived, level="informative")
+    metrics = metrics_from_dicts(overall, bands)
+    listed = judge(*metrics, derived, level="informative").recommendations
     assert [(i.band, i.metric, i.severity) for i in listed if i.severity != "info"] == []
-    acted = recommend(overall, bands, derived, level="suggestive")
-    assert [(i.band, i.metric) for i in acted] == []
+    acted = judge(*metrics, derived, level="suggestive")
+    assert [(i.band, i.metric) for i in acted.recommendations] == []
+    assert acted.plan.steps == []
 
 
 def test_leave_one_out_nearest_reference_has_the_same_genre() -> None:
