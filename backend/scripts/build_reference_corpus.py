@@ -3,6 +3,7 @@
     python -m scripts.build_reference_corpus                 # every package, writes data/references/corpus.json
     python -m scripts.build_reference_corpus --packages hyperrogue-music --output /tmp/c.json
     python -m scripts.build_reference_corpus --check         # re-analyse every package, compare with the shipped file
+    python -m scripts.build_reference_corpus --resume /tmp/corpus-work   # an interrupted build goes on where it was
 
 Each package of ``PACKAGES`` (and no other) is fetched with ``apt-get download`` into a
 temporary folder, unpacked with ``dpkg-deb``, its music files analysed, and the folder
@@ -24,6 +25,7 @@ import argparse
 import fnmatch
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -64,6 +66,8 @@ class PackageSpec:
     """fnmatch patterns of music files that are not separate full tracks (sped-up duplicates)."""
     licence: str | None = None
     """The licence, as the copyright file states it in prose, when that file is not machine-readable."""
+    artist: str | None = None
+    """The upstream author the copyright file names, for files without an ARTIST tag."""
 
 
 PACKAGES: tuple[PackageSpec, ...] = (
@@ -77,14 +81,14 @@ PACKAGES: tuple[PackageSpec, ...] = (
                                    "usr/share/games/megaglest/techs/*/factions/*/music/*.ogg")),
     PackageSpec("flare-game", ("usr/share/games/flare/mods/*/music/*.ogg",), exclude=("wind_ambient.ogg",)),
     PackageSpec("hyperrogue-music", ("usr/share/hyperrogue/music/*.ogg",)),
-    PackageSpec("wesnoth-1.16-music", ("usr/share/games/wesnoth/1.16/data/core/music/*.ogg",)),
+    PackageSpec("wesnoth-1.16-music", ("usr/share/games/wesnoth/1.16/data/core/music/*.ogg",), licence="GPL-2+"),
     PackageSpec("fretsonfire-songs-muldjord", ("usr/share/games/fretsonfire/data/songs/*/*/*.ogg",),
-                licence="CC-BY-SA-3.0"),
+                licence="CC-BY-SA-3.0", artist="Muldjord"),
     PackageSpec("fretsonfire-songs-sectoid", ("usr/share/games/fretsonfire/data/songs/*/*/*.ogg",),
-                licence="CC-BY-SA-3.0"),
+                licence="Expat", artist="Carlos Viola Iborra (Sectoid)"),
     PackageSpec("extremetuxracer-data", ("usr/share/games/etr/music/*.ogg",)),
     PackageSpec("lincity-ng-data", ("usr/share/games/lincity-ng/music/*/*.ogg",)),
-    PackageSpec("openclonk-data", ("usr/share/games/openclonk/Music.ocg/*.ogg",)),
+    PackageSpec("openclonk-data", ("usr/share/games/openclonk/Music.ocg/*.ogg",), licence="CC-BY-3.0 or CC0-1.0"),
 )
 PACKAGE_NAMES: tuple[str, ...] = tuple(p.name for p in PACKAGES)
 
@@ -99,7 +103,7 @@ class TrackSource:
     """Paths inside the package (the first names the track)."""
     licence: str
     holder: str | None
-    """Copyright holder of the file's own stanza in the copyright file, when it has one."""
+    """Copyright holder of the file's own stanza in the copyright file (else the package's upstream author)."""
 
 
 # --- the package's copyright file ----------------------------------------------------------------------
@@ -153,8 +157,14 @@ def licence_of(copyright_text: str, path: str, fallback: str | None) -> tuple[st
 
 
 def fetch_package(name: str, into: Path) -> tuple[Path, str]:
-    """Download and unpack one package into ``into``; (the unpacked root, the package version)."""
-    subprocess.run(["apt-get", "download", name], cwd=into, check=True, capture_output=True)
+    """Download and unpack one package into ``into``; (the unpacked root, the package version). On a machine whose
+    package lists were never fetched, ``apt-get update`` runs once first (as root)."""
+    got = subprocess.run(["apt-get", "download", name], cwd=into, capture_output=True, text=True)
+    if got.returncode != 0 and os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
+        got = subprocess.run(["apt-get", "download", name], cwd=into, capture_output=True, text=True)
+    if got.returncode != 0:
+        raise RuntimeError(f"apt-get download {name} failed: {got.stderr.strip()[-300:]}")
     deb = next(into.glob(f"{name}_*.deb"))
     version = subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], check=True, capture_output=True,
                              text=True).stdout.strip()
@@ -192,7 +202,7 @@ def track_sources(spec: PackageSpec, root: Path, version: str) -> Iterator[Track
         seen.add(digest)
         rel = [str(q.relative_to(root)) for q in members]
         licence, holder = licence_of(copyright_text, rel[0], spec.licence)
-        yield TrackSource(spec.name, version, tuple(rel), licence, holder)
+        yield TrackSource(spec.name, version, tuple(rel), licence, holder or spec.artist)
 
 
 # --- analysis ------------------------------------------------------------------------------------------
@@ -294,13 +304,26 @@ def build_package(spec: PackageSpec, *, jobs: int) -> list[dict[str, Any]]:
     return entries
 
 
-def build_corpus(packages: Sequence[PackageSpec], *, jobs: int, known: Sequence[dict[str, Any]] = ()
-                 ) -> dict[str, Any]:
+def build_corpus(packages: Sequence[PackageSpec], *, jobs: int, known: Sequence[dict[str, Any]] = (),
+                 work_dir: Path | None = None) -> dict[str, Any]:
     """Every package's tracks, as the corpus document. ``known``: an earlier corpus, whose tagged tracks help label
-    the untagged ones when only a few packages are built."""
+    the untagged ones when only a few packages are built. ``work_dir``: where each finished package's entries are
+    kept, so that an interrupted build resumes with the packages it has not done (same engine version only)."""
     tracks: list[dict[str, Any]] = []
     for spec in packages:
-        tracks.extend(build_package(spec, jobs=jobs))
+        done = work_dir / f"{spec.name}.json" if work_dir is not None else None
+        if done is not None and done.exists():
+            kept = json.loads(done.read_text())
+            if kept["engine_version"] == ENGINE_VERSION and kept["feature_version"] == FEATURE_VERSION:
+                print(f"{spec.name}: {len(kept['tracks'])} tracks kept from {done}", flush=True)
+                tracks.extend(kept["tracks"])
+                continue
+        entries = build_package(spec, jobs=jobs)
+        if done is not None:
+            done.parent.mkdir(parents=True, exist_ok=True)
+            done.write_text(json.dumps({"engine_version": ENGINE_VERSION, "feature_version": FEATURE_VERSION,
+                                        "tracks": entries}))
+        tracks.extend(entries)
     _untangle_titles(tracks)
     labelled = [{**t, "genre": lab.genre, "family": lab.family.value, "genre_basis": lab.basis}
                 for t, lab in zip(tracks, label_corpus(tracks, known), strict=True)]
@@ -388,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=CORPUS_PATH, help="where to write the corpus JSON")
     parser.add_argument("--check", action="store_true",
                         help="re-analyse the packages and compare with the corpus at --output; write nothing")
+    parser.add_argument("--resume", type=Path, metavar="DIR",
+                        help="keep each finished package's numbers in DIR and reuse them when run again")
     args = parser.parse_args(argv)
     if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
         print("error: apt-get and dpkg-deb are needed (a Debian or Ubuntu system)", file=sys.stderr)
@@ -395,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [p for p in PACKAGES if args.packages is None or p.name in args.packages]
     t0 = time.perf_counter()
     earlier = json.loads(args.output.read_text())["tracks"] if args.output.exists() else []
-    document = build_corpus(chosen, jobs=max(1, args.jobs), known=earlier if args.packages else ())
+    document = build_corpus(chosen, jobs=max(1, args.jobs), known=earlier if args.packages else (),
+                            work_dir=None if args.check else args.resume)
     print(f"{len(document['tracks'])} tracks from {len(chosen)} packages in {time.perf_counter() - t0:.0f} s")
     if args.check:
         shipped = json.loads(args.output.read_text())

@@ -49,3 +49,12 @@ def test_inaudible_bands() -> None:
     assert inaudible_bands(levels) == {"high_mid", "high"}  # 51 dB under the loudest; under −80 dBFS
     assert inaudible_bands({**levels, "high": None}) == {"high_mid", "high"}
     assert inaudible_bands({b: -30.0 for b in BAND_NAMES}) == frozenset()
+
+
+def test_inaudible_bands_are_left_out_of_the_median() -> None:
+    # Two audible bands 6 dB apart in opposite directions; the three others hold noise-floor shares.
+    target = {"low": 0.8, "low_mid": 1e-9, "mid": 0.2, "high_mid": 1e-9, "high": 1e-9}
+    shares = {"low": 0.2, "low_mid": 3e-9, "mid": 0.8, "high_mid": 7e-9, "high": 5e-9}
+    dev = shape_deviations(shares, target, inaudible={"low_mid", "high_mid", "high"})
+    assert dev["low"] == pytest.approx(-6.02, abs=0.01) and dev["mid"] == pytest.approx(6.02, abs=0.01)
+    assert dev["low_mid"] is None and dev["high"] is None

@@ -30,7 +30,7 @@ def inside_tolerance(ref: ReferenceNumbers, target: GenreTarget) -> dict[str, bo
     bands = {b["band"]: b for b in ref.bands}
     quiet = inaudible_bands({b: bands.get(b, {}).get("rms_db") for b in BAND_NAMES})
     shares = {b: bands.get(b, {}).get("energy_ratio") for b in BAND_NAMES}
-    shape = shape_deviations(shares, {b: t.energy_ratio for b, t in target.bands.items()})
+    shape = shape_deviations(shares, {b: t.energy_ratio for b, t in target.bands.items()}, inaudible=quiet)
     out: dict[str, bool] = {}
     for name, t in target.bands.items():
         if name in quiet:

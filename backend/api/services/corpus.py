@@ -151,7 +151,7 @@ def band_stats(refs: Sequence[ReferenceNumbers], shares: Mapping[str, float]) ->
     for ref in refs:
         bands = _by_band(ref)
         quiet = inaudible_bands({b: bands.get(b, {}).get("rms_db") for b in BAND_NAMES})
-        dev = shape_deviations({b: bands.get(b, {}).get("energy_ratio") for b in BAND_NAMES}, shares)
+        dev = shape_deviations({b: bands.get(b, {}).get("energy_ratio") for b in BAND_NAMES}, shares, inaudible=quiet)
         for band in BAND_NAMES:
             if dev[band] is not None and band not in quiet:
                 shapes[band].append(dev[band])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 from analysis.audibility import inaudible_bands
 
@@ -28,13 +28,14 @@ def band_share_db(shares: Mapping[str, float | None], target_shares: Mapping[str
 
 
 def shape_deviations(
-    shares: Mapping[str, float | None], target_shares: Mapping[str, float]
+    shares: Mapping[str, float | None], target_shares: Mapping[str, float], *, inaudible: Set[str] = frozenset()
 ) -> dict[str, float | None]:
     """Each band's shape deviation from the target, dB: its share's dB difference minus the median over the bands.
 
-    A band without a positive share (or target share) reads None and is left out of the median.
+    A band without a positive share (or target share), or in ``inaudible`` (SPEC §4), reads None and is left out of
+    the median: the share of a band no one hears says nothing about the balance of the others.
     """
-    d = band_share_db(shares, target_shares)
+    d = {b: v for b, v in band_share_db(shares, target_shares).items() if b not in inaudible}
     if not d:
         return {band: None for band in target_shares}
     centre = statistics.median(d.values())

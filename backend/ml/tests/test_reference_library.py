@@ -1,4 +1,4 @@
-"""The built-in reference library: reproducible, on its genres' documented balance, and genre-distinct (SPEC §5, §6).
+"""The built-in archetypes: reproducible, inside their genres' real distribution, and genre-distinct (SPEC §5, §6).
 
 Some tests render and analyse audio (a few seconds each) and are marked slow,
 but run by default.
@@ -17,8 +17,8 @@ import pytest
 
 from analysis.engine import analyze_array
 from api.services.recommend import judge, metrics_from_dicts
-from api.services.targets import ReferenceNumbers, target_from_references
-from config.constants import BAND_NAMES, FALLBACK_REFERENCE_TARGETS
+from api.services.calibration import inside_tolerance
+from api.services.corpus import ReferenceNumbers, corpus_target
 from ml.feature_extraction import FEATURE_VERSION, extract_features, features_from_dicts
 from ml.similarity import SimilarityIndex
 from synth.archetypes import GENRES, reference_specs, render_archetype
@@ -39,9 +39,6 @@ WIDTH_TOL = 1e-4
 VECTOR_TOL = 1e-3
 MIN_LEAVE_ONE_OUT = 20
 
-BALANCE_TOL_DB = 1.0
-"""How far a genre's mean band share may sit from its documented share (the master aims within 0.3 dB)."""
-GENRE_WIDTH_TOL = 0.03
 LOUDNESS_TOL_LU = 0.3
 """How far a reference's integrated loudness may sit from its variant's target."""
 TP_OVER_DB = 0.05
@@ -102,53 +99,52 @@ def _genre_refs(genre: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("genre", GENRES)
-def test_builtins_sit_on_their_genres_documented_balance(genre: str) -> None:
-    refs = _genre_refs(genre)
-    documented = FALLBACK_REFERENCE_TARGETS[genre].bands
-    shares = np.mean([[b["energy_ratio"] for b in r["band_metrics"]] for r in refs], axis=0)
-    widths = np.mean([[b["stereo_width"] for b in r["band_metrics"]] for r in refs], axis=0)
-    off_db = 10 * np.log10(shares / np.array([documented[n].energy_ratio for n in BAND_NAMES]))
-    assert np.abs(off_db).max() <= BALANCE_TOL_DB, dict(zip(BAND_NAMES, off_db.round(2), strict=True))
-    assert widths == pytest.approx([documented[n].stereo_width for n in BAND_NAMES], abs=GENRE_WIDTH_TOL)
+def test_archetypes_sit_inside_their_genres_real_distribution(genre: str) -> None:
+    """SPEC §6: an archetype standing in for a genre the corpus cannot fill lies inside the genre's measured target
+    on every figure: band shape, width and correlation, loudness, LRA and DR."""
+    target = corpus_target(genre)
+    for r in _genre_refs(genre):
+        inside = inside_tolerance(ReferenceNumbers(r["overall_metrics"], r["band_metrics"]), target)
+        assert len(inside) >= 15
+        assert [k for k, v in inside.items() if not v] == [], r["name"]
 
 
 @pytest.mark.parametrize("genre", GENRES)
-def test_builtins_meet_their_loudness_ceiling_and_the_genres_dynamics(genre: str) -> None:
-    documented = FALLBACK_REFERENCE_TARGETS[genre]
+def test_archetypes_meet_their_loudness_and_ceiling(genre: str) -> None:
     refs = _genre_refs(genre)
     for r in refs:
         o, s = r["overall_metrics"], r["synth"]
         assert o["integrated_lufs"] == pytest.approx(s["target_lufs"], abs=LOUDNESS_TOL_LU), r["name"]
         assert o["true_peak_dbtp"] <= s["ceiling_dbtp"] + TP_OVER_DB, r["name"]
-        assert documented.lra_lu[0] <= o["loudness_range_lu"] <= documented.lra_lu[1], r["name"]
-        assert documented.dr_db[0] <= o["dynamic_range_db"] <= documented.dr_db[1], r["name"]
     # The four variants are four different tracks, not one track four times.
     vectors = np.array([r["feature_vector"] for r in refs])
     assert all(np.abs(vectors[i] - vectors[j]).max() > 0.1 for i in range(len(refs)) for j in range(i))
 
 
-@pytest.mark.parametrize("genre", GENRES)
-def test_a_master_on_the_documented_target_gets_no_warning_from_the_derived_target(genre: str) -> None:
-    documented = FALLBACK_REFERENCE_TARGETS[genre]
-    refs = [ReferenceNumbers(r["overall_metrics"], r["band_metrics"], r["spectrum"]["db"]) for r in _genre_refs(genre)]
-    derived = target_from_references(genre, refs)
+@pytest.mark.parametrize("genre", [*GENRES, "Rock", "Classical", "Jazz", "Pop"])
+def test_a_master_at_the_centre_of_its_target_gets_no_warning(genre: str) -> None:
+    """A master with every figure at its genre's measured centre sits inside its real distribution: no warning, no
+    action, an empty plan."""
+    target = corpus_target(genre)
     overall = {
-        "integrated_lufs": documented.integrated_lufs,
-        "true_peak_dbtp": documented.true_peak_ceiling_dbtp,
-        "loudness_range_lu": sum(documented.lra_lu) / 2,
-        "dynamic_range_db": sum(documented.dr_db) / 2,
+        "integrated_lufs": target.integrated_lufs,
+        "true_peak_dbtp": target.true_peak_ceiling_dbtp - 0.5,
+        "sample_peak_dbfs": target.true_peak_ceiling_dbtp - 0.6,
+        "loudness_range_lu": sum(target.lra_lu) / 2,
+        "dynamic_range_db": sum(target.dr_db) / 2,
+        "plr_db": sum(target.plr_db) / 2,
         "clip_events": 0,
         "negative_correlation_pct": 0.0,
     }
     bands = [
         {"band": name, "energy_ratio": b.energy_ratio, "stereo_width": b.stereo_width,
          "phase_correlation": b.phase_correlation, "rms_db": 10.0 * math.log10(b.energy_ratio) - 10.0}
-        for name, b in documented.bands.items()
+        for name, b in target.bands.items()
     ]
     metrics = metrics_from_dicts(overall, bands)
-    listed = judge(*metrics, derived, level="informative").recommendations
+    listed = judge(*metrics, target, level="informative").recommendations
     assert [(i.band, i.metric, i.severity) for i in listed if i.severity != "info"] == []
-    acted = judge(*metrics, derived, level="suggestive")
+    acted = judge(*metrics, target, level="suggestive")
     assert [(i.band, i.metric) for i in acted.recommendations] == []
     assert acted.plan.steps == []
 

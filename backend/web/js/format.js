@@ -118,16 +118,43 @@ export function bandDeviationDb(ratio, target) {
   return isNum(ratio) && isNum(target) && ratio > 0 && target > 0 ? 10 * Math.log10(ratio / target) : null;
 }
 
-/** A band's tolerance, dB: its target spread, at least 1.5 dB (SPEC §5's warning threshold). */
-export function bandTolerance(spreadDb) {
-  return Math.max(1.5, spreadDb || 0);
+/** Inaudible bands (SPEC §4): level missing, under −80 dBFS, or more than 50 dB under the loudest band. */
+export function inaudibleBands(bands) {
+  const levels = bands.filter((b) => isNum(b.rms_db)).map((b) => b.rms_db);
+  const loudest = levels.length ? Math.max(...levels) : null;
+  return new Set(bands.filter((b) => !isNum(b.rms_db) || b.rms_db < -80 || b.rms_db < loudest - 50).map((b) => b.band));
 }
 
-/** Deviation colour as SPEC §5 severities: inside max(1.5 dB, spread) ok, up to 4 dB warn, beyond bad. */
-export function statusDeviation(devDb, spreadDb = 1.5) {
+/**
+ * Each band's tonal deviation as SPEC §5 defines it (the server's api/services/deviation.py): the share's dB
+ * difference from the target share, minus the median over the audible bands — the spectrum's shape, not its level.
+ * Returns {band: dB or null}.
+ */
+export function bandShapeDeviations(bands, targets) {
+  const quiet = inaudibleBands(bands);
+  const d = {};
+  for (const b of bands) {
+    const t = targets[b.band];
+    const db = t && !quiet.has(b.band) ? bandDeviationDb(b.energy_ratio, t.energy_ratio) : null;
+    if (isNum(db)) d[b.band] = db;
+  }
+  const values = Object.values(d).sort((x, y) => x - y);
+  const n = values.length;
+  const median = n ? (n % 2 ? values[(n - 1) / 2] : (values[n / 2 - 1] + values[n / 2]) / 2) : 0;
+  return Object.fromEntries(bands.map((b) => [b.band, b.band in d ? d[b.band] - median : null]));
+}
+
+/** A band's tolerance, dB: the genre's real spread of the band's shape (the server keeps it at 4 dB or more). */
+export function bandTolerance(spreadDb) {
+  return spreadDb || 4;
+}
+
+/** Deviation colour as SPEC §5 severities: within the tolerance ok, within twice it warn, beyond bad. */
+export function statusDeviation(devDb, spreadDb = 4) {
   if (!isNum(devDb)) return "neutral";
   const a = Math.abs(devDb);
-  return a <= bandTolerance(spreadDb) ? "ok" : a <= 4 ? "warn" : "bad";
+  const tol = bandTolerance(spreadDb);
+  return a <= tol ? "ok" : a <= 2 * tol ? "warn" : "bad";
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import {
   BAND_LABELS,
-  bandDeviationDb,
+  bandShapeDeviations,
   bandTolerance,
   el,
   fillTable,
@@ -57,7 +57,7 @@ export function renderCards(analysis, genre) {
   const targetI = genre ? genre.integrated_lufs : null;
 
   let integratedSub = `short-term max ${fmt(m.short_term_max_lufs)} LUFS`;
-  if (genre) integratedSub = `target ${fmt(targetI)} LUFS · ${fmtSigned(isNumber(m.integrated_lufs) ? m.integrated_lufs - targetI : null)} LU`;
+  if (genre) integratedSub = `target ${rangeText(genre.loudness_lufs, "LUFS")} · ${fmtSigned(isNumber(m.integrated_lufs) ? m.integrated_lufs - targetI : null)} LU from ${fmt(targetI)}`;
   if (genre && !master) integratedSub = `mix: informational (target ${fmt(targetI)} LUFS)`;
 
   const corr = shown(m.phase_correlation, 2);
@@ -76,7 +76,7 @@ export function renderCards(analysis, genre) {
   const cards = [
     card({
       id: "integrated-lufs", metric: "integrated_lufs", label: "Integrated loudness", value: m.integrated_lufs, unit: "LUFS",
-      status: genre && master ? statusAround(m.integrated_lufs, targetI, 1, 3) : "neutral", sub: integratedSub,
+      status: genre && master ? statusInRange(m.integrated_lufs, genre.loudness_lufs, 3) : "neutral", sub: integratedSub,
     }),
     card({
       id: "loudness-range-lu", metric: "loudness_range_lu", label: "Loudness range", value: m.loudness_range_lu, unit: "LU",
@@ -117,11 +117,12 @@ export function renderCards(analysis, genre) {
 export function renderBands(analysis, genre) {
   const bands = analysis.band_metrics || [];
   const targets = (genre && genre.bands) || {};
+  const shape = bandShapeDeviations(bands, targets);
   const rows = bands.map((b) => {
     const t = targets[b.band];
-    const dev = t ? bandDeviationDb(b.energy_ratio, t.energy_ratio) : null;
+    const dev = t ? shape[b.band] : null;
     const devStatus = t ? statusDeviation(dev, t.spread_db) : "neutral";
-    const widthStatus = t ? statusAround(b.stereo_width, t.stereo_width, 0.1, 0.2) : "neutral";
+    const widthStatus = t ? statusAround(b.stereo_width, t.stereo_width, t.width_tolerance, Infinity) : "neutral";
     // coloured by the value as shown: −0.0004 reads "0.00" and is not out of phase
     const corr = shown(b.phase_correlation, 2);
     const corrStatus = !isNumber(corr)
@@ -129,7 +130,7 @@ export function renderBands(analysis, genre) {
       : corr < 0
         ? "bad"
         : t
-          ? statusAround(corr, t.phase_correlation, 0.1, 0.2)
+          ? statusAround(corr, t.phase_correlation, t.correlation_tolerance, Infinity)
           : "neutral";
     return el(
       "tr",
@@ -155,7 +156,7 @@ export function renderBands(analysis, genre) {
   const th = (text, title) => el("th", { scope: "col", title }, text);
   fillTable($("bands-table"), [
     th("Band (range, Hz)"), th("RMS (dBFS)"), th("Energy (%)"), th("Target (%)"),
-    th("Deviation (dB)", "10·log10(energy / target); green within max(1.5 dB, the genre's spread), amber up to 4 dB"),
+    th("Deviation (dB)", "the spectrum's shape: 10·log10(energy / target) minus the median over the audible bands; green within the genre's real spread, amber within twice it"),
     th("Width / target", "side / (mid + side)"), th("Correlation / target", "L/R phase correlation"),
   ], rows);
 }

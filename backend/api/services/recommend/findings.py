@@ -75,7 +75,7 @@ def tonal(bands: Sequence[BandMetrics], target: GenreTarget, inaudible: frozense
           unadvised: frozenset[str]) -> list[Finding]:
     """Shape deviation of each audible band (dB) against the band's tolerance."""
     shares = {b.band: b.energy_ratio for b in bands}
-    deviations = shape_deviations(shares, {n: t.energy_ratio for n, t in target.bands.items()})
+    deviations = shape_deviations(shares, {n: t.energy_ratio for n, t in target.bands.items()}, inaudible=inaudible)
     out = []
     for b in bands:
         dev = deviations.get(b.band)
