@@ -470,8 +470,9 @@ def _check_float_block(block: np.ndarray) -> None:
 
 
 LOSSY_LENGTH_SLACK_FRAMES = 4096
-"""How many frames a lossy stream may decode short of its announced length (about two codec frames: Vorbis
-blocks hold up to 2048 samples, MP3 frames 1152): the rest is encoder padding, read as silence."""
+"""How many frames a lossy stream may decode short of its announced length — at least this, and up to one second
+(encoders write the length into the container: an Ogg page's granule position, an MP3 header; seen on released Ogg
+files, 104 to 5 806 frames more than the stream decodes to): the rest is read as silence."""
 
 
 def block_step(channels: int, block_frames: int) -> int:
@@ -503,9 +504,8 @@ def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) ->
                 yield block
     except (RuntimeError, ValueError, TypeError) as exc:
         raise UnreadableAudioError("The audio data could not be decoded (damaged file).") from exc
-    if info.lossy and 0 < info.frames - seen <= LOSSY_LENGTH_SLACK_FRAMES:
-        # A lossy stream's length comes from its container (an Ogg page's granule position, an MP3 header) and
-        # may announce a codec frame more than the decoder gives back: the missing end is padding, given as silence.
+    if info.lossy and 0 < info.frames - seen <= max(LOSSY_LENGTH_SLACK_FRAMES, info.sample_rate):
+        # A lossy stream's length comes from its container and may announce more than the decoder gives back.
         yield np.zeros((info.frames - seen, info.channels), dtype=np.float32)
         seen = info.frames
     if seen != info.frames:

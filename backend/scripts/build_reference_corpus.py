@@ -10,8 +10,10 @@ temporary folder, unpacked with ``dpkg-deb``, its music files analysed, and the 
 deleted before the next package: the corpus ships numbers, never audio. Kept: full tracks
 of at least 60 s. Left out: sound effects (only the music folders are read), tracks shorter
 than 60 s (jingles, stingers, loops), the sped-up duplicates some games keep (``*_fast``),
-and files whose bytes repeat another. Stems (Frets on Fire songs come as ``song.ogg`` plus
-``guitar.ogg``/``rhythm.ogg``/``drums.ogg``) are mixed back into the song they belong to.
+files whose bytes repeat another, and stems: a Frets on Fire song comes as ``song.ogg`` plus
+``guitar.ogg`` (and ``rhythm.ogg``, ``drums.ogg``), parts the game sums at levels of its own —
+summed at unity they peak 3–6 dB over full scale, which no released master does — so such songs
+are skipped, not mixed.
 
 Per track: title, artist, package, path, licence (from the package's copyright file), the
 genre and the basis of that label (the file's own GENRE tag, or, without one, its tempo and
@@ -35,11 +37,9 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from analysis.decode import iter_blocks, probe, read_tags
 from analysis.engine import analyze_blocks
@@ -52,7 +52,7 @@ MIN_TRACK_S = 60.0
 CORPUS_FORMAT = 1
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://audio-mastering-tool.local/reference-corpus")
 STEM_NAMES = ("song", "guitar", "rhythm", "drums", "bass", "vocals", "keys")
-"""File names (without extension) of the parts a Frets on Fire song is split into."""
+"""File names (without extension) of the parts a Frets on Fire song is split into: such a folder holds stems."""
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,12 @@ PACKAGE_NAMES: tuple[str, ...] = tuple(p.name for p in PACKAGES)
 
 @dataclass(frozen=True)
 class TrackSource:
-    """One track to analyse: one file, or the stems of one song mixed."""
+    """One track to analyse."""
 
     package: str
     version: str
-    paths: tuple[str, ...]
-    """Paths inside the package (the first names the track)."""
+    path: str
+    """Path inside the package."""
     licence: str
     holder: str | None
     """Copyright holder of the file's own stanza in the copyright file (else the package's upstream author)."""
@@ -180,8 +180,7 @@ def _duration_s(path: Path) -> float:
 
 
 def track_sources(spec: PackageSpec, root: Path, version: str) -> Iterator[TrackSource]:
-    """The package's full tracks: music files of at least 60 s, duplicates and sped-up copies left out, stems
-    grouped into their song."""
+    """The package's full tracks: music files of at least 60 s; duplicates, sped-up copies and stems left out."""
     copyright_file = root / "usr" / "share" / "doc" / spec.name / "copyright"
     copyright_text = copyright_file.read_text(errors="replace") if copyright_file.exists() else ""
     files = sorted({p for pattern in spec.music for p in root.glob(pattern) if p.is_file()})
@@ -194,44 +193,27 @@ def track_sources(spec: PackageSpec, root: Path, version: str) -> Iterator[Track
         else:
             groups[p] = [p]
     seen: set[str] = set()
-    for members in groups.values():
-        members.sort(key=lambda q: (q.stem != "song", q.name))
-        digest = hashlib.sha256(b"".join(q.read_bytes() for q in members)).hexdigest()
-        if digest in seen or _duration_s(members[0]) < MIN_TRACK_S:
+    for folder, members in groups.items():
+        if len(members) > 1:
+            print(f"  skipped: {folder.name} (stems of one song: {', '.join(sorted(q.name for q in members))})")
+            continue
+        file = members[0]
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        if digest in seen or _duration_s(file) < MIN_TRACK_S:
             continue
         seen.add(digest)
-        rel = [str(q.relative_to(root)) for q in members]
-        licence, holder = licence_of(copyright_text, rel[0], spec.licence)
-        yield TrackSource(spec.name, version, tuple(rel), licence, holder or spec.artist)
+        rel = str(file.relative_to(root))
+        licence, holder = licence_of(copyright_text, rel, spec.licence)
+        yield TrackSource(spec.name, version, rel, licence, holder or spec.artist)
 
 
 # --- analysis ------------------------------------------------------------------------------------------
 
 
-def _mixed_blocks(paths: Sequence[Path]) -> Iterator[np.ndarray]:
-    """The sum of several files' blocks (the stems of one song), frame for frame."""
-    streams = [iter_blocks(p) for p in paths]
-    while True:
-        blocks = [next(s, None) for s in streams]
-        live = [b for b in blocks if b is not None]
-        if not live:
-            return
-        frames = max(b.shape[0] for b in live)
-        out = np.zeros((frames, live[0].shape[1]), dtype=np.float32)
-        for b in live:
-            out[: b.shape[0]] += b
-        yield out
-
-
 def analyse_source(root: Path, source: TrackSource) -> tuple[AnalysisResult, dict[str, str]]:
-    """The engine's result for one track (stems mixed) and the first file's tags."""
-    paths = [root / p for p in source.paths]
-    info = probe(paths[0])
-    if len(paths) > 1:
-        frames = max(probe(p).frames for p in paths)
-        info = replace(info, frames=frames, duration_s=frames / info.sample_rate)
-        return analyze_blocks(_mixed_blocks(paths), info), read_tags(paths[0])
-    return analyze_blocks(iter_blocks(paths[0]), info), read_tags(paths[0])
+    """The engine's result for one track and its tags."""
+    path = root / source.path
+    return analyze_blocks(iter_blocks(path), probe(path)), read_tags(path)
 
 
 _NUMBERED = re.compile(r"^\s*\d+\s*-\s*(?P<artist>.+?)\s+-\s+(?P<title>.+)$")
@@ -240,8 +222,8 @@ _NUMBERED = re.compile(r"^\s*\d+\s*-\s*(?P<artist>.+?)\s+-\s+(?P<title>.+)$")
 
 def _title_and_artist(source: TrackSource, tags: dict[str, str]) -> tuple[str, str | None]:
     """The track's title (its tag, else its file or song folder name) and the artist its file name gives."""
-    path = Path(source.paths[0])
-    stem = path.parent.name if len(source.paths) > 1 or path.stem in STEM_NAMES else path.stem
+    path = Path(source.path)
+    stem = path.stem
     numbered = _NUMBERED.match(stem)
     title = tags.get("title", "").strip()
     if not title or title.lower() in {"untitled", "track"}:
@@ -255,14 +237,13 @@ def track_entry(root: Path, source: TrackSource) -> dict[str, Any]:
     title, named = _title_and_artist(source, tags)
     artist = tags.get("artist", "").strip() or named or source.holder or f"{source.package} authors"
     return {
-        "id": str(uuid.uuid5(ID_NAMESPACE, f"{source.package}/{source.paths[0]}")),
+        "id": str(uuid.uuid5(ID_NAMESPACE, f"{source.package}/{source.path}")),
         "title": title,
         "artist": artist,
         "year": _year(tags.get("date")),
         "package": source.package,
         "package_version": source.version,
-        "path": "/" + source.paths[0],
-        "stems": ["/" + p for p in source.paths] if len(source.paths) > 1 else None,
+        "path": "/" + source.path,
         "licence": source.licence,
         "genre_tag": tags.get("genre") or None,
         "engine_version": result.engine_version,

@@ -398,7 +398,7 @@ def label_corpus(
     if not centroids:
         raise ValueError("no track with a usable GENRE tag to label the others by")
     labels: list[GenreLabel] = []
-    for i, (entry, tag_label) in enumerate(zip(entries, tagged, strict=True)):
+    for i, (entry, tag_label) in enumerate(zip(entries, tagged[: len(entries)], strict=True)):
         if tag_label is not None:
             labels.append(tag_label)
             continue
