@@ -23,7 +23,7 @@ from analysis.result import ENGINE_VERSION
 from api.core.config import Settings, get_settings
 from api.core.logging import configure_logging
 from api.database import classify_database_error, init_db, make_engine, make_sessionmaker, prepare_storage
-from api.routers import analyze, compare, genres, health, references
+from api.routers import analyze, compare, genres, health, master, references
 from api.routers import settings as settings_router
 from api.schemas import ERROR_RESPONSES
 from utils.errors import AppError, StorageError
@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(settings_router.router)
     app.include_router(analyze.router)
+    app.include_router(master.router)
     app.include_router(genres.router)
     app.include_router(references.router)
     app.include_router(compare.router)

@@ -18,15 +18,14 @@ from typing import Any
 
 from api.core.config import get_settings
 from api.services.analysis import measure_file, recommendations_for
-from api.services.mastering import CHAIN_KINDS, master_file
-from api.services.recommend.model import StepKind
+from api.services.mastering import master_file, parse_only
 from api.services.report import read_time_extras
 from api.services.settings import check_level, check_stage
 from cli.report import plan_text, render, table
 from cli.targets import ReferenceLibrary, load_library, resolve_target
 from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
 from ml.feature_extraction import extract_features
-from utils.errors import AppError, ValidationError
+from utils.errors import AppError
 from utils.paths import wav_files_or_error
 from utils.progress import ProgressBar
 
@@ -144,18 +143,6 @@ def master(args: argparse.Namespace) -> int:
              fmt_value(plan["expected"].get(name)) if only is None else "—") for name in before]
     print("\n" + table(f"{args.path.name} → {args.output.name}", ("figure", "before", "after", "expected"), rows))
     return 0
-
-
-def parse_only(text: str | None) -> set[StepKind] | None:
-    """``--only eq,limiter`` → the step kinds; None for every step."""
-    if not text:
-        return None
-    kinds = {k.strip() for k in text.split(",") if k.strip()}
-    known = {k.value for k in CHAIN_KINDS}
-    unknown = sorted(kinds - known)
-    if unknown:
-        raise ValidationError(f"Unknown step kind {', '.join(unknown)}; use any of {', '.join(sorted(known))}.")
-    return {StepKind(k) for k in kinds}
 
 
 def fmt_value(value: float | None) -> str:

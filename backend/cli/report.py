@@ -81,7 +81,9 @@ def _action_text(action: dict[str, Any]) -> str:
     units = (("_dbtp", "dBTP"), ("_lufs", "LUFS"), ("_lu", "LU"), ("_db", "dB"), ("_hz", "Hz"), ("_ms", "ms"),
              ("_pct", "%"))
     for key, value in action.items():
-        if key in ("kind", "order", "because") or value is None or value == [] or key == "left_for_mix_db" and not value:
+        if key in ("kind", "order", "because") or value is None or value == []:
+            continue
+        if key in ("left_for_mix_db", "makeup_gain_db") and not value:
             continue
         if key == "sections":
             parts.append("sections " + ", ".join(

@@ -32,6 +32,8 @@ class EqBand:
     frequency_hz: float
     gain_db: float
     q: float
+    makeup_gain_db: float = 0.0
+    """Gain after the filter, dB."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def render(blocks: Iterable[np.ndarray], sample_rate: int, chain: Chain) -> Iter
     """The chain applied to a stream of (frames, channels) float32 blocks; yields float32 blocks, the same frames
     in all. Stereo stages act on the first two channels of a stereo or wider programme."""
     stages: _Stages | None = None
-    pre_gain = np.float32(10.0 ** (chain.gain_db / 20.0))
+    pre_gain = np.float32(10.0 ** ((chain.gain_db + sum(e.makeup_gain_db for e in chain.eq)) / 20.0))
     drive = np.float32(10.0 ** (chain.limiter_gain_db / 20.0))
     for block in blocks:
         x = np.asarray(block, dtype=np.float64)

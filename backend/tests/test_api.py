@@ -266,3 +266,28 @@ def test_ten_concurrent_uploads_all_succeed_and_read_back(server: LiveServer, tm
     assert _counts(server)["analysis"] == before + 10
     assert _temp_files(server) == []
 
+
+
+def test_master_returns_the_upload_with_its_plan_applied_and_stores_nothing(server: LiveServer, tmp_path: Path
+                                                                            ) -> None:
+    # A sine 3 dB over full scale in float: true peak +3 dBTP, so the plan's limiter brings it under −1 dBTP.
+    hot = write_wav(tmp_path / "hot.wav", sine(997.0, 4.0, sr=48000, amp=10 ** (3 / 20)), sr=48000, subtype="FLOAT")
+    before = _counts(server)
+    with server.client() as client, hot.open("rb") as fh:
+        done = client.post("/api/master", files={"file": ("hot.wav", fh, "audio/wav")}, data={"only": "limiter"})
+    assert done.status_code == 200, done.text
+    assert done.headers["content-type"] == "audio/wav"
+    out = tmp_path / "out.wav"
+    out.write_bytes(done.content)
+    y, sr = sf.read(out, dtype="float32")
+    assert sr == 48000 and y.shape == (4 * 48000, 2)
+    # A sine's true peak is its amplitude: under the ceiling once the limiter has settled.
+    assert 20 * np.log10(np.abs(y[48000:]).max()) <= -1.0 + 0.1
+    assert _counts(server) == before and _temp_files(server) == []
+    with server.client() as client, hot.open("rb") as fh:
+        bad = client.post("/api/master", files={"file": ("hot.wav", fh, "audio/wav")}, data={"only": "reverb"})
+    assert bad.status_code == 422 and "reverb" in bad.json()["detail"]
+    with server.client() as client:
+        junk = client.post("/api/master", files={"file": ("x.wav", b"not audio at all", "audio/wav")})
+    assert junk.status_code in (400, 415)
+    assert _temp_files(server) == []

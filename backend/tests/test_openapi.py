@@ -152,3 +152,43 @@ def test_a_history_offset_beyond_64_bits_is_refused_with_422(server: LiveServer)
     with server.client() as client:
         response = client.get("/api/analyses", params={"limit": 1, "offset": INT64_MAX + 1})
     assert response.status_code == 422 and "offset" in response.json()["detail"]
+
+
+def _untyped(node: object, path: str, schemas: dict) -> list[str]:
+    """Paths in a schema where a value may be any object (a dict without declared properties)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return found
+        if node.get("type") == "object" and "properties" not in node:
+            found.append(path)
+        if node.get("additionalProperties") is True:
+            found.append(path + ".additionalProperties")
+        for key, value in node.items():
+            found += _untyped(value, f"{path}.{key}", schemas)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _untyped(value, f"{path}[{i}]", schemas)
+    return found
+
+
+def test_recommendations_actions_and_the_plan_are_typed_in_openapi() -> None:
+    from api.main import create_app
+
+    schemas = create_app().openapi()["components"]["schemas"]
+    analysis = schemas["AnalysisOut"]["properties"]
+    assert analysis["recommendations"]["items"] == {"$ref": "#/components/schemas/Recommendation"}
+    assert analysis["plan"] == {"$ref": "#/components/schemas/Plan"}
+    action = schemas["Recommendation"]["properties"]["action"]["anyOf"][0]
+    assert action["discriminator"]["propertyName"] == "kind"
+    assert set(action["discriminator"]["mapping"]) == {"gain", "eq", "stereo", "dynamics", "limiter"}
+    steps = schemas["Plan"]["properties"]["steps"]["items"]
+    assert set(steps["discriminator"]["mapping"]) == {"gain", "eq", "stereo", "dynamics", "limiter"}
+    assert schemas["Recommendation"]["properties"]["severity"] == {"$ref": "#/components/schemas/Severity"}
+    assert schemas["Severity"]["enum"] == ["critical", "warning", "info"]
+    assert set(schemas["Where"]["enum"]) == {"low", "low_mid", "mid", "high_mid", "high", "overall"}
+    assert schemas["EqStep"]["properties"]["filter"] == {"$ref": "#/components/schemas/FilterType"}
+    names = ["Recommendation", "Plan", "Expected", "SectionSpan"] + [
+        f"{k}{s}" for k in ("Gain", "Eq", "Stereo", "Dynamics", "Limiter") for s in ("Action", "Step")]
+    for name in names:
+        assert _untyped(schemas[name], name, schemas) == [], name

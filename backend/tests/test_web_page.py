@@ -211,6 +211,21 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
         assert card.locator(".rec-deviation").text_content() == f"{browser.js_signed(loudness['deviation'])} LU"
         assert "integrated_lufs" not in card.locator(".rec-tags").inner_text()
 
+        # ---- the plan: numbered steps in chain order, each naming the findings behind it, before the findings
+        steps = stored["plan"]["steps"]
+        assert steps, "a prescriptive analysis far below its genre's loudness has a plan"
+        items = page.locator("#plan li.step")
+        assert items.count() == len(steps)
+        for i, step in enumerate(steps):
+            item = items.nth(i)
+            assert item.get_attribute("data-kind") == step["kind"] and item.get_attribute("data-order") == str(i + 1)
+            assert item.locator(".because").text_content().endswith(", ".join(f"#{k + 1}" for k in step["because"]))
+        limiter = next(s for s in steps if s["kind"] == "limiter")
+        assert card.get_attribute("data-step") == str(limiter["order"])
+        assert f"input gain {browser.js_signed(limiter['input_gain_db'])} dB" in items.nth(
+            limiter["order"] - 1).text_content()
+        assert page.locator("#recommendations > :first-child #plan").count() == 1  # the chain first, then findings
+
         # ---- A/B: A is this analysis, B the most similar reference; raw, then level-matched with the overlay
         assert page.input_value("#compare-a") == analysis_id
         reference_id = similar[0]["reference"]["id"]

@@ -31,6 +31,7 @@ from api.services.recommend.model import (
 )
 from config.constants import BANDS, GenreTarget
 from mastering.chain import BandStereo, Chain, Compressor, EqBand, Span, render
+from utils.errors import ValidationError
 
 CHAIN_KINDS: tuple[StepKind, ...] = (StepKind.EQ, StepKind.STEREO, StepKind.DYNAMICS, StepKind.LIMITER)
 """What ``--only`` may name."""
@@ -58,7 +59,7 @@ def chain_of(plan: Plan, overall: OverallMetrics, only: Collection[StepKind] | N
         if isinstance(step, GainStep):
             gain += step.gain_db
         elif isinstance(step, EqStep):
-            eq.append(EqBand(step.filter.value, step.frequency_hz, step.gain_db, step.q))
+            eq.append(EqBand(step.filter.value, step.frequency_hz, step.gain_db, step.q, step.makeup_gain_db))
         elif isinstance(step, StereoStep):
             lo, hi = edges[step.band]
             stereo.append(BandStereo(lo, hi, step.side_gain_db or 0.0, step.mono_below_hz))
@@ -71,6 +72,19 @@ def chain_of(plan: Plan, overall: OverallMetrics, only: Collection[StepKind] | N
             drive, ceiling = step.input_gain_db, step.ceiling_dbtp
     return Chain(gain_db=gain, eq=tuple(eq), stereo=tuple(stereo), compressor=comp, automation=tuple(spans),
                  limiter_gain_db=drive, ceiling_dbtp=ceiling)
+
+
+def parse_only(text: str | None) -> set[StepKind] | None:
+    """``eq,limiter`` → those step kinds; None (every step) for no text. ValidationError naming an unknown kind."""
+    if not text or not text.strip():
+        return None
+    kinds = {k.strip().lower() for k in text.split(",") if k.strip()}
+    known = {k.value for k in CHAIN_KINDS}
+    unknown = sorted(kinds - known)
+    if unknown:
+        shown = ", ".join(u[:20] for u in unknown[:3])
+        raise ValidationError(f"Unknown step kind {shown}; use any of {', '.join(sorted(known))}.")
+    return {StepKind(k) for k in kinds}
 
 
 @dataclass(frozen=True)

@@ -166,24 +166,45 @@ const ACTION_UNITS = [
   [/_pct$/, "%"],
 ];
 
-/** A prescriptive action's settings in words: "low shelf · frequency 100 Hz · gain +3.1 dB · Q 0.7". */
+/** A step's or action's settings in words: "low shelf · frequency 100 Hz · gain +3.1 dB · Q 0.7". */
 function actionText(action) {
   return Object.entries(action)
-    .filter(([k]) => k !== "type")
+    .filter(([k, v]) => !["kind", "order", "because"].includes(k) && v !== null && !(Array.isArray(v) && !v.length)
+      && !(k === "left_for_mix_db" && !v))
     .map(([k, v]) => {
-      if (k === "note" || k === "filter") return String(v);
+      if (k === "note" || k === "filter" || k === "method") return String(v);
       if (k === "band") return `${BAND_LABELS[v] || v} band`;
+      if (k === "sections") return `sections ${v.map((x) => `${x.kind} ${fmt(x.start_s, 0)}–${fmt(x.end_s, 0)} s`).join(", ")}`;
       if (typeof v === "boolean") return v ? k.replace(/_/g, "-") : `no ${k.replace(/_/g, "-")}`;
       if (k === "q") return `Q ${fmt(v, 2)}`;
       if (typeof v !== "number") return `${k.replace(/_/g, " ")} ${v}`;
       const unit = (ACTION_UNITS.find(([re]) => re.test(k)) || [null, ""])[1];
       const name = k.replace(/_(dbtp|lufs|lu|db|hz|ms|s|pct)$/, "").replace(/_/g, " ");
       // a signed move (gain, change), but an amount of reduction is a size: "gain reduction 4.0 dB"
-      const signed = /gain|change/.test(k) && !/reduction/.test(k);
+      const signed = /gain|change|move/.test(k) && !/reduction/.test(k);
       const value = signed ? fmtSigned(v, unit ? 1 : 2) : fmt(v, unit === "Hz" ? 0 : unit ? 1 : 2);
       return `${name} ${value}${unit ? ` ${unit}` : ""}`;
     })
     .join(" · ");
+}
+
+const STEP_NAMES = { gain: "Fader", eq: "EQ", stereo: "Mid/side", dynamics: "Dynamics", limiter: "Limiter" };
+
+/** The plan as the chain it is: numbered steps in signal order, each naming the findings (#) behind it. */
+function planBlock(plan) {
+  const steps = (plan && plan.steps) || [];
+  if (!steps.length) return el("p", { class: "muted", id: "plan-empty" }, "Plan: no step — nothing beyond its tolerance needs a move.");
+  const e = plan.expected || {};
+  return el("div", { class: "plan-block" },
+    el("h4", {}, "Plan — signal chain, first to last"),
+    el("ol", { class: "plan", id: "plan" },
+      steps.map((s) => el("li", { class: "step", dataset: { kind: s.kind, order: s.order } },
+        el("strong", {}, `${STEP_NAMES[s.kind] || s.kind}: `), actionText(s),
+        el("span", { class: "because muted" }, ` — because of ${s.because.map((i) => `#${i + 1}`).join(", ")}`)))),
+    el("p", { class: "expected num", id: "plan-expected" },
+      `Expected after the plan: ${fmtMetric("integrated_lufs", e.integrated_lufs)}, true peak `
+      + `${fmtMetric("true_peak_dbtp", e.true_peak_dbtp)}, DR ${fmtMetric("dynamic_range_db", e.dynamic_range_db)}, `
+      + `PLR ${fmt(e.plr_db)} dB`));
 }
 
 /** The target of a recommendation as text: the genre's range for LRA and DR (the row holds its middle). */
@@ -197,9 +218,8 @@ function recTarget(r, genre) {
 }
 
 /**
- * Recommendations grouped by severity, most severe first: where, what, now / target / deviation with units,
- * the advice, and the concrete settings when present (prescriptive). For LRA and DR the deviation is from the
- * nearer end of the genre's range.
+ * The plan (numbered steps), then the findings behind it, numbered as the steps refer to them, most severe first:
+ * where, what, now / target / deviation with units, the advice, and the step it belongs to.
  */
 export function renderRecommendations(analysis, genre = null) {
   const recs = analysis.recommendations || [];
@@ -208,45 +228,31 @@ export function renderRecommendations(analysis, genre = null) {
     box.replaceChildren(el("p", { class: "muted" }, "Nothing to flag: every checked figure is within its tolerance."));
     return;
   }
-  const groups = [
-    ["critical", "Critical"],
-    ["warning", "Warnings"],
-    ["info", "For information"],
-  ];
-  const known = new Set(groups.map((g) => g[0]));
-  const other = recs.filter((r) => !known.has(r.severity));
-  if (other.length) groups.push(["other", "Other"]);
   box.replaceChildren(
-    ...groups
-      .map(([sev, title]) => {
-        const items = sev === "other" ? other : recs.filter((r) => r.severity === sev);
-        if (!items.length) return null;
-        return el(
-          "div",
-          { class: `rec-group sev-${sev}`, dataset: { severity: sev } },
-          el("h4", {}, el("span", { class: `badge sev-${sev}` }, items.length), ` ${title}`),
-          el(
-            "ul",
-            { class: "recs" },
-            items.map((r) =>
-              el(
-                "li",
-                { class: "rec", dataset: { band: r.band, metric: r.metric, severity: r.severity } },
-                el("div", { class: "rec-tags" },
-                  el("span", { class: "tag" }, r.band === "overall" ? "Overall" : `${BAND_LABELS[r.band] || r.band} band`),
-                  el("span", { class: "tag", title: r.metric }, metricName(r.metric))),
-                el("p", { class: "rec-figures num", dataset: { metric: r.metric } },
-                  el("span", {}, "now ", el("strong", { class: "rec-current" }, fmtMetric(r.metric, r.current))),
-                  el("span", {}, "target ", el("strong", { class: "rec-target" }, recTarget(r, genre))),
-                  el("span", {}, "deviation ", el("strong", { class: "rec-deviation" }, fmtDeviation(r.metric, r.deviation)))),
-                el("p", { class: "rec-message" }, r.message),
-                r.action ? el("p", { class: "rec-action" }, el("strong", {}, `${r.action.type || "action"}: `), actionText(r.action)) : null,
-              ),
-            ),
-          ),
-        );
-      })
-      .filter(Boolean),
+    planBlock(analysis.plan),
+    el("h4", {}, "Findings"),
+    el(
+      "ol",
+      { class: "recs" },
+      recs.map((r, i) =>
+        el(
+          "li",
+          { class: `rec sev-${r.severity}`, id: `finding-${i + 1}`,
+            dataset: { band: r.band, metric: r.metric, severity: r.severity, step: r.step ?? "" } },
+          el("div", { class: "rec-tags" },
+            el("span", { class: "tag" }, `#${i + 1}`),
+            el("span", { class: `badge sev-${r.severity}` }, r.severity),
+            el("span", { class: "tag" }, r.band === "overall" ? "Overall" : `${BAND_LABELS[r.band] || r.band} band`),
+            el("span", { class: "tag", title: r.metric }, metricName(r.metric)),
+            r.step ? el("span", { class: "tag rec-step" }, `step ${r.step}`) : null),
+          el("p", { class: "rec-figures num", dataset: { metric: r.metric } },
+            el("span", {}, "now ", el("strong", { class: "rec-current" }, fmtMetric(r.metric, r.current))),
+            el("span", {}, "target ", el("strong", { class: "rec-target" }, recTarget(r, genre))),
+            el("span", {}, "deviation ", el("strong", { class: "rec-deviation" }, fmtDeviation(r.metric, r.deviation)))),
+          el("p", { class: "rec-message" }, r.message),
+        ),
+      ),
+    ),
   );
 }
 

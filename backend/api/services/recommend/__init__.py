@@ -146,8 +146,8 @@ def judge(
     step_of: dict[int, Step] = {}
     for order, d in enumerate(drafts, 1):
         because = sorted({index[id(f)] for f in d.findings if id(f) in index})
-        data = {k: v for k, v in d.settings.items() if k != "band_move_db"}
-        step = _STEP_MODELS[d.kind].model_validate({"order": order, "because": because, "kind": d.kind, **data})
+        step = _STEP_MODELS[d.kind].model_validate({"order": order, "because": because, "kind": d.kind,
+                                                    **d.settings})
         steps.append(step)
         for f in d.findings:
             step_of.setdefault(id(f), step)

@@ -31,7 +31,7 @@ _CANDIDATES: dict[str, tuple[tuple[str, float, float], ...]] = {
     "low_mid": tuple(("bell", f, q) for f in (250.0, 300.0, 316.0, 350.0) for q in (0.9, 1.2, 1.5, 2.0)),
     "mid": tuple(("bell", f, q) for f in (800.0, 1000.0, 1200.0) for q in (0.5, 0.7, 1.0, 1.4)),
     "high_mid": tuple(("bell", f, q) for f in (3000.0, 3464.0, 4000.0) for q in (0.7, 1.0, 1.4, 2.0)),
-    "high": tuple(("high shelf", f, q) for f in (7000.0, 8000.0, 9000.0, 10000.0) for q in (0.5, 0.7, 1.0))
+    "high": tuple(("high shelf", f, q) for f in (6000.0, 7000.0, 8000.0, 9000.0) for q in (0.5, 0.7, 1.0))
     + tuple(("bell", f, q) for f in (8000.0, 10000.0, 12000.0) for q in (0.5, 0.7)),
 }
 """(filter, frequency Hz, Q) an engineer reaches for on each band."""

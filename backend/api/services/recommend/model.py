@@ -109,15 +109,26 @@ class GainAction(_Frozen):
 
 
 class EqAction(_Frozen):
-    """One RBJ biquad on one band; ``gain_db`` moves that band's shape deviation by as much (±1 dB)."""
+    """One RBJ biquad on one band, fitted on the track's spectrum so it moves that band's shape deviation by
+    ``band_move_db`` (the SPEC §5 move) and its neighbours' by less than a third of that.
+
+    On the outer bands a shelf's ``gain_db`` is that move (±1 dB); a bell inside a two-octave band moves
+    the band's share by about two thirds of its peak gain, so its setting is larger than the move.
+    """
 
     kind: Literal[StepKind.EQ] = StepKind.EQ
     band: BandName
     filter: FilterType
     frequency_hz: float
     gain_db: float
+    """The filter's gain setting (the cookbook's dBgain), at most ±6 dB."""
     q: float
     """The cookbook's Q (for shelves too)."""
+    band_move_db: float
+    """Predicted change of the band's shape deviation, dB."""
+    makeup_gain_db: float = 0.0
+    """Gain after the filter that keeps the programme's loudness (K-weighted, on the track's spectrum), dB: the
+    step changes the balance, not the level."""
     left_for_mix_db: float = 0.0
     """What the 6 dB cap left undone: the band stays this far outside its tolerance, a mix problem, dB."""
 

@@ -105,10 +105,13 @@ def eq_steps(findings: Sequence[Finding], grid: BandGrid) -> list[DraftStep]:
         move = nudge(f.deviation, f.tolerance)
         choice = choose_filter(f.band.value, move, grid)
         rest = abs(move) - abs(choice.band_move_db)
-        eq = EqAction(band=f.band.value, filter=choice.filter, frequency_hz=choice.frequency_hz,  # type: ignore[arg-type]
-                      gain_db=choice.gain_db, q=choice.q, left_for_mix_db=round(rest, 1) if rest > 0.1 else 0.0)
+        sos = biquad(choice.filter, choice.frequency_hz, choice.gain_db, choice.q, grid.sample_rate)[None, :]
+        eq = EqAction.model_validate({
+            "band": f.band.value, "filter": choice.filter, "frequency_hz": choice.frequency_hz,
+            "gain_db": choice.gain_db, "q": choice.q, "band_move_db": round(choice.band_move_db, 2),
+            "makeup_gain_db": round(-loudness_change_db(grid, sos), 2),
+            "left_for_mix_db": round(rest, 1) if rest > 0.1 else 0.0})
         settings = eq.model_dump(exclude={"kind"})
-        settings["band_move_db"] = round(choice.band_move_db, 2)
         steps.append(DraftStep(StepKind.EQ, settings, [f], f.band.value))
     return steps
 
@@ -215,7 +218,7 @@ def limiter_decision(
             if dr.deviation < 0:
                 # Backing the limiter off by a dB raises DR and lowers loudness by about a dB: as far as the
                 # loudness stays inside its range.
-                want = -nudge(dr.deviation, dr.tolerance)
+                want = nudge(dr.deviation, dr.tolerance)
                 gain = -min(want, max(0.0, now - low))
                 if gain < 0:
                     behind.append(dr)
@@ -250,9 +253,10 @@ def eq_sections(steps: Sequence[DraftStep], sample_rate: float) -> np.ndarray:
 
 
 def eq_loudness(steps: Sequence[DraftStep], grid: BandGrid) -> float:
-    """Predicted loudness change of the EQ steps, LU."""
+    """Predicted loudness change of the EQ steps with their make-up gains, LU (near 0)."""
     sos = eq_sections(steps, grid.sample_rate)
-    return loudness_change_db(grid, sos) if len(sos) else 0.0
+    makeup = sum(float(str(s.settings["makeup_gain_db"])) for s in steps)
+    return loudness_change_db(grid, sos) + makeup if len(sos) else 0.0
 
 
 def gain_step(findings: Sequence[Finding]) -> DraftStep | None:
