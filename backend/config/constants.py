@@ -226,7 +226,7 @@ _CHART = DocumentedLoudness(
 )
 DOCUMENTED_LOUDNESS: dict[str, DocumentedLoudness] = {
     "Psytrance": _CLUB, "Trance": _CLUB, "Techno": _CLUB, "House": _CLUB, "Drum & Bass": _CLUB, "Dubstep": _CLUB,
-    "Pop": _CHART, "Hip-Hop": _CHART, "R&B": _CHART, "Country": _CHART,
+    "Pop": _CHART, "Hip-Hop": _CHART, "R&B": _CHART, "Country": _CHART, "Metal": _CHART,
 }
 """Loudness of the genres with too few corpus tracks for their own centres (``api.services.corpus``): their other
 figures — tonal balance, stereo image, LRA, DR, PLR — are measured on their family's corpus tracks mastered at that

@@ -259,6 +259,13 @@ def derive_target(
     lra = _shifted_range(centre_refs, spread_refs, "loudness_range_lu", (4.0, 10.0))
     dr = _shifted_range(centre_refs, spread_refs, "dynamic_range_db", (6.0, 10.0))
     plr = _shifted_range(centre_refs, spread_refs, "plr_db", (8.0, 12.0))
+    if documented is not None and centre_refs is family_refs:
+        # The family has too few tracks at the published loudness to centre DR and PLR on: with peaks where they
+        # were, each LU of extra loudness takes about 1 dB off both (limiting), so their ranges move by as much.
+        family_lufs = _overall(family_refs, "integrated_lufs")
+        louder = integrated - float(np.median(family_lufs)) if family_lufs else 0.0
+        dr, plr = (dr[0] - louder, dr[1] - louder), (plr[0] - louder, plr[1] - louder)
+        parts.append(f"DR and PLR moved {louder:.1f} dB for that loudness")
     return GenreTarget(
         genre=genre,
         integrated_lufs=integrated,
