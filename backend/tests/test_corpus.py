@@ -22,6 +22,8 @@ from analysis.result import BandMetrics, OverallMetrics
 from api.services.calibration import leave_one_out, share_inside
 from api.services.corpus import CORPUS_PATH, MIN_OWN_CENTRE, MIN_OWN_TRACKS, corpus_target, load_corpus
 from api.services.deviation import shape_deviations
+from api.services.recommend import judge, metrics_from_dicts
+from api.services.recommend.model import DynamicsStep, EqStep, LimiterStep, StepKind
 from config.constants import (
     BAND_NAMES,
     DOCUMENTED_LOUDNESS,
@@ -148,3 +150,28 @@ def test_build_one_package_end_to_end_matches_the_shipped_numbers(tmp_path: Path
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert f"{len(shipped)} tracks from 1 packages" in run.stdout
     assert "matches" in run.stdout
+
+
+def test_every_corpus_track_gets_a_coherent_plan() -> None:
+    """Issue "One coherent mastering plan", over every real track against its genre's target: at most one limiter
+    step and one EQ step per band, in chain order; no step that makes a master already inside its loudness range
+    louder; no dynamics step naming sections (stored tracks carry none); width and correlation never critical."""
+    for track in TRACKS:
+        target = corpus_target(track["genre"])
+        overall, bands = metrics_from_dicts(track["overall_metrics"], track["band_metrics"])
+        spectrum = track["spectrum"]
+        judged = judge(overall, bands, target, level="prescriptive", sample_rate=track["audio"]["sample_rate"],
+                       spectrum=(spectrum["freqs_hz"], spectrum["db"]))
+        steps = judged.plan.steps
+        kinds = [s.kind for s in steps]
+        assert kinds == sorted(kinds, key=list(StepKind).index), track["path"]
+        assert kinds.count(StepKind.LIMITER) <= 1, track["path"]
+        eq_bands = [s.band for s in steps if isinstance(s, EqStep)]
+        assert len(eq_bands) == len(set(eq_bands)), track["path"]
+        low, high = target.loudness_range_lufs
+        if low <= overall.integrated_lufs <= high:
+            assert not any(isinstance(s, LimiterStep) and s.input_gain_db > 0 for s in steps), track["path"]
+        assert not any(isinstance(s, DynamicsStep) and s.sections for s in steps), track["path"]
+        for r in judged.recommendations:
+            if r.metric in ("stereo_width", "phase_correlation") and not (r.band == "low" and (r.current or 0) < 0):
+                assert r.severity != "critical", (track["path"], r)
