@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
-from api.services.calibration import TrackCalibration, leave_one_out, share_inside  # noqa: E402
-from api.services.corpus import CORPUS_PATH, load_corpus  # noqa: E402
-from api.services.recommend import judge, metrics_from_dicts  # noqa: E402
+from api.services.calibration import TrackCalibration, leave_one_out, share_inside
+from api.services.corpus import CORPUS_PATH, load_corpus
+from api.services.recommend import judge, metrics_from_dicts
 
 ALARMS = {"true_peak_dbtp", "clip_events", "negative_correlation_pct"}
 """Always-flagged checks: a real master may deserve them; they are not judgement of tonal balance or dynamics."""

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.result import ENGINE_VERSION
-from analysis.result import BandMetrics, OverallMetrics
+from analysis.result import ENGINE_VERSION, BandMetrics, OverallMetrics
 from api.services.calibration import leave_one_out, share_inside
 from api.services.corpus import CORPUS_PATH, MIN_OWN_CENTRE, MIN_OWN_TRACKS, corpus_target, load_corpus
 from api.services.deviation import shape_deviations

@@ -23,10 +23,10 @@ from api.models import (
 from api.repositories.analysis_repo import AnalysisRepository
 from api.repositories.reference_repo import LIBRARY_VERSION_KEY, ReferenceRepository
 from api.repositories.settings_repo import SettingsRepository
+from api.services.corpus import load_corpus
 from api.services.genres import genre_key, known_genres
 from api.services.references import IndexCache, list_references, similar_references
 from api.services.settings import DEFAULTS, read_settings, update_settings
-from api.services.corpus import load_corpus
 from api.services.targets import genre_target
 from config.constants import BANDS
 from ml.feature_extraction import FEATURE_VERSION, VECTOR_DIM

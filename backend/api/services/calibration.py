@@ -35,8 +35,9 @@ def inside_tolerance(ref: ReferenceNumbers, target: GenreTarget) -> dict[str, bo
     for name, t in target.bands.items():
         if name in quiet:
             continue
-        if shape[name] is not None:
-            out[f"{name}.shape"] = abs(shape[name]) <= t.spread_db
+        dev = shape[name]
+        if dev is not None:
+            out[f"{name}.shape"] = abs(dev) <= t.spread_db
         w, c = bands[name].get("stereo_width"), bands[name].get("phase_correlation")
         if w is not None:
             out[f"{name}.width"] = abs(w - t.stereo_width) <= t.width_tolerance

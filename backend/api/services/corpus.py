@@ -153,8 +153,9 @@ def band_stats(refs: Sequence[ReferenceNumbers], shares: Mapping[str, float]) ->
         quiet = inaudible_bands({b: bands.get(b, {}).get("rms_db") for b in BAND_NAMES})
         dev = shape_deviations({b: bands.get(b, {}).get("energy_ratio") for b in BAND_NAMES}, shares, inaudible=quiet)
         for band in BAND_NAMES:
-            if dev[band] is not None and band not in quiet:
-                shapes[band].append(dev[band])
+            shape = dev[band]
+            if shape is not None:
+                shapes[band].append(shape)
             if band in quiet:
                 continue
             w, c = bands.get(band, {}).get("stereo_width"), bands.get(band, {}).get("phase_correlation")

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from analysis.engine import analyze_array
-from api.services.recommend import judge, metrics_from_dicts
 from api.services.calibration import inside_tolerance
 from api.services.corpus import ReferenceNumbers, corpus_target
+from api.services.recommend import judge, metrics_from_dicts
 from ml.feature_extraction import FEATURE_VERSION, extract_features, features_from_dicts
 from ml.similarity import SimilarityIndex
 from synth.archetypes import GENRES, reference_specs, render_archetype
