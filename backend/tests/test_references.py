@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -238,9 +239,16 @@ def test_a_folder_of_user_references_becomes_a_genre_target_for_analyze(
     body = response.json()
     assert body["genre"] == "Garage Club Target"
     low = next(r for r in body["recommendations"] if r["band"] == "low" and r["metric"] == "energy_ratio")
-    # The track's low share is 0.2 against the target's 0.8 (−6.02 dB) and its mid share 0.8 against 0.2 (+6.02 dB);
-    # the other bands are inaudible, so the median of the audible two is 0 and the low band's shape reads −6.02 dB.
-    assert low["deviation"] == pytest.approx(-6.02, abs=0.3)
+    # The track's low share is 0.2 against the target's 0.8 (−6.02 dB) and its mid share 0.8 against 0.2 (+6.02 dB):
+    # the shape (SPEC §5) is each audible band's dB difference minus their median, worked out here from the served
+    # shares; the sines' spectral skirts leave the other bands a few tenths of a dB of say.
+    shares = {b["band"]: b["energy_ratio"] for b in body["band_metrics"]}
+    levels = {b["band"]: b["rms_db"] for b in body["band_metrics"]}
+    loudest = max(v for v in levels.values() if v is not None)
+    audible = [b for b, v in levels.items() if v is not None and v >= max(-80.0, loudest - 50.0)]
+    d = {b: 10 * np.log10(shares[b] / target["bands"][b]["energy_ratio"]) for b in audible}
+    assert low["deviation"] == pytest.approx(d["low"] - float(np.median(list(d.values()))), abs=1e-6)
+    assert low["deviation"] == pytest.approx(-6.02, abs=0.5)
 
 
 # Spellings a person types, and what they must resolve to among the built-in genres (None: no genre).
