@@ -234,7 +234,8 @@ def tempo_from_strength(strength: np.ndarray, hop_s: float) -> Tempo | None:
        so the beat wins over a cross-rhythm at 2:3, 3:4 or 5:8 of it; the best is refined to the
        autocorrelation's own peaks at 1, 2, 3 and 4 periods (least squares weighted by their height).
     3. Of its octaves inside TEMPO_RANGE_BPM, the one with the highest peak × octave prior (TEMPO_PRIOR_BPM)
-       is the tempo; that peak's height (0 … 1) is the pulse clarity.
+       is the tempo. The pulse clarity (0 … 1) is the height of the beat's peak: the highest of those at the
+       tempo's period, half and twice it (a pulse at 60 BPM reads 120 BPM and the height of its peak at 1 s).
     """
     lo_bpm, hi_bpm = TEMPO_RANGE_BPM
     longest = 60.0 / lo_bpm * TEMPO_SEARCH_MARGIN / hop_s
@@ -263,13 +264,17 @@ def tempo_from_strength(strength: np.ndarray, hop_s: float) -> Tempo | None:
             period = moment / inertia
     octaves = period * 2.0 ** np.arange(-3, 4)
     bpm = 60.0 / (octaves * hop_s)
-    inside = (bpm >= lo_bpm) & (bpm < hi_bpm) & (octaves < ac.size - 2)
+    valid = (octaves >= 2.0) & (octaves < ac.size - 3)
+    heights = np.array(
+        [_peak(ac, t, t * TEMPO_TOLERANCE + 1.0)[1] if ok else -1.0 for t, ok in zip(octaves, valid, strict=True)]
+    )
+    inside = valid & (bpm >= lo_bpm) & (bpm < hi_bpm)
     if not inside.any():
         return None
-    heights = np.array([_peak(ac, t, t * TEMPO_TOLERANCE + 1.0)[1] for t in octaves[inside]])
-    prior = np.exp(-0.5 * (np.log2(bpm[inside] / TEMPO_PRIOR_BPM) / TEMPO_PRIOR_OCTAVES) ** 2)
-    best = int(np.argmax(np.maximum(heights, 0.0) * prior))
-    return Tempo(bpm=float(bpm[inside][best]), pulse_clarity=float(np.clip(heights[best], 0.0, 1.0)))
+    prior = np.exp(-0.5 * (np.log2(bpm / TEMPO_PRIOR_BPM) / TEMPO_PRIOR_OCTAVES) ** 2)
+    best = int(np.argmax(np.where(inside, np.maximum(heights, 0.0) * prior, -1.0)))
+    clarity = float(heights[max(best - 1, 0) : best + 2].max())
+    return Tempo(bpm=float(bpm[best]), pulse_clarity=float(np.clip(clarity, 0.0, 1.0)))
 
 
 def pulse_strength(
