@@ -18,6 +18,7 @@ from typing import Any
 from api.core.config import get_settings
 from api.services.analysis import measure_file, recommendations_for
 from api.services.report import read_time_extras
+from api.services.rows import overall_for_genre
 from api.services.settings import check_level, check_stage
 from cli.report import render
 from cli.targets import ReferenceLibrary, load_library, resolve_target
@@ -46,7 +47,7 @@ def build_report(path: Path, *, genre: str | None, target: GenreTarget | None, l
     """The analysis JSON of SPEC §7 (without id and date) for one file, with the §8 extras, the target used
     and the ``SIMILAR_TOP_K`` most similar references of ``library``."""
     result = measure_file(path, max_duration_s=max_duration_s)
-    overall = asdict(result.overall)
+    overall = overall_for_genre(result, genre)
     series = asdict(result.series)
     return {
         "filename": path.name,

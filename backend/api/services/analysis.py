@@ -21,7 +21,7 @@ from api.models import Analysis, BandMetrics, OverallMetrics, Recommendation
 from api.repositories.analysis_repo import AnalysisRepository
 from api.services.genres import resolve_genre
 from api.services.recommend import RecommendationItem, recommend
-from api.services.rows import audio_columns
+from api.services.rows import audio_columns, overall_for_genre
 from api.services.settings import check_level, check_stage, read_settings
 from api.services.targets import genre_target
 from config.constants import GenreTarget
@@ -64,7 +64,7 @@ def build_analysis_row(
         stage=stage,
         **audio_columns(result),
     )
-    row.overall_metrics = OverallMetrics(**asdict(result.overall))
+    row.overall_metrics = OverallMetrics(**overall_for_genre(result, genre))
     row.band_metrics = [BandMetrics(position=i, **asdict(b)) for i, b in enumerate(result.bands)]
     row.recommendations = [
         Recommendation(
