@@ -49,26 +49,28 @@ TEMPO_SEARCH_MARGIN = 1.06
 TEMPO_GRID_FRAMES = 0.05
 """Step of the candidate beat periods, in onset-strength frames."""
 TEMPO_LEVELS: tuple[tuple[tuple[float, ...], float], ...] = (
-    ((1 / 2, 1 / 3), 0.8),
+    ((1 / 2,), 0.8),
     ((1.0,), 2.0),
     ((2.0,), 1.0),
     ((3.0,), 1.0),
     ((4.0,), 1.0),
 )
-"""Metrical levels scored for a candidate beat period T, as (multiples of T, weight): the sub-beat (T/2 or
-T/3, whichever is stronger: straight or ternary subdivision), the beat itself, and 2, 3 and 4 beats. Every
-level of the true beat is periodic; a cross-rhythm (a dotted-eighth or triplet stream, a 5-sixteenth
-accent) is periodic at its own period but not at its multiples and sub-beats together, so it scores lower."""
-TEMPO_TOLERANCE = 0.02
+"""Metrical levels scored for a candidate beat period T, as (multiples of T, weight; the highest of a level's
+multiples counts): the half beat, the beat itself, and 2, 3 and 4 beats. Every level of the true beat is
+periodic; a cross-rhythm (a dotted-eighth or triplet stream, a 5-sixteenth accent) is periodic at its own
+period but not at its half and its multiples together, so it scores lower."""
+TEMPO_TOLERANCE = 0.01
 """A level counts the autocorrelation's highest point within ± this share of its lag (± 1 frame more):
-tempo drift and frame quantisation."""
+tempo drift and frame quantisation. Wider, a dense sixteenth grid would support any long lag."""
 TEMPO_PRIOR_BPM = 120.0
 TEMPO_PRIOR_OCTAVES = 1.0
 """Octave prior: of the beat's octaves inside TEMPO_RANGE_BPM, the one with the highest autocorrelation peak ×
 exp(−½·(log2(bpm / 120) / 1)²) is reported (a log-normal prior centred at 120 BPM, one octave wide)."""
 PULSE_LOW_HZ = 150.0
-"""The tempo reads the onset strength of the whole spectrum plus that of 20 Hz … this (kick and bass) alone,
-each relative to its own level: the kick that carries a beat outweighs a louder mid-range cross-rhythm."""
+PULSE_LOW_WEIGHT = 0.5
+"""The tempo reads the onset strength of the whole spectrum plus this times that of 20 Hz … PULSE_LOW_HZ (kick
+and bass) alone, each relative to its own level: the kick that carries a beat outweighs a louder mid-range
+cross-rhythm."""
 PULSE_LOW_FLOOR = 1e-3
 """… where the low bins' local magnitude sum is at least this share of the whole spectrum's (a programme
 with nothing down there gets no say from the noise of its empty bins)."""
@@ -230,7 +232,7 @@ def tempo_from_strength(strength: np.ndarray, hop_s: float) -> Tempo | None:
 
     1. The strength is smoothed (Gaussian, σ = 10 ms) and its normalised autocorrelation ``A`` taken.
     2. Each candidate period T (TEMPO_RANGE_BPM widened by TEMPO_SEARCH_MARGIN, a TEMPO_GRID_FRAMES grid)
-       scores the weighted mean of ``A`` over its metrical levels (TEMPO_LEVELS: sub-beat, 1, 2, 3, 4 beats),
+       scores the weighted mean of ``A`` over its metrical levels (TEMPO_LEVELS: ½, 1, 2, 3, 4 beats),
        so the beat wins over a cross-rhythm at 2:3, 3:4 or 5:8 of it; the best is refined to the
        autocorrelation's own peaks at 1, 2, 3 and 4 periods (least squares weighted by their height).
     3. Of its octaves inside TEMPO_RANGE_BPM, the one with the highest peak × octave prior (TEMPO_PRIOR_BPM)
@@ -280,11 +282,12 @@ def tempo_from_strength(strength: np.ndarray, hop_s: float) -> Tempo | None:
 def pulse_strength(
     flux: np.ndarray, magnitude_sum: np.ndarray, flux_low: np.ndarray, magnitude_sum_low: np.ndarray, hop_s: float
 ) -> np.ndarray:
-    """The onset strength the tempo reads, ``(frames,)``: the whole spectrum's plus the low bins' own
-    (20 Hz … PULSE_LOW_HZ), the latter where those bins hold at least PULSE_LOW_FLOOR of the magnitude."""
+    """The onset strength the tempo reads, ``(frames,)``: the whole spectrum's plus PULSE_LOW_WEIGHT times the
+    low bins' own (20 Hz … PULSE_LOW_HZ), the latter where those bins hold at least PULSE_LOW_FLOOR of the
+    magnitude."""
     low = onset_strength(flux_low, magnitude_sum_low, hop_s)
     present = _local_magnitude(magnitude_sum_low, hop_s) >= PULSE_LOW_FLOOR * _local_magnitude(magnitude_sum, hop_s)
-    return onset_strength(flux, magnitude_sum, hop_s) + np.where(present, low, 0.0)
+    return onset_strength(flux, magnitude_sum, hop_s) + np.where(present, PULSE_LOW_WEIGHT * low, 0.0)
 
 
 def transient_summary(
