@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"
 """Changes when a metric can read differently for the same audio (1.1: exact band peaks and true peak, BS.1770
-channel weights by speaker position, exact 100 ms segments at any rate)."""
+channel weights by speaker position, exact 100 ms segments at any rate; 1.2: tempo_bpm is the beat period scored
+over its metrical levels, never a 3:4 or 5:8 multiple of it, its octave in 70–180 BPM, and pulse_clarity that
+beat's autocorrelation peak)."""
 
 SEGMENT_S = 0.1
 """Length of the engine's elementary time segment (100 ms, BS.1770 block step)."""

@@ -15,7 +15,8 @@ Two resolutions, each what its figures need:
 
 * the *full-rate* STFT — sine window of ≈ 23 ms (1024 samples at 44.1 kHz, scaled
   with the rate), hop ½ frame (≈ 11.6 ms) — gives the spectrum above 1 kHz, the
-  spectral flux and onsets, and the band powers of ``mid``, ``high_mid`` and ``high``;
+  spectral flux and onsets (and the flux of its bins up to 150 Hz, which the tempo
+  also reads), and the band powers of ``mid``, ``high_mid`` and ``high``;
 * the *low* path — the signal decimated by a power of two to 4–8 kHz (Kaiser FIR),
   a 4096-point STFT (≈ 1–2 Hz bins) — gives the spectrum below 400 Hz (1/6-octave
   bins at 20 Hz are 2.3 Hz wide; 400 Hz–1 kHz is a blend, see :data:`BLEND_LOW_HZ`)
@@ -63,7 +64,7 @@ from analysis.harmonics import HarmonicMeter
 from analysis.result import SEGMENT_S, BandMetrics, StreamLayout
 from analysis.stft import FirDecimator, FrameBatch, FrameStream, decimation_factor, parseval_weights, power_spectra
 from analysis.stft import sine_window as make_sine_window
-from analysis.transients import transient_summary
+from analysis.transients import PULSE_LOW_HZ, transient_summary
 from config.constants import BANDS, SPECTRUM_BINS_PER_OCTAVE, SPECTRUM_HIGH_HZ, SPECTRUM_LOW_HZ
 
 HI_FRAME_S = 1024 / 44100
@@ -204,12 +205,16 @@ class SpectralMeter:
         df = fs / self.n_hi
         self._flux_lo = int(np.ceil(SPECTRUM_LOW_HZ / df))
         self._flux_hi = min(int(SPECTRUM_HIGH_HZ / df), self.n_hi // 2) + 1
+        self._pulse_bins = max(1, int(PULSE_LOW_HZ / df) + 1 - self._flux_lo)
+        """The first this many flux bins (20 … PULSE_LOW_HZ) also give the low-band flux the tempo reads."""
         k_bins = self.n_hi // 2 + 1
         self._hi_sum = np.zeros(k_bins)
         self._hi_stereo = np.zeros((3, k_bins))  # ΣL², ΣR², ΣLR per bin
         self._prev_mag: np.ndarray | None = None
         self._flux: list[np.ndarray] = []
         self._magsum: list[np.ndarray] = []
+        self._flux_low: list[np.ndarray] = []
+        self._magsum_low: list[np.ndarray] = []
 
         # low path
         self.decimation = decimation_factor(fs, LOW_RATE_MIN_HZ)
@@ -281,6 +286,8 @@ class SpectralMeter:
         np.maximum(rise, 0.0, out=rise)
         self._flux.append(rise.sum(axis=1).astype(np.float64))
         self._magsum.append(mag.sum(axis=1).astype(np.float64))
+        self._flux_low.append(rise[:, : self._pulse_bins].sum(axis=1).astype(np.float64))
+        self._magsum_low.append(mag[:, : self._pulse_bins].sum(axis=1).astype(np.float64))
         self._prev_mag = mag[-1:].copy()
 
         if not self._upper:
@@ -424,6 +431,8 @@ class SpectralMeter:
         tr = transient_summary(
             flux=np.concatenate(self._flux) if self._flux else np.zeros(0),
             magnitude_sum=np.concatenate(self._magsum) if self._magsum else np.zeros(0),
+            flux_low=np.concatenate(self._flux_low) if self._flux_low else np.zeros(0),
+            magnitude_sum_low=np.concatenate(self._magsum_low) if self._magsum_low else np.zeros(0),
             hop_s=self._hi.hop / self.fs,
             frame_s=self.n_hi / self.fs,
             env_peak=np.concatenate(self._env_peak) if self._env_peak else np.zeros(0),

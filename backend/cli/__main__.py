@@ -20,6 +20,7 @@ from api.core.config import get_settings
 from api.services.analysis import measure_file, recommendations_for
 from api.services.mastering import master_file, parse_only
 from api.services.report import read_time_extras
+from api.services.rows import overall_for_genre
 from api.services.settings import check_level, check_stage
 from cli.report import plan_text, render, table
 from cli.targets import ReferenceLibrary, load_library, resolve_target
@@ -49,7 +50,7 @@ def build_report(path: Path, *, genre: str | None, target: GenreTarget | None, l
     and the ``SIMILAR_TOP_K`` most similar references of ``library``."""
     result = measure_file(path, max_duration_s=max_duration_s)
     judgement = recommendations_for(result, target, level=level, stage=stage)
-    overall = asdict(result.overall)
+    overall = overall_for_genre(result, genre)
     series = asdict(result.series)
     return {
         "filename": path.name,

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from drums import PATTERNS, render
 from sqlalchemy import create_engine, text
 
 from api.services.corpus import corpus_target
@@ -295,3 +296,22 @@ def test_master_returns_the_upload_with_its_plan_applied_and_stores_nothing(serv
         junk = client.post("/api/master", files={"file": ("x.wav", b"not audio at all", "audio/wav")})
     assert junk.status_code in (400, 415)
     assert _temp_files(server) == []
+
+
+def test_drum_and_bass_reads_its_documented_octave(server: LiveServer, tmp_path: Path) -> None:
+    """A kick on every beat at 172 BPM: the engine's octave prior reads it at 86 or 172; as Drum & Bass the JSON
+    (fresh and read back) reports 172, the octave inside the genre's documented 160–180 BPM (SPEC §4)."""
+    path = write_wav(tmp_path / "dnb.wav", render(PATTERNS["four on the floor"], 172.0, fs=22050), sr=22050,
+                     subtype="PCM_16")
+    plain = _post(server, path, genre="")
+    dnb = _post(server, path, genre="dnb")
+    assert plain.status_code == 201 and dnb.status_code == 201, (plain.text, dnb.text)
+    engine_bpm = plain.json()["overall_metrics"]["tempo_bpm"]
+    assert min(abs(engine_bpm - 86.0), abs(engine_bpm - 172.0)) < 0.5
+    assert dnb.json()["genre"] == "Drum & Bass"
+    assert dnb.json()["overall_metrics"]["tempo_bpm"] == pytest.approx(172.0, abs=0.5)
+    with server.client() as client:
+        stored = client.get(f"/api/analysis/{dnb.json()['id']}").json()
+    assert stored["overall_metrics"]["tempo_bpm"] == dnb.json()["overall_metrics"]["tempo_bpm"]
+    # everything else is the engine's own reading, whatever the genre
+    assert stored["overall_metrics"]["pulse_clarity"] == plain.json()["overall_metrics"]["pulse_clarity"]

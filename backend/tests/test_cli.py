@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from drums import PATTERNS, render
 
 from helpers import BACKEND_DIR, sine, write_wav
 
@@ -91,6 +92,15 @@ def test_json_report_of_one_file(tmp_path: Path) -> None:
     assert any(r["metric"] == "integrated_lufs" and r["severity"] == "critical" for r in report["recommendations"])
     assert {d["name"] for d in report["destinations"]} >= {"Spotify", "Club / DJ"}
     assert not (tmp_path / "home" / "audio_mastering.db").exists()  # the CLI needs no database
+
+
+def test_json_tempo_in_the_genres_octave(tmp_path: Path) -> None:
+    """A kick on every beat at 172 BPM analysed as Drum & Bass reports 172 BPM (documented range 160–180)."""
+    path = write_wav(tmp_path / "dnb.wav", render(PATTERNS["four on the floor"], 172.0, fs=22050), sr=22050,
+                     subtype="PCM_16")
+    done = _run(["analyze", str(path), "--genre", "dnb", "--json"], tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["overall_metrics"]["tempo_bpm"] == pytest.approx(172.0, abs=0.5)
 
 
 def test_tables_have_units(tmp_path: Path) -> None:

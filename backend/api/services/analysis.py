@@ -21,7 +21,7 @@ from api.models import Analysis, BandMetrics, OverallMetrics, Recommendation
 from api.repositories.analysis_repo import AnalysisRepository
 from api.services.genres import resolve_genre
 from api.services.recommend import Judgement, judge_result
-from api.services.rows import audio_columns, recommendation_columns
+from api.services.rows import audio_columns, overall_for_genre, recommendation_columns
 from api.services.settings import check_level, check_stage, read_settings
 from api.services.targets import genre_target
 from config.constants import GenreTarget
@@ -65,7 +65,7 @@ def build_analysis_row(
         plan=judgement.plan.model_dump_json(),
         **audio_columns(result),
     )
-    row.overall_metrics = OverallMetrics(**asdict(result.overall))
+    row.overall_metrics = OverallMetrics(**overall_for_genre(result, genre))
     row.band_metrics = [BandMetrics(position=i, **asdict(b)) for i, b in enumerate(result.bands)]
     row.recommendations = [
         Recommendation(position=i, **recommendation_columns(item))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import asdict
 from typing import Any
 
 from analysis.result import AnalysisResult
 from api.models import BAND_METRIC_FIELDS, OVERALL_METRIC_FIELDS
 from api.services.recommend.model import Plan, Recommendation
 from api.services.series import pack_series
+from config.constants import GENRE_TEMPO_BPM
 from ml.feature_extraction import FEATURE_VERSION, extract_features
 from ml.similarity import vector_to_bytes
 
@@ -25,6 +28,25 @@ def audio_columns(result: AnalysisResult) -> dict[str, Any]:
         "feature_version": str(FEATURE_VERSION),
         "series": pack_series(result.series),
     }
+
+
+def genre_tempo_bpm(tempo_bpm: float | None, genre: str | None) -> float | None:
+    """The octave of ``tempo_bpm`` (× 2ⁿ, never another ratio) inside ``genre``'s documented tempo range
+    (``GENRE_TEMPO_BPM``, SPEC §4), or the octave nearest that range (in octaves) when none falls inside;
+    unchanged for a genre without a documented range, or without a tempo."""
+    if tempo_bpm is None or genre not in GENRE_TEMPO_BPM:
+        return tempo_bpm
+    lo, hi = GENRE_TEMPO_BPM[genre]
+    octaves = [tempo_bpm * 2.0**n for n in range(-4, 5)]
+    return min(octaves, key=lambda bpm: max(math.log2(lo / bpm), math.log2(bpm / hi), 0.0))
+
+
+def overall_for_genre(result: AnalysisResult, genre: str | None) -> dict[str, Any]:
+    """The overall metrics of ``result`` as an analysis in ``genre`` stores and reports them: the engine's
+    figures, with ``tempo_bpm`` in the genre's documented octave (:func:`genre_tempo_bpm`)."""
+    overall = asdict(result.overall)
+    overall["tempo_bpm"] = genre_tempo_bpm(overall["tempo_bpm"], genre)
+    return overall
 
 
 def overall_dict(row: Any) -> dict[str, Any] | None:
