@@ -265,7 +265,7 @@ def derive_target(
         # were, each LU of extra loudness takes about 1 dB off both (limiting), so their ranges move by as much.
         family_lufs = _overall(family_refs, "integrated_lufs")
         louder = integrated - float(np.median(family_lufs)) if family_lufs else 0.0
-        dr, plr = (dr[0] - louder, dr[1] - louder), (plr[0] - louder, plr[1] - louder)
+        dr, plr = (max(0.0, dr[0] - louder), dr[1] - louder), (max(0.0, plr[0] - louder), plr[1] - louder)
         parts.append(f"DR and PLR moved {louder:.1f} dB for that loudness")
     return GenreTarget(
         genre=genre,
@@ -300,7 +300,7 @@ def _shifted_range(
     if rng is None or not centre:
         return fallback
     shift = float(np.median(centre)) - float(np.median(spread))
-    return (rng[0] + shift, rng[1] + shift)
+    return (max(0.0, rng[0] + shift), rng[1] + shift)  # LRA, DR and PLR are never negative
 
 
 def corpus_target(genre: str, extra: Sequence[ReferenceNumbers] = ()) -> GenreTarget:
