@@ -328,7 +328,7 @@ def _check_header(h: _Header) -> None:
         raise UnsupportedEncodingError(
             f"The WAV file holds {h.bits_per_sample}-bit float samples; only 32 and 64-bit float are supported."
         )
-    _check_layout("WAV", h.channels, h.sample_rate)
+    check_layout("WAV", h.channels, h.sample_rate)
     if h.data_size is not None and h.data_size > h.data_available:
         raise UnreadableAudioError(
             f"The file is truncated: its header announces {h.data_size} bytes of audio "
@@ -336,8 +336,8 @@ def _check_header(h: _Header) -> None:
         )
 
 
-def _check_layout(name: str, channels: int, sample_rate: int) -> None:
-    """Channel count and sample rate within what the engine reads."""
+def check_layout(name: str, channels: int, sample_rate: int) -> None:
+    """Refuse a channel count or sample rate outside what the engine reads (UnreadableAudioError)."""
     if not 1 <= channels <= MAX_CHANNELS:
         raise UnreadableAudioError(
             f"The {name} header declares {channels} channels (1 to {MAX_CHANNELS} are supported)."
@@ -404,7 +404,7 @@ def _probe_sndfile(path: str | os.PathLike[str], sniffed: Sniffed, file_size: in
         )
     if lossy_codec is not None and fmt not in ("MP3", "OGG"):
         raise UnsupportedEncodingError(f"The {name} file holds {lossy_codec} audio, which is not read from {name}.")
-    _check_layout(name, int(info.channels), int(info.samplerate))
+    check_layout(name, int(info.channels), int(info.samplerate))
     if info.frames <= 0:
         raise UnreadableAudioError("The file holds no audio frames.")
     if fmt == "FLAC":
@@ -446,10 +446,9 @@ def probe(path: str | os.PathLike[str], *, max_duration_s: float | None = None) 
         if sniffed.container in _SNDFILE_CONTAINERS:
             info = _probe_sndfile(path, sniffed, file_size)
         else:
-            raise UnsupportedFormatError(
-                "AAC and ALAC in MP4/M4A are not read yet; "
-                "the formats read are WAV, AIFF, FLAC, MP3, Ogg Vorbis and Opus."
-            )
+            from analysis import decode_av  # FFmpeg's libraries load only for MP4 files
+
+            info = decode_av.probe_mp4(path, file_size)
     except OSError as exc:
         raise UnreadableAudioError("The file could not be read.") from exc
     if max_duration_s is not None and info.duration_s > max_duration_s:
@@ -459,7 +458,8 @@ def probe(path: str | os.PathLike[str], *, max_duration_s: float | None = None) 
     return info
 
 
-def _check_float_block(block: np.ndarray) -> None:
+def check_float_block(block: np.ndarray) -> None:
+    """Refuse a decoded block holding NaN/Inf or samples beyond ±MAX_FLOAT_SAMPLE (UnreadableAudioError)."""
     low, high = float(block.min()), float(block.max())  # NaN propagates through min/max
     if not (np.isfinite(low) and np.isfinite(high)):
         raise UnreadableAudioError("The audio contains NaN or infinite sample values.")
@@ -483,6 +483,11 @@ def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) ->
     beyond ±``MAX_FLOAT_SAMPLE``.
     """
     info = probe(path)
+    if info.format not in _SNDFILE_CONTAINERS:
+        from analysis import decode_av
+
+        yield from decode_av.iter_mp4_blocks(path, info, block_frames=block_step(info.channels, block_frames))
+        return
     is_float = info.subtype in _FLOAT_SUBTYPES or info.lossy  # PCM decodes within ±1 by construction
     step = block_step(info.channels, block_frames)
     seen = 0
@@ -493,7 +498,7 @@ def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) ->
                 if block.shape[0] == 0:
                     break
                 if is_float:
-                    _check_float_block(block)
+                    check_float_block(block)
                 seen += block.shape[0]
                 yield block
     except (RuntimeError, ValueError, TypeError) as exc:

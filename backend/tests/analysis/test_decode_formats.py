@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
@@ -190,3 +191,77 @@ def test_lossy_overs_are_not_clipped_by_the_decoder(tmp_path: Path) -> None:
     sf.write(path, np.stack([x, x], 1), SR, format="MP3", subtype="MPEG_LAYER_III")
     data, _ = read(path)
     assert np.abs(data).max() > 1.0
+
+
+# ── AAC and ALAC in MP4/M4A (PyAV) ──────────────────────────────────────────
+
+
+def write_m4a(path: Path, x: np.ndarray, sr: int, codec: str, *, bit_rate: int = 256_000, bits: int = 16) -> Path:
+    """An M4A written by FFmpeg's own encoders through PyAV ('aac' or 'alac', 16 or 24-bit ALAC)."""
+    layout = {1: "mono", 2: "stereo"}[x.shape[1]]
+    with av.open(str(path), "w", format="ipod") as out:
+        stream = out.add_stream(codec, rate=sr, layout=layout)
+        if codec == "aac":
+            stream.bit_rate = bit_rate
+            fmt, planar = "fltp", np.ascontiguousarray(x.T.astype(np.float32))
+        else:
+            fmt = "s16p" if bits == 16 else "s32p"
+            scale = 2.0 ** (bits - 1)
+            q = np.clip(np.round(x * scale), -scale, scale - 1).astype(np.int32) << (32 - bits if bits > 16 else 0)
+            planar = np.ascontiguousarray(q.T.astype(np.int16 if bits == 16 else np.int32))
+            stream.codec_context.format = fmt  # the ALAC encoder stores 16 bits from s16p, 24 from s32p
+        for start in range(0, x.shape[0], 4096):
+            frame = av.AudioFrame.from_ndarray(planar[:, start : start + 4096], format=fmt, layout=layout)
+            frame.sample_rate, frame.pts = sr, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize("bits", [16, 24])
+def test_alac_decodes_to_the_same_samples_as_wav(tmp_path: Path, bits: int) -> None:
+    x = np.round(music() * 2.0 ** (bits - 1)) / 2.0 ** (bits - 1)
+    path = write_m4a(tmp_path / "a.m4a", x, SR, "alac", bits=bits)
+    wav = tmp_path / "a.wav"
+    sf.write(wav, x, SR, subtype=f"PCM_{bits}")
+    data, info = read(path)
+    assert (info.format, info.codec, info.lossy, info.bit_depth, info.frames) == ("MP4", "ALAC", False, bits, len(x))
+    np.testing.assert_array_equal(data, read(wav)[0])
+
+
+def test_aac_decodes_every_frame_time_aligned(tmp_path: Path) -> None:
+    x = music()
+    path = write_m4a(tmp_path / "a.m4a", x, SR, "aac", bit_rate=256_000)
+    info = probe(path)
+    assert (info.format, info.codec, info.lossy, info.bit_depth) == ("MP4", "AAC", True, None)
+    assert abs(info.frames - len(x)) <= 16  # the edit list's duration; the last frame's padding is cut
+    assert info.bit_rate_kbps == pytest.approx(256, rel=0.15)
+    blocks = list(iter_blocks(path, block_frames=10_000))
+    assert [b.shape[0] for b in blocks[:-1]] == [10_000] * (len(blocks) - 1) and sum(map(len, blocks)) == info.frames
+    data = np.concatenate(blocks)[: len(x)]
+    snr_db = 10 * np.log10(np.sum(x[: len(data)] ** 2) / np.sum((data - x[: len(data)]) ** 2))
+    assert snr_db > 15, f"{snr_db:.1f} dB: the encoder's priming samples must be dropped"
+
+
+def test_mp4_with_another_codec_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "a.m4a"
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("libmp3lame", rate=SR, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(np.zeros((2, 4608), dtype=np.float32), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts = SR, 0
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    with pytest.raises(UnsupportedEncodingError, match=r"MP4 file holds .*MP3.* only AAC and ALAC"):
+        probe(path)
+
+
+@pytest.mark.parametrize("codec", ["aac", "alac"])
+def test_truncated_m4a_is_unreadable(tmp_path: Path, codec: str) -> None:
+    raw = write_m4a(tmp_path / "a.m4a", music(3.0), SR, codec).read_bytes()
+    for keep in (len(raw) // 2, 40, 9):
+        cut = tmp_path / f"cut{keep}.m4a"
+        cut.write_bytes(raw[:keep])
+        with pytest.raises(UnreadableAudioError):
+            list(iter_blocks(cut))
