@@ -29,6 +29,7 @@ from typing import BinaryIO
 import numpy as np
 import soundfile as sf
 
+from analysis.lossy import codec_lowpass_hz
 from analysis.result import BLOCK_SAMPLE_BUDGET, AudioInfo
 from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
@@ -414,6 +415,7 @@ def _probe_sndfile(path: str | os.PathLike[str], sniffed: Sniffed, file_size: in
     else:
         codec = "IEEE float" if subtype in _FLOAT_SUBTYPES else "PCM"
     duration_s = info.frames / info.samplerate
+    bit_rate = _bit_rate_kbps(file_size - sniffed.offset, duration_s) if lossy_codec else None
     return AudioInfo(
         sample_rate=int(info.samplerate),
         channels=int(info.channels),
@@ -425,7 +427,8 @@ def _probe_sndfile(path: str | os.PathLike[str], sniffed: Sniffed, file_size: in
         channel_mask=channel_mask,
         codec=codec,
         lossy=lossy_codec is not None,
-        bit_rate_kbps=_bit_rate_kbps(file_size - sniffed.offset, duration_s) if lossy_codec else None,
+        bit_rate_kbps=bit_rate,
+        lowpass_hz=codec_lowpass_hz(codec, bit_rate, channels=int(info.channels)),
     )
 
 

@@ -18,6 +18,7 @@ import av
 import numpy as np
 
 from analysis.decode import check_float_block, check_layout
+from analysis.lossy import codec_lowpass_hz
 from analysis.result import AudioInfo
 from utils.errors import UnreadableAudioError, UnsupportedEncodingError
 
@@ -73,6 +74,7 @@ def probe_mp4(path: str | os.PathLike[str], file_size: int, *, name: str = "MP4"
         codec, lossy = found
         sample_rate, channels = int(ctx.sample_rate or 0), int(ctx.channels or 0)
         frames = _frames(stream, sample_rate) if sample_rate > 0 else None
+        declared_bit_rate = int(ctx.bit_rate or 0)
         if frames is None and sample_rate > 0:
             frames = _count_frames(path)
     check_layout(name, channels, sample_rate)
@@ -82,6 +84,8 @@ def probe_mp4(path: str | os.PathLike[str], file_size: int, *, name: str = "MP4"
     if not lossy and bit_depth not in (16, 20, 24, 32):
         raise UnreadableAudioError("The ALAC track's bit depth is missing or impossible (damaged header).")
     duration_s = frames / sample_rate
+    # The stream's declared average bit rate where it states one (cover art would inflate file size / duration)
+    bit_rate = round((declared_bit_rate or file_size * 8 / duration_s) / 1000, 1)
     return AudioInfo(
         sample_rate=sample_rate,
         channels=channels,
@@ -92,7 +96,8 @@ def probe_mp4(path: str | os.PathLike[str], file_size: int, *, name: str = "MP4"
         subtype=ctx.name.upper(),
         codec=codec,
         lossy=lossy,
-        bit_rate_kbps=round(file_size * 8 / duration_s / 1000, 1) if lossy else None,
+        bit_rate_kbps=bit_rate if lossy else None,
+        lowpass_hz=codec_lowpass_hz(codec, bit_rate, channels=channels) if lossy else None,
     )
 
 

@@ -8,6 +8,7 @@ lossy ones to the same number of frames and close to the source.
 from __future__ import annotations
 
 import struct
+from dataclasses import asdict
 from pathlib import Path
 
 import av
@@ -16,6 +17,8 @@ import pytest
 import soundfile as sf
 
 from analysis.decode import iter_blocks, probe, read
+from analysis.engine import analyze_blocks
+from helpers import write_m4a
 from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 SR = 44100
@@ -196,30 +199,6 @@ def test_lossy_overs_are_not_clipped_by_the_decoder(tmp_path: Path) -> None:
 # ── AAC and ALAC in MP4/M4A (PyAV) ──────────────────────────────────────────
 
 
-def write_m4a(path: Path, x: np.ndarray, sr: int, codec: str, *, bit_rate: int = 256_000, bits: int = 16) -> Path:
-    """An M4A written by FFmpeg's own encoders through PyAV ('aac' or 'alac', 16 or 24-bit ALAC)."""
-    layout = {1: "mono", 2: "stereo"}[x.shape[1]]
-    with av.open(str(path), "w", format="ipod") as out:
-        stream = out.add_stream(codec, rate=sr, layout=layout)
-        if codec == "aac":
-            stream.bit_rate = bit_rate
-            fmt, planar = "fltp", np.ascontiguousarray(x.T.astype(np.float32))
-        else:
-            fmt = "s16p" if bits == 16 else "s32p"
-            scale = 2.0 ** (bits - 1)
-            q = np.clip(np.round(x * scale), -scale, scale - 1).astype(np.int32) << (32 - bits if bits > 16 else 0)
-            planar = np.ascontiguousarray(q.T.astype(np.int16 if bits == 16 else np.int32))
-            stream.codec_context.format = fmt  # the ALAC encoder stores 16 bits from s16p, 24 from s32p
-        for start in range(0, x.shape[0], 4096):
-            frame = av.AudioFrame.from_ndarray(planar[:, start : start + 4096], format=fmt, layout=layout)
-            frame.sample_rate, frame.pts = sr, start
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
-
-
 @pytest.mark.parametrize("bits", [16, 24])
 def test_alac_decodes_to_the_same_samples_as_wav(tmp_path: Path, bits: int) -> None:
     x = np.round(music() * 2.0 ** (bits - 1)) / 2.0 ** (bits - 1)
@@ -265,3 +244,69 @@ def test_truncated_m4a_is_unreadable(tmp_path: Path, codec: str) -> None:
         cut.write_bytes(raw[:keep])
         with pytest.raises(UnreadableAudioError):
             list(iter_blocks(cut))
+
+
+# ── the same excerpt in every format, through the engine ────────────────────
+
+EXCERPT_SR = 48000
+
+
+def excerpt() -> np.ndarray:
+    """8 s of :func:`music` at 48 kHz with a quiet and a loud part (so that LRA and sections have work to do),
+    quantised to 24 bits so that every lossless writer stores the same integers."""
+    x = music(8.0, sr=EXCERPT_SR, seed=9)
+    envelope = np.where(np.arange(len(x)) < 3 * EXCERPT_SR, 0.3, 1.0)[:, None]
+    return np.round(x * envelope * 2.0**23) / 2.0**23
+
+
+def analysed(path: Path) -> tuple[dict[str, object], list[dict[str, object]]]:
+    result = analyze_blocks(iter_blocks(path), probe(path))
+    return asdict(result.overall), [asdict(b) for b in result.bands]
+
+
+@pytest.fixture(scope="module")
+def excerpt_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The excerpt written by the project's own encoders (libsndfile; FFmpeg through PyAV for M4A)."""
+    folder = tmp_path_factory.mktemp("excerpt")
+    x = excerpt()
+    files = {name: folder / name for name in ("wav", "flac", "aiff", "alac", "mp3", "vorbis", "opus", "aac")}
+    sf.write(files["wav"], x, EXCERPT_SR, subtype="PCM_24", format="WAV")
+    sf.write(files["flac"], x, EXCERPT_SR, subtype="PCM_24", format="FLAC")
+    sf.write(files["aiff"], x, EXCERPT_SR, subtype="PCM_24", format="AIFF")
+    write_m4a(files["alac"], x, EXCERPT_SR, "alac", bits=24)
+    sf.write(files["mp3"], x, EXCERPT_SR, subtype="MPEG_LAYER_III", format="MP3", bitrate_mode="CONSTANT",
+             compression_level=0.0)  # fmt: skip
+    sf.write(files["vorbis"], x, EXCERPT_SR, subtype="VORBIS", format="OGG", compression_level=0.1)
+    sf.write(files["opus"], x, EXCERPT_SR, subtype="OPUS", format="OGG", compression_level=0.71)  # ≈ 160 kbit/s
+    write_m4a(files["aac"], x, EXCERPT_SR, "aac", bit_rate=256_000)
+    return files
+
+
+@pytest.mark.parametrize("name", ["flac", "aiff", "alac"])
+def test_lossless_formats_give_the_wavs_figures(excerpt_files: dict[str, Path], name: str) -> None:
+    """Same samples, so every figure is the WAV's (loudness within 0.01 LU is the SPEC's floor; this is exact)."""
+    wav_overall, wav_bands = analysed(excerpt_files["wav"])
+    overall, bands = analysed(excerpt_files[name])
+    assert overall["integrated_lufs"] == pytest.approx(wav_overall["integrated_lufs"], abs=0.01)
+    assert overall == wav_overall
+    assert bands == wav_bands
+
+
+@pytest.mark.parametrize(
+    ("name", "kbps"), [("mp3", 320), ("vorbis", 320), ("opus", 160), ("aac", 256)]
+)  # fmt: skip
+def test_lossy_formats_give_the_wavs_loudness_within_half_a_lu(
+    excerpt_files: dict[str, Path], name: str, kbps: int
+) -> None:
+    wav_overall, wav_bands = analysed(excerpt_files["wav"])
+    info = probe(excerpt_files[name])
+    assert info.lossy and info.bit_depth is None
+    assert info.bit_rate_kbps is not None and info.bit_rate_kbps == pytest.approx(kbps, rel=0.4)
+    overall, bands = analysed(excerpt_files[name])
+    for key in ("integrated_lufs", "short_term_max_lufs", "momentary_max_lufs"):
+        assert overall[key] == pytest.approx(wav_overall[key], abs=0.5), key
+    assert overall["loudness_range_lu"] == pytest.approx(wav_overall["loudness_range_lu"], abs=1.0)
+    assert overall["true_peak_dbtp"] == pytest.approx(wav_overall["true_peak_dbtp"], abs=1.0)
+    for band, wav_band in zip(bands, wav_bands, strict=True):
+        if band["band"] != "high":  # a codec's low-pass takes part of the high band away
+            assert band["rms_db"] == pytest.approx(wav_band["rms_db"], abs=0.5), band["band"]
