@@ -1,11 +1,15 @@
-"""AAC and ALAC in MP4/M4A → float32 blocks, through FFmpeg's libraries (PyAV wheels, no system FFmpeg).
+"""AAC and ALAC in MP4/M4A (and MP3s without a length tag) → float32 blocks, through FFmpeg's libraries (PyAV
+wheels, no system FFmpeg).
 
 Part of the decoder (:mod:`analysis.decode` recognises the container and calls this
 module); nothing else imports it. The MP4 demuxer is named explicitly, so FFmpeg
 never guesses a format from the bytes. The length is the audio track's duration
 after its edit list (the encoder's priming samples are dropped by FFmpeg, the
 padding of the last AAC frame is cut here), so an M4A decodes to as many frames as
-the audio that was encoded.
+the audio that was encoded. An MP3 whose first frame states no length (no Xing/LAME or
+VBRI tag) is read here too, with FFmpeg's ``mp3`` demuxer: libsndfile would stop at a
+length estimated from the first frame's bit rate, while :mod:`analysis.decode` counts
+the frames by walking their headers.
 """
 
 from __future__ import annotations
@@ -24,18 +28,20 @@ from utils.errors import UnreadableAudioError, UnsupportedEncodingError
 
 CODECS_READ = {"aac": ("AAC", True), "alac": ("ALAC", False)}
 """FFmpeg decoder name → (codec name, lossy)."""
-_DEMUXER = "mov"
-"""FFmpeg's demuxer for QuickTime/MP4/M4A."""
+_DEMUXERS = {"MP4": "mov", "MP3": "mp3"}
+"""FFmpeg's demuxer for each container read here (QuickTime/MP4/M4A; MPEG audio)."""
 _ERRORS = (av.FFmpegError, ValueError, RuntimeError, TypeError, IndexError, OverflowError)
 _SCALE = {"fltp": 1.0, "flt": 1.0, "s16p": 1 / 32768, "s16": 1 / 32768, "s32p": 1 / 2**31, "s32": 1 / 2**31}
 """Decoded sample formats → the factor to full scale 1.0."""
 
 
-def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
+def _open(path: str | os.PathLike[str], container: str = "MP4") -> av.container.InputContainer:
     try:
-        return av.open(os.fspath(path), format=_DEMUXER, mode="r")
+        return av.open(os.fspath(path), format=_DEMUXERS[container], mode="r")
     except _ERRORS as exc:
-        raise UnreadableAudioError("The MP4 file could not be decoded (damaged or inconsistent header).") from exc
+        raise UnreadableAudioError(
+            f"The {container} file could not be decoded (damaged or inconsistent header)."
+        ) from exc
 
 
 def _audio_stream(container: av.container.InputContainer) -> av.audio.stream.AudioStream:
@@ -101,10 +107,12 @@ def probe_mp4(path: str | os.PathLike[str], file_size: int, *, name: str = "MP4"
     )
 
 
-def _decoded(path: str | os.PathLike[str], channels: int | None = None) -> Iterator[np.ndarray]:
+def _decoded(
+    path: str | os.PathLike[str], channels: int | None = None, container_name: str = "MP4"
+) -> Iterator[np.ndarray]:
     """Every decoded frame of the first audio track as float32 (frames, channels)."""
     try:
-        with _open(path) as container:
+        with _open(path, container_name) as container:
             stream = _audio_stream(container)
             for frame in container.decode(stream):
                 fmt = frame.format.name
@@ -129,15 +137,15 @@ def _count_frames(path: str | os.PathLike[str]) -> int:
     return sum(block.shape[0] for block in _decoded(path))
 
 
-def iter_mp4_blocks(path: str | os.PathLike[str], info: AudioInfo, *, block_frames: int) -> Iterator[np.ndarray]:
-    """Decode the audio track of ``path`` (described by ``info``) as float32 blocks of ``block_frames`` frames.
+def iter_av_blocks(path: str | os.PathLike[str], info: AudioInfo, *, block_frames: int) -> Iterator[np.ndarray]:
+    """Decode the audio of ``path`` (described by ``info``) as float32 blocks of ``block_frames`` frames.
 
     Exactly ``info.frames`` frames: the padding of the last AAC frame beyond the track's
     duration is cut; fewer frames than that raise UnreadableAudioError (truncated).
     """
     pending: list[np.ndarray] = []
     held = seen = 0
-    for frame in _decoded(path, info.channels):
+    for frame in _decoded(path, info.channels, info.format):
         frame = frame[: info.frames - seen - held]
         if frame.shape[0] == 0:
             break

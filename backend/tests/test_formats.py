@@ -106,7 +106,8 @@ def test_a_measured_encode_replaces_the_rule_of_thumb_in_the_verdict() -> None:
     by_name = {d["name"]: d for d in destination_previews(-9.0, -0.5, encoded)}
     assert "may clip after lossy encoding" in by_name["Spotify"]["verdict"]  # no Vorbis preview: the rule
     assert by_name["Apple Music"]["verdict"].endswith(
-        "after AAC 256 kbit/s encoding the true peak reads −0.2 dBTP (0.3 dB over the master): still clean.")
+        "after AAC 256 kbit/s encoding the true peak reads −0.2 dBTP (0.3 dB over the master): still clean."
+    )
     assert "it will clip (12 decoded samples" in by_name["YouTube"]["verdict"]
     assert by_name["Tidal"].get("encoded") is None and by_name["YouTube"]["encoded"]["true_peak_dbtp"] == 0.7
 

@@ -310,3 +310,26 @@ def test_lossy_formats_give_the_wavs_loudness_within_half_a_lu(
     for band, wav_band in zip(bands, wav_bands, strict=True):
         if band["band"] != "high":  # a codec's low-pass takes part of the high band away
             assert band["rms_db"] == pytest.approx(wav_band["rms_db"], abs=0.5), band["band"]
+
+
+def test_an_mp3_without_a_length_tag_is_read_to_its_end(tmp_path: Path) -> None:
+    """Without its Xing/LAME frame a VBR MP3's length is only an estimate from the first frame's bit rate
+    (libsndfile stops there: a third of this file); the frames are counted and FFmpeg decodes them all."""
+    x = music(4.0)
+    tagged = tmp_path / "vbr.mp3"
+    sf.write(tagged, x, SR, format="MP3", subtype="MPEG_LAYER_III", bitrate_mode="VARIABLE", compression_level=0.5)
+    raw = tagged.read_bytes()
+    second = raw.index(b"\xff\xfb", 4)  # the first frame is the Xing/LAME tag frame, without audio
+    assert b"Xing" in raw[:second] or b"Info" in raw[:second]
+    bare = tmp_path / "bare.mp3"
+    bare.write_bytes(raw[second:] + b"TAG" + bytes(125))  # and an ID3v1 tag at the end, as taggers leave
+    frames_in_file = (len(x) + 576 + 1151) // 1152 * 1152  # encoder delay + padding, whole 1152-sample frames
+    info = probe(bare)
+    assert info.frames > sf.info(str(bare)).frames  # libsndfile's estimate falls short
+    assert abs(info.frames - frames_in_file) <= 1152 and info.codec == "MP3" and info.lossy
+    data, _ = read(bare)
+    assert data.shape == (info.frames, 2)
+    reference, _ = read(tagged)  # gapless: starts 576 + 529 samples later
+    best = max(range(0, 2400), key=lambda lag: float(np.dot(data[lag : lag + 50_000, 0], reference[:50_000, 0])))
+    aligned = data[best : best + len(reference)]
+    np.testing.assert_allclose(aligned[100_000:150_000], reference[100_000:150_000], atol=2e-3)
