@@ -62,7 +62,9 @@ def write_sndfile(path: Path, minutes: float, fmt: str, subtype: str, rate: int,
     with sf.SoundFile(str(path), "w", rate, 2, subtype=subtype, format=fmt, **options) as out:  # type: ignore[arg-type]
         for index, seconds in chunks(minutes):
             x = render_chunk(index, seconds, rng)
-            out.write(x if rate == SAMPLE_RATE else resample_poly(x, 160, 147, axis=0).astype(np.float32))
+            y = x if rate == SAMPLE_RATE else resample_poly(x, 160, 147, axis=0).astype(np.float32)
+            for start in range(0, len(y), 1 << 16):  # libsndfile 1.2's Vorbis writer crashes on a minute at once
+                out.write(y[start : start + (1 << 16)])
 
 
 def write_m4a(path: Path, minutes: float, codec: str, bit_rate: int) -> None:
@@ -151,8 +153,10 @@ def speed(minutes: float, repeat: int) -> int:
         preview_s = time.perf_counter() - start
         print(f"codec preview ({encodings}): {preview_s:.2f} s = {preview_s / analysis_s:.1f}× the analysis")
         for p in previews:
-            print(f"  {p['codec']:6s} {p['bitrate_kbps']:3d} kbit/s  true peak {p['true_peak_dbtp']:+.2f} dBTP"
-                  f"  (master {result.overall.true_peak_dbtp:+.2f})  clipped samples {p['clipped_samples']}")
+            print(
+                f"  {p['codec']:6s} {p['bitrate_kbps']:3d} kbit/s  true peak {p['true_peak_dbtp']:+.2f} dBTP"
+                f"  (master {result.overall.true_peak_dbtp:+.2f})  clipped samples {p['clipped_samples']}"
+            )
     return 0
 
 

@@ -75,6 +75,8 @@ SEGMENT_S = 20.0
 """Length of the segments the Vorbis preview encodes one by one, s."""
 CONTEXT_S = 1.0
 """Audio encoded either side of a segment and dropped (Vorbis blocks span at most 46 ms), s."""
+_SNDFILE_WRITE_FRAMES = 1 << 16
+"""Frames per libsndfile write: libsndfile 1.2's Vorbis writer crashes (SIGSEGV) on one write of a minute of audio."""
 _METER_FRAMES = 1 << 16
 """Decoded frames gathered before they go to the true-peak meter."""
 _AV_ENCODERS = {Codec.AAC: ("aac", "fltp"), Codec.OPUS: ("libopus", "flt"), Codec.MP3: ("libmp3lame", "fltp")}
@@ -210,7 +212,10 @@ class _VorbisRoundTrip:
 
     def _round_trip(self, x: np.ndarray) -> np.ndarray:
         buf = io.BytesIO()
-        sf.write(buf, x, self._rate, format="OGG", subtype="VORBIS", compression_level=self._level)
+        with sf.SoundFile(buf, "w", self._rate, self._channels, format="OGG", subtype="VORBIS",
+                          compression_level=self._level) as out:  # fmt: skip
+            for start in range(0, x.shape[0], _SNDFILE_WRITE_FRAMES):
+                out.write(x[start : start + _SNDFILE_WRITE_FRAMES])
         buf.seek(0)
         return sf.read(buf, dtype="float32", always_2d=True)[0]
 

@@ -120,3 +120,14 @@ def test_vorbis_segments_join_into_one_stream_of_the_same_length() -> None:
     whole = io.BytesIO()
     sf.write(whole, x, rate, format="OGG", subtype="VORBIS", compression_level=0.1)
     assert np.abs(y).max() == pytest.approx(np.abs(sf.read(io.BytesIO(whole.getvalue()))[0]).max(), abs=0.02)
+
+
+def test_a_long_vorbis_segment_at_96_khz_is_written_piecewise() -> None:
+    """Regression: libsndfile's Vorbis writer crashed (SIGSEGV) on one write of a minute of audio; a 22 s
+    segment at 96 kHz (2.1 M frames) is written in pieces."""
+    rate = 96000
+    trip = _VorbisRoundTrip(Encoding(Codec.VORBIS, 320), rate, 2)
+    x = np.zeros((round((SEGMENT_S + 2 * CONTEXT_S) * rate) + 10, 2), dtype=np.float32)
+    x[:, 0] = 0.1 * np.sin(2 * np.pi * 1000 * np.arange(len(x)) / rate)
+    out = np.concatenate([*trip.push(x), *trip.push(None)])
+    assert out.shape == x.shape
