@@ -29,6 +29,7 @@ from typing import BinaryIO
 import numpy as np
 import soundfile as sf
 
+from analysis.lossy import codec_lowpass_hz
 from analysis.result import BLOCK_SAMPLE_BUDGET, AudioInfo
 from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
@@ -114,6 +115,8 @@ _STREAMING_SIZES = (0, 0xFFFFFFFF)
 _CONTAINER_NAMES = {"WAV": "WAV", "RF64": "RF64", "W64": "Wave64", "AIFF": "AIFF", "AIFC": "AIFF-C",
                     "FLAC": "FLAC", "MP3": "MP3", "OGG": "Ogg", "MP4": "MP4/M4A"}  # fmt: skip
 """Container → the name used in messages."""
+MP3_WITHOUT_LENGTH = "MPEG_LAYER_III (no length tag)"
+"""AudioInfo.subtype of an MP3 whose first frame states no length: decoded by FFmpeg, frames counted here."""
 _SNDFILE_CONTAINERS = ("WAV", "RF64", "W64", "AIFF", "AIFC", "FLAC", "MP3", "OGG")
 """Containers read through libsndfile; MP4 goes through PyAV."""
 
@@ -168,6 +171,68 @@ def _is_mpeg_audio_frame(head: bytes) -> bool:
 def _is_adts(head: bytes) -> bool:
     """An AAC ADTS frame header: 12 sync bits and layer 0 (MPEG audio's reserved layer value)."""
     return len(head) >= 4 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0
+
+
+_MPEG_KBPS = {
+    (1, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (1, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (1, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (2, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (2, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (2, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+"""ISO 11172-3 / 13818-3 bit rates, kbit/s, by (MPEG-1 or 2/2.5, layer) and bitrate index."""
+_MPEG_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+"""Sample rates by version bits (3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5) and rate index."""
+_MP3_LENGTH_TAGS = (b"Xing", b"Info", b"VBRI")
+"""Tags of an MP3's first frame that state its length (Xing/LAME, Fraunhofer)."""
+
+
+def _mpeg_frame(head: bytes) -> tuple[int, int] | None:
+    """(frame length in bytes, samples per frame) of an MPEG audio frame header; None if it is not one (or is a
+    free-format frame, whose length the header does not give)."""
+    if not _is_mpeg_audio_frame(head):
+        return None
+    version, layer = (head[1] >> 3) & 3, 4 - ((head[1] >> 1) & 3)
+    kbps = _MPEG_KBPS[(1 if version == 3 else 2, layer)][head[2] >> 4]
+    rate = _MPEG_RATES[version][(head[2] >> 2) & 3]
+    padding = (head[2] >> 1) & 1
+    if kbps == 0:
+        return None
+    if layer == 1:
+        return (12 * kbps * 1000 // rate + padding) * 4, 384
+    samples = 1152 if layer == 2 or version == 3 else 576
+    return samples // 8 * kbps * 1000 // rate + padding, samples
+
+
+def _mp3_states_its_length(f: BinaryIO, offset: int) -> bool:
+    """Whether the first frame carries a Xing/Info/VBRI tag, from which the decoder knows the exact length."""
+    f.seek(offset)
+    first = f.read(200)
+    return any(tag in first for tag in _MP3_LENGTH_TAGS)
+
+
+def _mp3_scanned_frames(f: BinaryIO, offset: int, file_size: int) -> int:
+    """Audio frames of an MP3 counted by walking its frame headers (bounded reads), up to the first non-frame.
+
+    For files without a length tag, whose length libsndfile would only estimate from the bit rate."""
+    samples = 0
+    position = offset
+    buffer, buffer_start = b"", offset
+    while position + 4 <= file_size:
+        if position + 4 > buffer_start + len(buffer):
+            f.seek(position)
+            buffer, buffer_start = f.read(1 << 16), position
+        at = position - buffer_start
+        frame = _mpeg_frame(buffer[at : at + 4])
+        if frame is None:
+            break
+        length, per_frame = frame
+        if position + length > file_size:
+            break  # a last frame cut short decodes to nothing
+        samples += per_frame
+        position += length
+    return samples
 
 
 def _ogg_codec(head: bytes) -> str:
@@ -328,7 +393,7 @@ def _check_header(h: _Header) -> None:
         raise UnsupportedEncodingError(
             f"The WAV file holds {h.bits_per_sample}-bit float samples; only 32 and 64-bit float are supported."
         )
-    _check_layout("WAV", h.channels, h.sample_rate)
+    check_layout("WAV", h.channels, h.sample_rate)
     if h.data_size is not None and h.data_size > h.data_available:
         raise UnreadableAudioError(
             f"The file is truncated: its header announces {h.data_size} bytes of audio "
@@ -336,8 +401,8 @@ def _check_header(h: _Header) -> None:
         )
 
 
-def _check_layout(name: str, channels: int, sample_rate: int) -> None:
-    """Channel count and sample rate within what the engine reads."""
+def check_layout(name: str, channels: int, sample_rate: int) -> None:
+    """Refuse a channel count or sample rate outside what the engine reads (UnreadableAudioError)."""
     if not 1 <= channels <= MAX_CHANNELS:
         raise UnreadableAudioError(
             f"The {name} header declares {channels} channels (1 to {MAX_CHANNELS} are supported)."
@@ -387,16 +452,27 @@ def _probe_sndfile(path: str | os.PathLike[str], sniffed: Sniffed, file_size: in
         elif sniffed.container == "AIFC":
             kind = _aifc_compression(f, file_size)
             if kind is not None and kind not in _AIFC_PCM_TYPES:
-                codec = _AIFC_CODEC_NAMES.get(kind, kind.decode("latin-1").strip() or "an unnamed codec")
+                printable = kind.isascii() and kind.decode("ascii").isprintable() and kind.strip()
+                codec = _AIFC_CODEC_NAMES.get(kind) or (
+                    f"'{kind.decode('ascii')}'" if printable else "an unknown compression type"
+                )
                 raise UnsupportedEncodingError(
                     f"The AIFF-C file is encoded as {codec}; only PCM (8/16/24/32-bit) and IEEE float "
                     "(32/64-bit) are supported."
                 )
     info = _open_info(path, name)
     subtype = str(info.subtype)
+    frames = int(info.frames)
+    if sniffed.container == "MP3":
+        with open(path, "rb") as f:
+            if not _mp3_states_its_length(f, sniffed.offset):
+                # libsndfile estimates the length of such a file from its first bit rate and stops reading there;
+                # the frames are counted instead, and FFmpeg's decoder (which reads to the end) decodes it
+                frames = _mp3_scanned_frames(f, sniffed.offset, file_size)
+                subtype = MP3_WITHOUT_LENGTH
     fmt = sniffed.container
-    lossy_codec = _LOSSY_SUBTYPES.get(subtype)
-    bit_depth = _SUBTYPE_BIT_DEPTH.get(subtype)
+    lossy_codec = _LOSSY_SUBTYPES.get(str(info.subtype))
+    bit_depth = _SUBTYPE_BIT_DEPTH.get(str(info.subtype))
     if lossy_codec is None and bit_depth is None:
         raise UnsupportedEncodingError(
             f"The {name} file is encoded as {info.subtype_info or subtype}; "
@@ -404,8 +480,8 @@ def _probe_sndfile(path: str | os.PathLike[str], sniffed: Sniffed, file_size: in
         )
     if lossy_codec is not None and fmt not in ("MP3", "OGG"):
         raise UnsupportedEncodingError(f"The {name} file holds {lossy_codec} audio, which is not read from {name}.")
-    _check_layout(name, int(info.channels), int(info.samplerate))
-    if info.frames <= 0:
+    check_layout(name, int(info.channels), int(info.samplerate))
+    if frames <= 0:
         raise UnreadableAudioError("The file holds no audio frames.")
     if fmt == "FLAC":
         codec = "FLAC"
@@ -413,19 +489,21 @@ def _probe_sndfile(path: str | os.PathLike[str], sniffed: Sniffed, file_size: in
         codec = lossy_codec
     else:
         codec = "IEEE float" if subtype in _FLOAT_SUBTYPES else "PCM"
-    duration_s = info.frames / info.samplerate
+    duration_s = frames / info.samplerate
+    bit_rate = _bit_rate_kbps(file_size - sniffed.offset, duration_s) if lossy_codec else None
     return AudioInfo(
         sample_rate=int(info.samplerate),
         channels=int(info.channels),
         bit_depth=None if lossy_codec else bit_depth,
         duration_s=duration_s,
-        frames=int(info.frames),
+        frames=frames,
         format=fmt,
         subtype=subtype,
         channel_mask=channel_mask,
         codec=codec,
         lossy=lossy_codec is not None,
-        bit_rate_kbps=_bit_rate_kbps(file_size - sniffed.offset, duration_s) if lossy_codec else None,
+        bit_rate_kbps=bit_rate,
+        lowpass_hz=codec_lowpass_hz(codec, bit_rate, channels=int(info.channels)),
     )
 
 
@@ -446,10 +524,9 @@ def probe(path: str | os.PathLike[str], *, max_duration_s: float | None = None) 
         if sniffed.container in _SNDFILE_CONTAINERS:
             info = _probe_sndfile(path, sniffed, file_size)
         else:
-            raise UnsupportedFormatError(
-                "AAC and ALAC in MP4/M4A are not read yet; "
-                "the formats read are WAV, AIFF, FLAC, MP3, Ogg Vorbis and Opus."
-            )
+            from analysis import decode_av  # FFmpeg's libraries load only for MP4 files
+
+            info = decode_av.probe_mp4(path, file_size)
     except OSError as exc:
         raise UnreadableAudioError("The file could not be read.") from exc
     if max_duration_s is not None and info.duration_s > max_duration_s:
@@ -459,7 +536,8 @@ def probe(path: str | os.PathLike[str], *, max_duration_s: float | None = None) 
     return info
 
 
-def _check_float_block(block: np.ndarray) -> None:
+def check_float_block(block: np.ndarray) -> None:
+    """Refuse a decoded block holding NaN/Inf or samples beyond ±MAX_FLOAT_SAMPLE (UnreadableAudioError)."""
     low, high = float(block.min()), float(block.max())  # NaN propagates through min/max
     if not (np.isfinite(low) and np.isfinite(high)):
         raise UnreadableAudioError("The audio contains NaN or infinite sample values.")
@@ -489,6 +567,11 @@ def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) ->
     beyond ±``MAX_FLOAT_SAMPLE``.
     """
     info = probe(path)
+    if info.format not in _SNDFILE_CONTAINERS or info.subtype == MP3_WITHOUT_LENGTH:
+        from analysis import decode_av
+
+        yield from decode_av.iter_av_blocks(path, info, block_frames=block_step(info.channels, block_frames))
+        return
     is_float = info.subtype in _FLOAT_SUBTYPES or info.lossy  # PCM decodes within ±1 by construction
     step = block_step(info.channels, block_frames)
     seen = 0
@@ -499,7 +582,7 @@ def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) ->
                 if block.shape[0] == 0:
                     break
                 if is_float:
-                    _check_float_block(block)
+                    check_float_block(block)
                 seen += block.shape[0]
                 yield block
     except (RuntimeError, ValueError, TypeError) as exc:

@@ -53,6 +53,10 @@ class AudioInfo:
     """Whether the codec discards audio (MP3, Vorbis, Opus, AAC): ``bit_depth`` is then None."""
     bit_rate_kbps: float | None = None
     """Average bit rate of a lossy file, kbit/s (file size over duration); None for lossless audio."""
+    lowpass_hz: float | None = None
+    """Estimated low-pass of a lossy codec (:func:`analysis.lossy.codec_lowpass_hz`), Hz: above it the file holds
+    little of the master, so the high band is reported, not advised on. None for lossless audio and for
+    low-passes at or above 20 kHz."""
 
 
 @dataclass(frozen=True)

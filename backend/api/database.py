@@ -121,7 +121,7 @@ def prepare_storage(settings: Settings) -> int:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table that does not exist yet.
+    """Create every table that does not exist yet, and add the columns a newer release declares.
 
     One process at a time: uvicorn workers starting together on an empty database would otherwise
     all see no table and all CREATE it, and all but one fail ("already exists").
@@ -132,19 +132,25 @@ def init_db(engine: Engine) -> None:
         elif conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, waited for up to the busy timeout
         Base.metadata.create_all(conn)
-        _add_missing_columns(conn)
+        add_missing_columns(conn)
 
 
-def _add_missing_columns(conn: Connection) -> None:
-    """Add the nullable columns a newer release declares to the tables of a database made by an older one
-    (``database/migrations/add_*.sql`` in SQL)."""
+def add_missing_columns(conn: Connection) -> list[str]:
+    """Add the nullable columns a newer release declares to tables created by an older one (ALTER TABLE … ADD
+    COLUMN, as in ``database/migrations/``); the ``table.column`` names added."""
     insp = inspect(conn)
+    added = []
     for table in Base.metadata.sorted_tables:
         present = {c["name"] for c in insp.get_columns(table.name)}
         for column in table.columns:
-            if column.name not in present and column.nullable:
-                kind = column.type.compile(dialect=conn.dialect)
-                conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+            added.append(f"{table.name}.{column.name}")
+    if added:
+        log.info("Database schema upgraded: added %s", ", ".join(added))
+    return added
 
 
 def ping(engine: Engine) -> bool:

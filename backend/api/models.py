@@ -147,6 +147,13 @@ class Analysis(AudioColumns, Base):
     stage: Mapped[str] = mapped_column(String(16), default="master")
     plan: Mapped[str | None] = mapped_column(Text)
     """JSON of the mastering plan (``api.services.recommend.model.Plan``)."""
+    # What the decoder recorded about the codec (SPEC §4); null in rows from before lossy formats were read.
+    codec: Mapped[str | None] = mapped_column(String(16))
+    lossy: Mapped[bool | None] = mapped_column(Boolean)
+    bit_rate_kbps: Mapped[float | None] = mapped_column(Float)
+    lowpass_hz: Mapped[float | None] = mapped_column(Float)
+    codec_preview: Mapped[str | None] = mapped_column(Text)
+    """JSON list of the §8 codec previews (``analysis.codec_preview``), when they were asked for."""
 
     overall_metrics: Mapped[OverallMetrics | None] = relationship(
         back_populates="analysis", cascade="all, delete-orphan", passive_deletes=True, uselist=False

@@ -21,7 +21,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Unreadable audio (truncated, empty, NaN/Inf samples, too long)"},
     404: {"model": ErrorOut, "description": "Unknown id"},
     413: {"model": ErrorOut, "description": "Upload larger than MAX_UPLOAD_MB"},
-    415: {"model": ErrorOut, "description": "Not a WAV file, or an unsupported WAV encoding"},
+    415: {"model": ErrorOut, "description": "Not an audio format that is read, or a codec that is not read in it"},
     422: {"model": ErrorOut, "description": "Invalid parameter (unknown genre, level or stage; out-of-range value)"},
     503: {"model": ErrorOut, "description": "Database busy (another writer held it too long) or unavailable; retry"},
     507: {"model": ErrorOut, "description": "The server's disk is full; nothing was stored"},
@@ -51,18 +51,41 @@ class SettingsUpdate(BaseModel):
 
 
 class AudioOut(BaseModel):
-    """What the decoder recorded about the file."""
+    """What the decoder recorded about the file (SPEC §4, Decoding)."""
 
     sample_rate: int
     channels: int
     bit_depth: int | None
+    """Null for lossy sources."""
     duration_s: float
+    format: str | None = None
+    """Container recognised from the bytes: WAV, RF64, W64, AIFF, AIFC, FLAC, MP3, OGG or MP4."""
+    codec: str | None = None
+    """PCM, IEEE float, FLAC, ALAC, MP3, Vorbis, Opus or AAC (null for analyses stored before it was recorded)."""
+    lossy: bool | None = None
+    bit_rate_kbps: float | None = None
+    """Average bit rate of a lossy file, kbit/s."""
+    lowpass_hz: float | None = None
+    """Estimated low-pass of a lossy codec, Hz: the high band above it is reported, not advised on (null when
+    lossless or at/above 20 kHz)."""
 
 
 RecommendationOut = Recommendation
 """One recommendation (SPEC §5): the row the rule built, with its typed action and plan step."""
 PlanOut = Plan
 """The mastering plan (SPEC §5): typed steps in chain order and the figures expected after them."""
+
+
+class EncodedOut(BaseModel):
+    """The master encoded with a destination's codec, decoded and measured (SPEC §8, ``codec_preview``)."""
+
+    codec: str
+    bitrate_kbps: int
+    sample_rate: int
+    """Rate it was encoded at, Hz."""
+    true_peak_dbtp: float | None
+    clipped_samples: int
+    """Decoded samples at or beyond full scale."""
 
 
 class DestinationOut(BaseModel):
@@ -75,6 +98,8 @@ class DestinationOut(BaseModel):
     resulting_true_peak_dbtp: float | None
     verdict: str
     published: str
+    encoded: EncodedOut | None = None
+    """Only with ``codec_preview=true``, for destinations that stream lossy."""
 
 
 class SectionOut(BaseModel):

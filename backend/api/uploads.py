@@ -63,7 +63,7 @@ def clean_filename(raw: str) -> str:
     return name
 
 
-FILE_FIELD_HINT = "The form field 'file' must carry the WAV as a file upload (with curl: -F \"file=@track.wav\")."
+FILE_FIELD_HINT = "The form field 'file' must carry the audio as a file upload (with curl: -F \"file=@track.wav\")."
 
 
 def _too_large(max_bytes: int) -> PayloadTooLargeError:
@@ -205,5 +205,5 @@ async def receive_upload(request: Request, *, dest_dir: Path, max_bytes: int) ->
         raise ValidationError("The multipart form data could not be parsed.") from exc
     receiver.close()
     if upload.path is None:
-        raise ValidationError("No file was sent: put the WAV file in the form field 'file'.")
+        raise ValidationError("No file was sent: put the audio file in the form field 'file'.")
     return upload

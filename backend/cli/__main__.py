@@ -1,10 +1,12 @@
 """``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json] [--output FILE]`` and
 ``python -m cli master IN --genre G --output OUT [--only eq,stereo,dynamics,limiter]``.
 
-Analyses a WAV file, or every WAV in a folder (with a progress bar), with the same
+Analyses an audio file (WAV, AIFF, FLAC, MP3, Ogg Vorbis, Opus, AAC or ALAC in M4A), or every audio
+file in a folder (with a progress bar; a line names each file skipped and why), with the same
 engine, targets, recommendations and reference library as the service, and prints the
 report as tables (or JSON with ``--json``: one analysis object for a file, a list for a
-folder; a file that fails is ``{"filename", "detail"}``). No server is needed.
+folder; a file that fails is ``{"filename", "detail"}``). ``--codec-preview`` also encodes each file with
+every streaming destination's codec and measures its true peak after decoding (SPEC §8). No server is needed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from api.core.config import get_settings
-from api.services.analysis import measure_file, recommendations_for
+from api.services.analysis import codec_previews, measure_file, recommendations_for
 from api.services.mastering import master_file, parse_only
 from api.services.report import read_time_extras
 from api.services.rows import overall_for_genre
@@ -27,7 +29,7 @@ from cli.targets import ReferenceLibrary, load_library, resolve_target
 from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
 from ml.feature_extraction import extract_features
 from utils.errors import AppError
-from utils.paths import wav_files_or_error
+from utils.paths import audio_files_or_error
 from utils.progress import ProgressBar
 
 SIMILAR_TOP_K = 5
@@ -44,26 +46,33 @@ def target_summary(target: GenreTarget | None) -> dict[str, Any] | None:
     }
 
 
+AUDIO_FIELDS = ("sample_rate", "channels", "bit_depth", "duration_s", "format", "codec", "lossy", "bit_rate_kbps",
+                "lowpass_hz")
+"""The ``audio`` object of the analysis JSON (SPEC §7)."""
+
+
 def build_report(path: Path, *, genre: str | None, target: GenreTarget | None, level: str, stage: str,
-                 max_duration_s: float, library: ReferenceLibrary | None = None) -> dict[str, Any]:
+                 max_duration_s: float, library: ReferenceLibrary | None = None,
+                 codec_preview: bool = False) -> dict[str, Any]:
     """The analysis JSON of SPEC §7 (without id and date) for one file, with the §8 extras, the target used
     and the ``SIMILAR_TOP_K`` most similar references of ``library``."""
     result = measure_file(path, max_duration_s=max_duration_s)
     judgement = recommendations_for(result, target, level=level, stage=stage)
     overall = overall_for_genre(result, genre)
     series = asdict(result.series)
+    encoded = codec_previews(path, result) if codec_preview else None
     return {
         "filename": path.name,
         "genre": genre,
         "recommendation_level": level,
         "stage": stage,
         "engine_version": result.engine_version,
-        "audio": {k: getattr(result.audio, k) for k in ("sample_rate", "channels", "bit_depth", "duration_s")},
+        "audio": {k: getattr(result.audio, k) for k in AUDIO_FIELDS},
         "overall_metrics": overall,
         "band_metrics": [asdict(b) for b in result.bands],
         "recommendations": [r.model_dump(mode="json") for r in judgement.recommendations],
         "plan": judgement.plan.model_dump(mode="json"),
-        **read_time_extras(overall, series, result.audio.duration_s),
+        **read_time_extras(overall, series, result.audio.duration_s, encoded),
         "target": target_summary(target),
         "similar_references": library.similar(extract_features(result), SIMILAR_TOP_K) if library else [],
     }
@@ -71,7 +80,9 @@ def build_report(path: Path, *, genre: str | None, target: GenreTarget | None, l
 
 def analyze(args: argparse.Namespace) -> int:
     """The ``analyze`` command; the exit code (1 when any file failed)."""
-    files, problem = wav_files_or_error(args.path)
+    files, skipped, problem = audio_files_or_error(args.path)
+    for item in skipped:
+        print(f"skipped: {item.path.name}: {item.reason}", file=sys.stderr)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -91,7 +102,8 @@ def analyze(args: argparse.Namespace) -> int:
         bar.show(i, path.name)
         try:
             report = build_report(path, genre=genre, target=target, level=level, stage=stage,
-                                  max_duration_s=settings.max_duration_s, library=library)
+                                  max_duration_s=settings.max_duration_s, library=library,
+                                  codec_preview=args.codec_preview)
         except AppError as exc:
             failures += 1
             bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
@@ -155,14 +167,16 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run it."""
     parser = argparse.ArgumentParser(prog="python -m cli", description="Audio Mastering Tool on the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("analyze", help="analyse a WAV file or a folder of them")
-    p.add_argument("path", type=Path, help="a WAV file or a folder")
+    p = sub.add_parser("analyze", help="analyse an audio file or a folder of them")
+    p.add_argument("path", type=Path, help="an audio file (WAV, AIFF, FLAC, MP3, Ogg, Opus, M4A) or a folder")
     p.add_argument("--genre", help="genre for targets (e.g. Techno, dnb, rock)")
     p.add_argument("--level", default=DEFAULT_RECOMMENDATION_LEVEL,
                    help="informative, suggestive (default) or prescriptive")
     p.add_argument("--stage", default=DEFAULT_STAGE, help="master (default) or mix")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--output", type=Path, help="with --json: write it to this file")
+    p.add_argument("--codec-preview", action="store_true",
+                   help="also encode with each streaming destination's codec and measure the true peak after it")
     m = sub.add_parser("master", help="apply the plan to a WAV file and measure the result")
     m.add_argument("path", type=Path, help="the WAV file to master")
     m.add_argument("--genre", help="genre for targets (e.g. Techno, dnb, rock)")

@@ -151,6 +151,16 @@ def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) 
     return "\n".join(lines)
 
 
+def _encoding(a: dict[str, Any]) -> str:
+    """'24-bit FLAC', 'MP3 320 kbit/s (lossy, low-pass ≈ 16.4 kHz)'."""
+    codec = a.get("codec") or "PCM"
+    if not a.get("lossy"):
+        return f"{a['bit_depth'] or '?'}-bit {codec}"
+    rate = f" {a['bit_rate_kbps']:.0f} kbit/s" if a.get("bit_rate_kbps") else ""
+    lowpass = f", low-pass ≈ {a['lowpass_hz'] / 1000:.1f} kHz" if a.get("lowpass_hz") else ""
+    return f"{codec}{rate} (lossy{lowpass})"
+
+
 def render(report: dict[str, Any]) -> str:
     """The whole report of one analysis as text."""
     o = report["overall_metrics"]
@@ -158,7 +168,7 @@ def render(report: dict[str, Any]) -> str:
     target = report.get("target")
     head = (
         f"{report['filename']} — {a['duration_s']:.1f} s, {a['sample_rate']} Hz, {a['channels']} ch, "
-        f"{a['bit_depth'] or '?'}-bit; genre {report['genre'] or '(none)'}, {report['stage']}, "
+        f"{_encoding(a)}; genre {report['genre'] or '(none)'}, {report['stage']}, "
         f"{report['recommendation_level']}"
     )
     if target:

@@ -258,23 +258,42 @@ class Destination:
     """Whether quieter masters are turned up (never past a −1 dBTP peak)."""
     published: str
     """Where the rule comes from: the service's own words where it published them, else who measured or reported it."""
+    codec: str | None = None
+    """The lossy codec it streams ('AAC', 'Opus', 'MP3', 'Vorbis'; :class:`analysis.codec_preview.Codec`), None
+    when it streams lossless audio or plays the file itself."""
+    bitrate_kbps: int | None = None
+    """That codec's bit rate, kbit/s."""
+    codec_published: str = ""
+    """Where the codec and bit rate come from."""
 
 
 # Only Spotify documents its rule in full; for the others the level and whether quiet
 # masters are raised come from measurements and reports by others, and say so.
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("Spotify", -14.0, True,
-                "Spotify for Artists, 'Loudness normalization': −14 LUFS (ITU-R BS.1770) by default; quieter tracks are raised only as far as 1 dB of true-peak headroom allows (a limiter only in the optional 'Loud' −11 LUFS setting); keep the true peak below −1 dBTP, below −2 dBTP for masters louder than −14 LUFS"),
+                "Spotify for Artists, 'Loudness normalization': −14 LUFS (ITU-R BS.1770) by default; quieter tracks are raised only as far as 1 dB of true-peak headroom allows (a limiter only in the optional 'Loud' −11 LUFS setting); keep the true peak below −1 dBTP, below −2 dBTP for masters louder than −14 LUFS",
+                "Vorbis", 320,
+                "Spotify Support, 'Audio quality': the app streams Ogg Vorbis, 'Very high' ≈ 320 kbit/s (Premium; the web player streams AAC 256 kbit/s)"),
     Destination("Apple Music", -16.0, True,
-                "Apple publishes no Sound Check level; −16 LUFS is the level reported by Production Expert (2022) and measured by Meterplugs (2016); raising quiet tracks only as far as a −1 dBTP peak allows is assumed, as on Spotify"),
+                "Apple publishes no Sound Check level; −16 LUFS is the level reported by Production Expert (2022) and measured by Meterplugs (2016); raising quiet tracks only as far as a −1 dBTP peak allows is assumed, as on Spotify",
+                "AAC", 256,
+                "Apple, 'Apple Digital Masters' (2019): the catalogue streams as 256 kbit/s AAC (lossless ALAC is opt-in)"),
     Destination("YouTube", -14.0, False,
-                "YouTube publishes no level; −14 LUFS, louder uploads turned down and quieter ones left as they are, is what the player's 'Stats for nerds' (content loudness) shows"),
+                "YouTube publishes no level; −14 LUFS, louder uploads turned down and quieter ones left as they are, is what the player's 'Stats for nerds' (content loudness) shows",
+                "Opus", 160,
+                "YouTube publishes no codec; the formats its player lists ('Stats for nerds', format 251) are Opus at about 160 kbit/s in WebM, and AAC 128 kbit/s (format 140) where Opus is not played"),
     Destination("Tidal", -14.0, False,
-                "TIDAL, as told to Meterplugs (2016): −14 LUFS (ITU-R BS.1770), quieter music is not raised; album normalisation by default, after Eelco Grimm's loudness study of 4.2 million albums for TIDAL"),
+                "TIDAL, as told to Meterplugs (2016): −14 LUFS (ITU-R BS.1770), quieter music is not raised; album normalisation by default, after Eelco Grimm's loudness study of 4.2 million albums for TIDAL",
+                None, None,
+                "TIDAL Support, 'Audio quality': every plan streams lossless FLAC ('High' 16-bit/44.1 kHz, 'Max' up to 24-bit/192 kHz); the 320 kbit/s AAC 'Low' setting is a data saver, so no codec is previewed"),
     Destination("Amazon Music", -14.0, False,
-                "Amazon publishes no level; −14 LUFS is a third-party measurement, and whether quiet tracks are raised is not documented (previewed as not raised)"),
+                "Amazon publishes no level; −14 LUFS is a third-party measurement, and whether quiet tracks are raised is not documented (previewed as not raised)",
+                "MP3", 320,
+                "Amazon Music Help, 'Audio quality': Standard Definition streams 'up to 320 kbit/s' without naming the codec; previewed as MP3 320 kbit/s, the store's download format"),
     Destination("Deezer", -15.0, False,
-                "Deezer publishes no level; −15 LUFS is the level reported by Production Expert (2022), and whether quiet tracks are raised is not documented (previewed as not raised)"),
+                "Deezer publishes no level; −15 LUFS is the level reported by Production Expert (2022), and whether quiet tracks are raised is not documented (previewed as not raised)",
+                "MP3", 320,
+                "Deezer Support, 'Audio quality': 'High Quality' streams MP3 at 320 kbit/s (FLAC for the lossless tier)"),
     Destination("Club / DJ", None, False,
                 "No normalisation: DJ software and club systems play the file as it is"),
 )

@@ -1,9 +1,10 @@
 """Analyse real audio as a user reference track.
 
-    python -m scripts.analyze_reference path/to/track.wav --name "Track" --artist "Artist" --genre Psytrance --year 2020
+    python -m scripts.analyze_reference path/to/track.aif --name "Track" --artist "Artist" --genre Psytrance --year 2020
     python -m scripts.analyze_reference path/to/folder --artist "Various" --genre "My Target" --new-genre
 
-A folder adds every WAV in it (names from the file names). A genre that is not
+A folder adds every audio file in it (WAV, AIFF, FLAC, MP3, Ogg Vorbis, Opus, AAC or ALAC in M4A; names
+from the file names; a line names each file skipped and why). A genre that is not
 known is refused unless ``--new-genre`` is given (typo protection); after that the
 genre exists, with targets derived from its references.
 """
@@ -20,14 +21,14 @@ from api.services.analysis import measure_file
 from api.services.genres import genre_key, known_genres, match_genre
 from api.services.references import build_reference_row
 from utils.errors import AppError
-from utils.paths import wav_files_or_error
+from utils.paths import audio_files_or_error
 from utils.progress import ProgressBar
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m scripts.analyze_reference", description=__doc__.split("\n")[0])
-    parser.add_argument("path", type=Path, help="a WAV file, or a folder of WAV files")
+    parser.add_argument("path", type=Path, help="an audio file, or a folder of audio files")
     parser.add_argument("--name", help="track name (default: the file name); ignored for a folder")
     parser.add_argument("--artist", default="Unknown artist", help="artist name")
     parser.add_argument("--genre", required=True, help="genre (case-insensitive; aliases such as 'dnb' work)")
@@ -39,7 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the script; the process exit code."""
     args = parse_args(argv)
-    files, problem = wav_files_or_error(args.path)
+    files, skipped, problem = audio_files_or_error(args.path)
+    for item in skipped:
+        print(f"skipped: {item.path.name}: {item.reason}", file=sys.stderr)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""Test helpers: WAV writers and a real uvicorn server on a free loopback port."""
+"""Test helpers: WAV and M4A writers and a real uvicorn server on a free loopback port."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import httpx
 import numpy as np
 import pytest
@@ -31,6 +32,30 @@ def sine(freq_hz: float, seconds: float, *, sr: int = 48000, amp: float = 0.5, c
 def write_wav(path: Path, data: np.ndarray, sr: int = 48000, subtype: str = "PCM_24") -> Path:
     """Write ``data`` as a WAV file with soundfile and return its path."""
     sf.write(str(path), data, sr, subtype=subtype, format="WAV")
+    return path
+
+
+def write_m4a(path: Path, x: np.ndarray, sr: int, codec: str, *, bit_rate: int = 256_000, bits: int = 16) -> Path:
+    """An M4A written by FFmpeg's own encoders through PyAV ('aac' or 'alac', 16 or 24-bit ALAC)."""
+    layout = {1: "mono", 2: "stereo"}[x.shape[1]]
+    with av.open(str(path), "w", format="ipod") as out:
+        stream = out.add_stream(codec, rate=sr, layout=layout)
+        if codec == "aac":
+            stream.bit_rate = bit_rate
+            fmt, planar = "fltp", np.ascontiguousarray(x.T.astype(np.float32))
+        else:
+            fmt = "s16p" if bits == 16 else "s32p"
+            scale = 2.0 ** (bits - 1)
+            q = np.clip(np.round(x * scale), -scale, scale - 1).astype(np.int32) << (32 - bits if bits > 16 else 0)
+            planar = np.ascontiguousarray(q.T.astype(np.int16 if bits == 16 else np.int32))
+            stream.codec_context.format = fmt  # the ALAC encoder stores 16 bits from s16p, 24 from s32p
+        for start in range(0, x.shape[0], 4096):
+            frame = av.AudioFrame.from_ndarray(planar[:, start : start + 4096], format=fmt, layout=layout)
+            frame.sample_rate, frame.pts = sr, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
     return path
 
 

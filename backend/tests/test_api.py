@@ -71,7 +71,9 @@ def test_full_flow_upload_read_series_list_delete(server: LiveServer, tone_wav: 
     body = response.json()
     assert response.headers["location"] == f"/api/analysis/{body['id']}"
     assert body["genre"] == "Rock" and body["recommendation_level"] == "suggestive" and body["stage"] == "master"
-    assert body["audio"] == {"sample_rate": 48000, "channels": 2, "bit_depth": 24, "duration_s": 5.0}
+    assert body["audio"] == {"sample_rate": 48000, "channels": 2, "bit_depth": 24, "duration_s": 5.0,
+                             "format": "WAV", "codec": "PCM", "lossy": False, "bit_rate_kbps": None,
+                             "lowpass_hz": None}  # fmt: skip
     created = datetime.fromisoformat(body["created_at"])  # with its UTC offset on both databases
     assert created.utcoffset() == timedelta(0)
     assert abs(datetime.now(UTC) - created) < timedelta(minutes=5)

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 from analysis.result import BandMetrics, OverallMetrics
+from api.database import init_db
 from api.models import BAND_METRIC_FIELDS, OVERALL_METRIC_FIELDS
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "database" / "migrations"
@@ -54,7 +55,8 @@ def test_exactly_the_eight_seed_tables(db_engine: Engine) -> None:
 def test_sql_migrations_create_the_same_schema_as_the_orm(sqlite_engine: Engine, tmp_path: Path) -> None:
     db = tmp_path / "from_sql.db"
     conn = sqlite3.connect(db)
-    for name in ("init_schema.sql", "add_reference_overall_metrics.sql", "add_reference_licence.sql"):
+    for name in ("init_schema.sql", "add_reference_overall_metrics.sql", "add_reference_licence.sql",
+                 "add_analysis_codec.sql"):
         conn.executescript((MIGRATIONS / name).read_text())
     conn.close()
     sql_engine = create_engine(f"sqlite:///{db}")
@@ -74,3 +76,28 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(sqlite_engine: En
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_a_database_from_an_older_release_gains_the_new_columns(tmp_path: Path) -> None:
+    """A database created before the codec columns: init_db adds them, and the schema equals the ORM's."""
+    old, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
+    conn = sqlite3.connect(old)
+    for name in ("init_schema.sql", "add_reference_overall_metrics.sql"):
+        conn.executescript((MIGRATIONS / name).read_text())
+    conn.execute(
+        "INSERT INTO analysis (id, filename, file_format, recommendation_level, stage, sample_rate, channels,"
+        " duration_s, engine_version, created_at) VALUES ('a', 'x.wav', 'WAV', 'suggestive', 'master', 48000, 2,"
+        " 1.0, '1.0', '2026-01-01 00:00:00')"
+    )
+    conn.commit()
+    conn.close()
+    engines = [create_engine(f"sqlite:///{old}"), create_engine(f"sqlite:///{fresh}")]
+    try:
+        for engine in engines:
+            init_db(engine)
+        assert _describe(engines[0]) == _describe(engines[1])
+        with engines[0].connect() as c:
+            assert c.execute(text("SELECT filename, codec, lossy FROM analysis")).one() == ("x.wav", None, None)
+    finally:
+        for engine in engines:
+            engine.dispose()

@@ -1,4 +1,5 @@
-"""Hostile input: thousands of mutated WAV headers and bodies against the decoder and ``POST /api/analyze``.
+"""Hostile input: thousands of mutated WAV headers and bodies, and mutated AIFF, FLAC, MP3, Ogg (Vorbis, Opus)
+and M4A (AAC, ALAC) headers and frames, against the decoder and ``POST /api/analyze``.
 
 Every input must end in a clear refusal (an :class:`utils.errors.AudioError`, 400/415 over HTTP)
 or in a correct analysis — never another exception, a 500, a hang or a memory blow-up. The
@@ -31,7 +32,7 @@ from analysis.decode import MAX_FLOAT_SAMPLE, iter_blocks, probe_wav
 from analysis.engine import analyze_blocks
 from analysis.result import AudioInfo
 from api.models import Analysis
-from helpers import LiveServer, run_server
+from helpers import LiveServer, run_server, write_m4a
 from utils.errors import AudioError, UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 MAX_DURATION_S = 30.0
@@ -220,6 +221,56 @@ def mutated_seeds(draw: st.DrawFn) -> bytes:
 hostile_wavs = st.one_of(wav_specs().map(WavSpec.build), mutated_seeds())
 
 
+def _container_seeds() -> dict[str, bytes]:
+    """One short valid file per container and codec the decoder reads besides WAV (0.1 s, stereo)."""
+    rng = np.random.default_rng(8)
+    x = (0.3 * rng.standard_normal((4800, 2))).clip(-1, 1)
+    seeds = {
+        "AIFF": _encoded(x, 44100, "PCM_16", "AIFF"),
+        "AIFC float": _encoded(x, 48000, "FLOAT", "AIFF"),
+        "FLAC 16": _encoded(x, 44100, "PCM_16", "FLAC"),
+        "FLAC 24": _encoded(x[:, :1], 96000, "PCM_24", "FLAC"),
+        "MP3": _encoded(x, 44100, "MPEG_LAYER_III", "MP3"),
+        "Vorbis": _encoded(x, 44100, "VORBIS", "OGG"),
+        "Opus": _encoded(x, 48000, "OPUS", "OGG"),
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        for codec in ("aac", "alac"):
+            path = write_m4a(Path(folder) / f"seed.{codec}.m4a", x, 44100, codec)
+            seeds[f"M4A {codec.upper()}"] = path.read_bytes()
+    return seeds
+
+
+CONTAINER_SEEDS = _container_seeds()
+
+
+@st.composite
+def mutated_containers(draw: st.DrawFn) -> bytes:
+    """A valid AIFF/FLAC/MP3/Ogg/M4A file with 1–4 mutations: edge words and bytes in its header (first 200
+    bytes) or frames (anywhere), inserted or deleted runs, truncation."""
+    name = draw(st.sampled_from(sorted(CONTAINER_SEEDS)))
+    event(name)
+    raw = bytearray(CONTAINER_SEEDS[name])
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["word", "word", "byte", "byte", "truncate", "insert", "delete"]))
+        low, high = draw(st.sampled_from([(4, 200), (4, 200), (0, len(raw))]))
+        high = max(min(high, len(raw)), 1)
+        pos = draw(st.integers(min(low, high - 1), high - 1))
+        if op == "word":
+            width = draw(st.sampled_from([2, 4, 8]))
+            value = draw(st.sampled_from(EDGE_WORDS)) & ((1 << (8 * width)) - 1)
+            raw[pos : pos + width] = value.to_bytes(width, draw(st.sampled_from(["big", "little"])))
+        elif op == "byte" and pos < len(raw):
+            raw[pos] = draw(st.integers(0, 255))
+        elif op == "truncate":
+            del raw[pos:]
+        elif op == "insert":
+            raw[pos:pos] = draw(st.binary(min_size=1, max_size=16))
+        else:
+            del raw[pos : pos + draw(st.integers(1, 16))]
+    return bytes(raw)
+
+
 # ── the oracle ──────────────────────────────────────────────────────────────
 
 
@@ -270,7 +321,8 @@ def decode_and_analyse(path: Path) -> Outcome:
 
     # An accepted file: a sane description, blocks that cover it exactly, finite metrics.
     assert 1 <= info.channels <= 64 and 8000 <= info.sample_rate <= 384000, info
-    assert info.bit_depth in (8, 16, 24, 32, 64) and info.frames >= 1, info
+    assert info.bit_depth in (8, 16, 20, 24, 32, 64) or (info.lossy and info.bit_depth is None), info
+    assert info.frames >= 1, info
     assert info.duration_s == pytest.approx(info.frames / info.sample_rate) and info.duration_s <= MAX_DURATION_S
     assert sum(b.shape[0] for b in blocks) == info.frames
     assert all(b.dtype == np.float32 and b.ndim == 2 and b.shape[1] == info.channels for b in blocks)
@@ -357,6 +409,24 @@ def test_mutated_real_files_are_refused_clearly_or_analysed(scratch: Path, raw: 
     path = scratch / "mutated.wav"
     path.write_bytes(raw)
     decode_and_analyse(path)
+
+
+@pytest.mark.slow
+@fuzz(400)
+@given(raw=mutated_containers())
+def test_mutated_aiff_flac_mp3_ogg_and_m4a_are_refused_clearly_or_analysed(scratch: Path, raw: bytes) -> None:
+    path = scratch / "mutated.audio"
+    path.write_bytes(raw)
+    decode_and_analyse(path)
+
+
+@pytest.mark.parametrize("name", sorted(CONTAINER_SEEDS))
+def test_every_container_seed_is_read(scratch: Path, name: str) -> None:
+    """The fuzz above starts from files the decoder accepts (else it would only test refusals)."""
+    path = scratch / "seed.audio"
+    path.write_bytes(CONTAINER_SEEDS[name])
+    info = probe_wav(path)
+    assert sum(b.shape[0] for b in iter_blocks(path)) == info.frames >= 4700
 
 
 _SIZE_SEED = np.random.default_rng(11).integers(-20000, 20000, size=(1200, 2)).astype(np.int16)
@@ -498,6 +568,26 @@ def test_http_answers_every_hostile_upload_like_the_decoder(
     else:
         assert body == {"detail": expected.message}
         check_message(body["detail"], str(server.app_home))
+    assert list((server.app_home / "tmp").iterdir()) == []
+
+
+@pytest.mark.slow
+@fuzz(60)
+@given(raw=mutated_containers(), name=st.sampled_from(["a.flac", "b.mp3", "c.ogg", "d.m4a", "e.aif", "f"]))
+def test_http_answers_every_hostile_container_like_the_decoder(
+    server: LiveServer, scratch: Path, raw: bytes, name: str
+) -> None:
+    path = scratch / "http.audio"
+    path.write_bytes(raw)
+    expected = decode_and_analyse(path)
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        response = client.post("/api/analyze", files={"file": (name, raw, "application/octet-stream")})
+    assert response.status_code == expected.status, (response.status_code, response.text, expected)
+    if response.status_code == 201:
+        HttpTally.accepted += 1
+        assert response.json()["audio"]["codec"] == expected.info.codec  # type: ignore[union-attr]
+    else:
+        assert response.json() == {"detail": expected.message}
     assert list((server.app_home / "tmp").iterdir()) == []
 
 

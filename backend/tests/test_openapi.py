@@ -140,12 +140,12 @@ def test_every_operation_survives_generated_requests(
 
 
 def test_the_schema_documents_the_upload_form(server: LiveServer) -> None:
-    """/docs can drive an upload: the multipart body with its file, genre, level and stage is in the schema."""
+    """/docs can drive an upload: the multipart body with its file, genre, level, stage and codec_preview."""
     with server.client() as client:
         schema = client.get("/openapi.json").json()
     form = schema["paths"]["/api/analyze"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
-    assert set(form["properties"]) == {"file", "genre", "recommendation_level", "stage"}
+    assert set(form["properties"]) == {"file", "genre", "recommendation_level", "stage", "codec_preview"}
 
 
 def test_a_history_offset_beyond_64_bits_is_refused_with_422(server: LiveServer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -25,8 +26,21 @@ from api.services.report import read_time_extras
 from api.services.rows import band_dicts, overall_dict, plan_of, recommendation_of
 from api.services.series import unpack_series
 from api.uploads import receive_upload
+from utils.errors import ValidationError
 
 router = APIRouter(prefix="/api", tags=["analysis"])
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+
+
+def parse_flag(value: str | None, name: str) -> bool:
+    """A boolean form field ('true'/'false', '1'/'0', 'yes'/'no', 'on'/'off'; absent is false)."""
+    text = (value or "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(f"'{name}' must be true or false.")
+
 
 AnalysisId = Annotated[uuid.UUID, Path(description="The analysis id (a UUID).")]
 MAX_OFFSET = 2**31 - 1
@@ -43,13 +57,22 @@ UPLOAD_FORM = {
                     "type": "object",
                     "required": ["file"],
                     "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "A WAV file"},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "An audio file: WAV, AIFF, FLAC, MP3, Ogg Vorbis, Opus, AAC or ALAC (M4A)",
+                        },
                         "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
                         "recommendation_level": {
                             "type": "string",
                             "enum": ["informative", "suggestive", "prescriptive"],
                         },
                         "stage": {"type": "string", "enum": ["master", "mix"]},
+                        "codec_preview": {
+                            "type": "boolean",
+                            "description": "Also encode the master with each streaming destination's codec and "
+                            "measure its true peak after decoding (slower)",
+                        },
                     },
                 }
             }
@@ -61,7 +84,8 @@ UPLOAD_FORM = {
 def analysis_out(row: Analysis) -> AnalysisOut:
     """The JSON of SPEC §7 (with the §8 destinations and sections) for a stored analysis."""
     overall = overall_dict(row.overall_metrics)
-    extras = read_time_extras(overall, unpack_series(row.series), row.duration_s)
+    encoded = json.loads(row.codec_preview) if row.codec_preview else None
+    extras = read_time_extras(overall, unpack_series(row.series), row.duration_s, encoded)
     return AnalysisOut(
         id=row.id,
         filename=row.filename,
@@ -71,7 +95,15 @@ def analysis_out(row: Analysis) -> AnalysisOut:
         created_at=row.created_at,
         engine_version=row.engine_version,
         audio=AudioOut(
-            sample_rate=row.sample_rate, channels=row.channels, bit_depth=row.bit_depth, duration_s=row.duration_s
+            sample_rate=row.sample_rate,
+            channels=row.channels,
+            bit_depth=row.bit_depth,
+            duration_s=row.duration_s,
+            format=row.file_format,
+            codec=row.codec,
+            lossy=row.lossy,
+            bit_rate_kbps=row.bit_rate_kbps,
+            lowpass_hz=row.lowpass_hz,
         ),
         overall_metrics=overall,  # type: ignore[arg-type]
         band_metrics=band_dicts(row.band_metrics),  # type: ignore[arg-type]
@@ -85,12 +117,14 @@ def analysis_out(row: Analysis) -> AnalysisOut:
 
 @router.post("/analyze", status_code=201, response_model=AnalysisOut, openapi_extra=UPLOAD_FORM)
 async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
-    """Analyse an uploaded WAV (multipart ``file``, ``genre``, ``recommendation_level``, ``stage``)."""
+    """Analyse an uploaded audio file (multipart ``file``, ``genre``, ``recommendation_level``, ``stage``,
+    ``codec_preview``)."""
     upload = await receive_upload(request, dest_dir=settings.upload_dir, max_bytes=settings.max_upload_bytes)
     factory = request.app.state.sessionmaker
     try:
         assert upload.path is not None
         path = upload.path
+        codec_preview = parse_flag(upload.fields.get("codec_preview"), "codec_preview")
 
         def work() -> str:
             return service.analyze_and_store(
@@ -101,6 +135,7 @@ async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
                 level=upload.fields.get("recommendation_level"),
                 stage=upload.fields.get("stage"),
                 max_duration_s=settings.max_duration_s,
+                codec_preview=codec_preview,
             )
 
         analysis_id = await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)

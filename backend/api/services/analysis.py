@@ -6,14 +6,17 @@ The CLI and the reference scripts call :func:`measure_file` too; only
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from analysis import decode
+from analysis.codec_preview import Codec, Encoding, preview_encodings
 from analysis.engine import analyze_blocks
 from analysis.result import AnalysisResult
 from api.database import session_scope
@@ -24,7 +27,7 @@ from api.services.recommend import Judgement, judge_result
 from api.services.rows import audio_columns, overall_for_genre, recommendation_columns
 from api.services.settings import check_level, check_stage, read_settings
 from api.services.targets import genre_target
-from config.constants import GenreTarget
+from config.constants import DESTINATIONS, GenreTarget
 from utils.errors import NotFoundError
 from utils.logger import get_logger
 
@@ -34,9 +37,28 @@ log = get_logger(__name__)
 def measure_file(
     path: Path, *, max_duration_s: float | None = None, progress: Callable[[float], None] | None = None
 ) -> AnalysisResult:
-    """Decode a WAV file block by block and run every §4 metric on it."""
-    info = decode.probe_wav(path, max_duration_s=max_duration_s)
+    """Decode an audio file (any format of SPEC §4) block by block and run every §4 metric on it."""
+    info = decode.probe(path, max_duration_s=max_duration_s)
     return analyze_blocks(decode.iter_blocks(path), info, progress=progress)
+
+
+def destination_encodings() -> list[Encoding]:
+    """Every codec and bit rate a destination of ``config.constants.DESTINATIONS`` streams, once each."""
+    found: list[Encoding] = []
+    for dest in DESTINATIONS:
+        if dest.codec is not None and dest.bitrate_kbps is not None:
+            encoding = Encoding(Codec(dest.codec), dest.bitrate_kbps)
+            if encoding not in found:
+                found.append(encoding)
+    return found
+
+
+def codec_previews(path: Path, result: AnalysisResult) -> list[dict[str, Any]]:
+    """SPEC §8 ``codec_preview``: the file encoded with each destination's codec, decoded and measured
+    (a second decoding pass, block by block)."""
+    audio = result.audio
+    peaks = preview_encodings(decode.iter_blocks(path), audio.sample_rate, audio.channels, destination_encodings())
+    return [asdict(p) for p in peaks]
 
 
 def recommendations_for(
@@ -54,15 +76,22 @@ def build_analysis_row(
     genre: str | None,
     level: str,
     stage: str,
+    encoded: list[dict[str, Any]] | None = None,
 ) -> Analysis:
-    """The ORM rows of one analysis (not yet added to a session)."""
+    """The ORM rows of one analysis (not yet added to a session); ``encoded``: its codec previews, if made."""
+    audio = result.audio
     row = Analysis(
         filename=filename,
-        file_format=result.audio.format,
+        file_format=audio.format,
         genre=genre,
         recommendation_level=level,
         stage=stage,
         plan=judgement.plan.model_dump_json(),
+        codec=audio.codec,
+        lossy=audio.lossy,
+        bit_rate_kbps=audio.bit_rate_kbps,
+        lowpass_hz=audio.lowpass_hz,
+        codec_preview=None if encoded is None else json.dumps(encoded, allow_nan=False),
         **audio_columns(result),
     )
     row.overall_metrics = OverallMetrics(**overall_for_genre(result, genre))
@@ -100,15 +129,20 @@ def analyze_and_store(
     level: str | None,
     stage: str | None,
     max_duration_s: float | None,
+    codec_preview: bool = False,
 ) -> str:
-    """Validate options, analyse the file and store every row in one transaction; the new id."""
+    """Validate options, analyse the file (and, with ``codec_preview``, encode it with each destination's codec)
+    and store every row in one transaction; the new id."""
     with session_scope(factory) as session:
         canonical, level_name, stage_name = resolve_options(session, genre=genre, level=level, stage=stage)
         target = genre_target(session, canonical) if canonical else None
     started = time.perf_counter()
     result = measure_file(path, max_duration_s=max_duration_s)
     judgement = recommendations_for(result, target, level=level_name, stage=stage_name)
-    row = build_analysis_row(result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name)
+    encoded = codec_previews(path, result) if codec_preview else None
+    row = build_analysis_row(
+        result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name, encoded=encoded
+    )
     with session_scope(factory) as session:
         AnalysisRepository(session).add(row)
     elapsed = time.perf_counter() - started
@@ -130,4 +164,3 @@ def get_analysis(session: Session, analysis_id: str) -> Analysis:
 def delete_analysis(session: Session, analysis_id: str) -> None:
     """Delete an analysis from every table; NotFoundError if there is none."""
     AnalysisRepository(session).delete(get_analysis(session, analysis_id))
-

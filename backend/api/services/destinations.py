@@ -5,10 +5,15 @@ lossy encoding may clip depends on the master's own true peak and loudness, not 
 the level it is played at: Spotify asks for a true peak below −1 dBTP, and below
 −2 dBTP for masters louder than −14 LUFS, because loud masters overshoot more in
 encoding. ``resulting_true_peak_dbtp`` is the peak at playback level (true peak + gain).
+
+With a codec preview (``analysis.codec_preview``: the master really encoded with the
+service's codec and bit rate, decoded and measured), a destination that streams lossy
+carries ``encoded`` and its verdict states what the encode did instead of the rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from api.services.wording import num
@@ -82,28 +87,70 @@ def _peak_words(dest: Destination, lufs: float, true_peak: float | None) -> str 
     return None
 
 
-def _verdict(dest: Destination, lufs: float, true_peak: float | None, gain: float) -> str:
-    parts = [_level_words(dest, lufs, true_peak, gain), _peak_words(dest, lufs, true_peak)]
+def _encoded_words(encoded: Mapping[str, Any], true_peak: float | None) -> str:
+    """What encoding with the service's codec did to the peaks, as measured."""
+    codec = f"{encoded['codec']} {encoded['bitrate_kbps']} kbit/s"
+    tp = encoded["true_peak_dbtp"]
+    clipped = int(encoded["clipped_samples"])
+    if tp is None:
+        return f"silent after {codec} encoding"
+    after = f"after {codec} encoding the true peak reads {num(tp, signed=True)} dBTP"
+    if clipped:
+        return f"{after}: it will clip ({clipped} decoded samples at or beyond full scale)"
+    if tp > 0.0:
+        return f"{after}: over full scale between samples, which a player's converter may clip"
+    if true_peak is not None and tp > true_peak + 0.05:
+        return f"{after} ({num(tp - true_peak)} dB over the master): still clean"
+    return f"{after}: clean"
+
+
+def _verdict(
+    dest: Destination, lufs: float, true_peak: float | None, gain: float, encoded: Mapping[str, Any] | None
+) -> str:
+    peak = _encoded_words(encoded, true_peak) if encoded is not None else _peak_words(dest, lufs, true_peak)
+    parts = [_level_words(dest, lufs, true_peak, gain), peak]
     return "; ".join(p for p in parts if p) + "."
 
 
-def destination_previews(integrated_lufs: float | None, true_peak_dbtp: float | None) -> list[dict[str, Any]]:
-    """One preview per destination of ``config.constants.DESTINATIONS``; empty without a loudness."""
+def _encoded_for(dest: Destination, encoded: Sequence[Mapping[str, Any]] | None) -> Mapping[str, Any] | None:
+    """The codec preview of ``dest``'s codec and bit rate, if one was measured."""
+    if not encoded or dest.codec is None:
+        return None
+    for item in encoded:
+        if item["codec"] == dest.codec and item["bitrate_kbps"] == dest.bitrate_kbps:
+            return item
+    return None
+
+
+def destination_previews(
+    integrated_lufs: float | None,
+    true_peak_dbtp: float | None,
+    encoded: Sequence[Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """One preview per destination of ``config.constants.DESTINATIONS``; empty without a loudness.
+
+    ``encoded``: codec previews (``analysis.codec_preview.EncodedPeaks`` as dicts); each destination that
+    streams one of those codecs at that bit rate carries it as ``encoded`` and is judged by it.
+    """
     if integrated_lufs is None:
         return []
     out = []
     for dest in DESTINATIONS:
         gain = _gain_db(dest, integrated_lufs, true_peak_dbtp)
         resulting_tp = None if true_peak_dbtp is None else true_peak_dbtp + gain
-        out.append(
-            {
-                "name": dest.name,
-                "reference_lufs": dest.reference_lufs,
-                "gain_db": round(gain, 2),
-                "resulting_lufs": round(integrated_lufs + gain, 2),
-                "resulting_true_peak_dbtp": None if resulting_tp is None else round(resulting_tp, 2),
-                "verdict": _verdict(dest, integrated_lufs, true_peak_dbtp, gain),
-                "published": dest.published,
+        found = _encoded_for(dest, encoded)
+        preview: dict[str, Any] = {
+            "name": dest.name,
+            "reference_lufs": dest.reference_lufs,
+            "gain_db": round(gain, 2),
+            "resulting_lufs": round(integrated_lufs + gain, 2),
+            "resulting_true_peak_dbtp": None if resulting_tp is None else round(resulting_tp, 2),
+            "verdict": _verdict(dest, integrated_lufs, true_peak_dbtp, gain, found),
+            "published": dest.published,
+        }
+        if found is not None:
+            preview["encoded"] = {
+                k: found[k] for k in ("codec", "bitrate_kbps", "sample_rate", "true_peak_dbtp", "clipped_samples")
             }
-        )
+        out.append(preview)
     return out

@@ -8,13 +8,17 @@ lossy ones to the same number of frames and close to the source.
 from __future__ import annotations
 
 import struct
+from dataclasses import asdict
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
 
 from analysis.decode import iter_blocks, probe, read
+from analysis.engine import analyze_blocks
+from helpers import write_m4a
 from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 SR = 44100
@@ -190,3 +194,142 @@ def test_lossy_overs_are_not_clipped_by_the_decoder(tmp_path: Path) -> None:
     sf.write(path, np.stack([x, x], 1), SR, format="MP3", subtype="MPEG_LAYER_III")
     data, _ = read(path)
     assert np.abs(data).max() > 1.0
+
+
+# ── AAC and ALAC in MP4/M4A (PyAV) ──────────────────────────────────────────
+
+
+@pytest.mark.parametrize("bits", [16, 24])
+def test_alac_decodes_to_the_same_samples_as_wav(tmp_path: Path, bits: int) -> None:
+    x = np.round(music() * 2.0 ** (bits - 1)) / 2.0 ** (bits - 1)
+    path = write_m4a(tmp_path / "a.m4a", x, SR, "alac", bits=bits)
+    wav = tmp_path / "a.wav"
+    sf.write(wav, x, SR, subtype=f"PCM_{bits}")
+    data, info = read(path)
+    assert (info.format, info.codec, info.lossy, info.bit_depth, info.frames) == ("MP4", "ALAC", False, bits, len(x))
+    np.testing.assert_array_equal(data, read(wav)[0])
+
+
+def test_aac_decodes_every_frame_time_aligned(tmp_path: Path) -> None:
+    x = music()
+    path = write_m4a(tmp_path / "a.m4a", x, SR, "aac", bit_rate=256_000)
+    info = probe(path)
+    assert (info.format, info.codec, info.lossy, info.bit_depth) == ("MP4", "AAC", True, None)
+    assert abs(info.frames - len(x)) <= 16  # the edit list's duration; the last frame's padding is cut
+    assert info.bit_rate_kbps == pytest.approx(256, rel=0.15)
+    blocks = list(iter_blocks(path, block_frames=10_000))
+    assert [b.shape[0] for b in blocks[:-1]] == [10_000] * (len(blocks) - 1) and sum(map(len, blocks)) == info.frames
+    data = np.concatenate(blocks)[: len(x)]
+    snr_db = 10 * np.log10(np.sum(x[: len(data)] ** 2) / np.sum((data - x[: len(data)]) ** 2))
+    assert snr_db > 15, f"{snr_db:.1f} dB: the encoder's priming samples must be dropped"
+
+
+def test_mp4_with_another_codec_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "a.m4a"
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("libmp3lame", rate=SR, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(np.zeros((2, 4608), dtype=np.float32), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts = SR, 0
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    with pytest.raises(UnsupportedEncodingError, match=r"MP4 file holds .*MP3.* only AAC and ALAC"):
+        probe(path)
+
+
+@pytest.mark.parametrize("codec", ["aac", "alac"])
+def test_truncated_m4a_is_unreadable(tmp_path: Path, codec: str) -> None:
+    raw = write_m4a(tmp_path / "a.m4a", music(3.0), SR, codec).read_bytes()
+    for keep in (len(raw) // 2, 40, 9):
+        cut = tmp_path / f"cut{keep}.m4a"
+        cut.write_bytes(raw[:keep])
+        with pytest.raises(UnreadableAudioError):
+            list(iter_blocks(cut))
+
+
+# ── the same excerpt in every format, through the engine ────────────────────
+
+EXCERPT_SR = 48000
+
+
+def excerpt() -> np.ndarray:
+    """8 s of :func:`music` at 48 kHz with a quiet and a loud part (so that LRA and sections have work to do),
+    quantised to 24 bits so that every lossless writer stores the same integers."""
+    x = music(8.0, sr=EXCERPT_SR, seed=9)
+    envelope = np.where(np.arange(len(x)) < 3 * EXCERPT_SR, 0.3, 1.0)[:, None]
+    return np.round(x * envelope * 2.0**23) / 2.0**23
+
+
+def analysed(path: Path) -> tuple[dict[str, object], list[dict[str, object]]]:
+    result = analyze_blocks(iter_blocks(path), probe(path))
+    return asdict(result.overall), [asdict(b) for b in result.bands]
+
+
+@pytest.fixture(scope="module")
+def excerpt_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The excerpt written by the project's own encoders (libsndfile; FFmpeg through PyAV for M4A)."""
+    folder = tmp_path_factory.mktemp("excerpt")
+    x = excerpt()
+    files = {name: folder / name for name in ("wav", "flac", "aiff", "alac", "mp3", "vorbis", "opus", "aac")}
+    sf.write(files["wav"], x, EXCERPT_SR, subtype="PCM_24", format="WAV")
+    sf.write(files["flac"], x, EXCERPT_SR, subtype="PCM_24", format="FLAC")
+    sf.write(files["aiff"], x, EXCERPT_SR, subtype="PCM_24", format="AIFF")
+    write_m4a(files["alac"], x, EXCERPT_SR, "alac", bits=24)
+    sf.write(files["mp3"], x, EXCERPT_SR, subtype="MPEG_LAYER_III", format="MP3", bitrate_mode="CONSTANT",
+             compression_level=0.0)  # fmt: skip
+    sf.write(files["vorbis"], x, EXCERPT_SR, subtype="VORBIS", format="OGG", compression_level=0.1)
+    sf.write(files["opus"], x, EXCERPT_SR, subtype="OPUS", format="OGG", compression_level=0.71)  # ≈ 160 kbit/s
+    write_m4a(files["aac"], x, EXCERPT_SR, "aac", bit_rate=256_000)
+    return files
+
+
+@pytest.mark.parametrize("name", ["flac", "aiff", "alac"])
+def test_lossless_formats_give_the_wavs_figures(excerpt_files: dict[str, Path], name: str) -> None:
+    """Same samples, so every figure is the WAV's (loudness within 0.01 LU is the SPEC's floor; this is exact)."""
+    wav_overall, wav_bands = analysed(excerpt_files["wav"])
+    overall, bands = analysed(excerpt_files[name])
+    assert overall["integrated_lufs"] == pytest.approx(wav_overall["integrated_lufs"], abs=0.01)
+    assert overall == wav_overall
+    assert bands == wav_bands
+
+
+@pytest.mark.parametrize(
+    ("name", "kbps"), [("mp3", 320), ("vorbis", 320), ("opus", 160), ("aac", 256)]
+)  # fmt: skip
+def test_lossy_formats_give_the_wavs_loudness_within_half_a_lu(
+    excerpt_files: dict[str, Path], name: str, kbps: int
+) -> None:
+    wav_overall, wav_bands = analysed(excerpt_files["wav"])
+    info = probe(excerpt_files[name])
+    assert info.lossy and info.bit_depth is None
+    assert info.bit_rate_kbps is not None and info.bit_rate_kbps == pytest.approx(kbps, rel=0.4)
+    overall, bands = analysed(excerpt_files[name])
+    for key in ("integrated_lufs", "short_term_max_lufs", "momentary_max_lufs"):
+        assert overall[key] == pytest.approx(wav_overall[key], abs=0.5), key
+    assert overall["loudness_range_lu"] == pytest.approx(wav_overall["loudness_range_lu"], abs=1.0)
+    assert overall["true_peak_dbtp"] == pytest.approx(wav_overall["true_peak_dbtp"], abs=1.0)
+    for band, wav_band in zip(bands, wav_bands, strict=True):
+        if band["band"] != "high":  # a codec's low-pass takes part of the high band away
+            assert band["rms_db"] == pytest.approx(wav_band["rms_db"], abs=0.5), band["band"]
+
+
+def test_an_mp3_without_a_length_tag_is_read_to_its_end(tmp_path: Path) -> None:
+    """Without its Xing/LAME frame a VBR MP3's length is only an estimate from the first frame's bit rate
+    (libsndfile stops there: a third of this file); the frames are counted and FFmpeg decodes them all."""
+    x = music(4.0)
+    tagged = tmp_path / "vbr.mp3"
+    sf.write(tagged, x, SR, format="MP3", subtype="MPEG_LAYER_III", bitrate_mode="VARIABLE", compression_level=0.5)
+    raw = tagged.read_bytes()
+    second = raw.index(b"\xff\xfb", 4)  # the first frame is the Xing/LAME tag frame, without audio
+    assert b"Xing" in raw[:second] or b"Info" in raw[:second]
+    bare = tmp_path / "bare.mp3"
+    bare.write_bytes(raw[second:] + b"TAG" + bytes(125))  # and an ID3v1 tag at the end, as taggers leave
+    frames_in_file = (len(x) + 576 + 1151) // 1152 * 1152  # encoder delay + padding, whole 1152-sample frames
+    info = probe(bare)
+    assert info.frames > sf.info(str(bare)).frames  # libsndfile's estimate falls short
+    assert abs(info.frames - frames_in_file) <= 1152 and info.codec == "MP3" and info.lossy
+    data, _ = read(bare)
+    assert data.shape == (info.frames, 2)
+    reference, _ = read(tagged)  # gapless: starts 576 + 529 samples later
+    best = max(range(0, 2400), key=lambda lag: float(np.dot(data[lag : lag + 50_000, 0], reference[:50_000, 0])))
+    aligned = data[best : best + len(reference)]
+    np.testing.assert_allclose(aligned[100_000:150_000], reference[100_000:150_000], atol=2e-3)

@@ -354,7 +354,7 @@ async function onSubmit(event) {
   showUploadError("");
   const file = $("file-input").files[0];
   if (!file) {
-    showUploadError("Choose a WAV file first.");
+    showUploadError("Choose an audio file first.");
     return;
   }
   const form = new FormData();
@@ -362,6 +362,7 @@ async function onSubmit(event) {
   form.append("genre", $("genre-select").value); // "" is "no genre", as chosen
   form.append("recommendation_level", $("level-select").value);
   form.append("stage", $("stage-select").value);
+  form.append("codec_preview", $("codec-preview").checked ? "true" : "false");
 
   const mb = (file.size / 1e6).toFixed(1);
   setBusy(true, `Uploading ${file.name} (${mb} MB)… 0 %`, 0);
