@@ -822,15 +822,28 @@ def variant_spec(genre: str, variant: int, rng: np.random.Generator) -> VariantS
     )
 
 
+CHARACTER_DB: dict[str, tuple[float, float, float, float, float]] = {
+    "Psytrance": (0.5, 1.0, -0.5, 0.0, 1.5),  # rolling bass up to 150 Hz, bright effects
+    "Trance": (-1.0, 0.0, 1.0, 1.0, 1.0),  # supersaw leads and pads
+    "Techno": (1.0, 0.0, 0.0, -1.5, -2.0),  # dark
+    "House": (0.0, 1.0, 0.5, -0.5, -1.0),  # warm
+    "Drum & Bass": (1.5, -1.0, -1.0, 0.5, 1.5),  # deep sub, bright breaks
+    "Dubstep": (2.0, 0.5, -0.5, -1.0, -0.5),  # sub-heavy, centred mid-range bass
+}
+"""Each genre's tonal character on top of its measured balance, dB per band (low … high). The club genres share
+one measured target (the corpus cannot tell them apart); the archetypes keep a sound of their own, at most 2 dB
+from it — half the narrowest band tolerance, so they stay inside their genre's real distribution."""
+
+
 def balance_targets(genre: str, spec: VariantSpec) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Band shares and widths the master aims at: the genre's balance measured on the real corpus, with the
-    variant's tilt."""
+    genre's character (``CHARACTER_DB``) and the variant's tilt."""
     from api.services.corpus import corpus_target  # the measured targets; imported late, synth stays light
 
     target = corpus_target(genre)
     centres_oct = np.log2(np.sqrt(BAND_EDGES_HZ[:-1] * BAND_EDGES_HZ[1:]) / 1000.0)
     shares = np.array([target.bands[b].energy_ratio for b in BAND_NAMES])
-    shares = shares * 10.0 ** (spec.tilt_db_per_octave * centres_oct / 10.0)
+    shares = shares * 10.0 ** ((np.array(CHARACTER_DB[genre]) + spec.tilt_db_per_octave * centres_oct) / 10.0)
     widths = np.array([target.bands[b].stereo_width for b in BAND_NAMES])
     widths[1:] += spec.width_offset
     return tuple(float(v) for v in shares / shares.sum()), tuple(float(v) for v in widths)

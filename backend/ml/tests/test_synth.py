@@ -15,6 +15,7 @@ from config.constants import BANDS
 from synth.archetypes import (
     GENRES,
     STYLES,
+    CHARACTER_DB,
     balance_targets,
     reference_seed,
     reference_specs,
@@ -101,11 +102,13 @@ def test_master_meets_band_shares_widths_loudness_and_ceiling() -> None:
     assert report.passes >= 2  # limiting moved the balance, and a second pass put it back
 
 
-def test_balance_targets_are_the_measured_genre_balance_tilted_by_the_variant() -> None:
+def test_balance_targets_are_the_measured_genre_balance_with_its_character_and_the_variants_tilt() -> None:
     spec = replace(STYLES["House"].variants[0], tilt_db_per_octave=0.0, width_offset=0.0)
     documented = corpus_target("House").bands
     shares, widths = balance_targets("House", spec)
-    assert shares == pytest.approx([b.energy_ratio for b in documented.values()], rel=1e-3)
+    aimed = np.array([b.energy_ratio for b in documented.values()]) * 10 ** (np.array(CHARACTER_DB["House"]) / 10)
+    assert shares == pytest.approx(aimed / aimed.sum(), rel=1e-9)
+    assert max(abs(v) for c in CHARACTER_DB.values() for v in c) <= 2.0  # half the narrowest band tolerance
     assert widths == pytest.approx([b.stereo_width for b in documented.values()])
     tilted, wider = balance_targets("House", replace(spec, tilt_db_per_octave=0.3, width_offset=0.02))
     # High band centre √(6000·20000) against low band centre √(20·200): 0.3 dB per octave between them.
