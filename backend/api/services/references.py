@@ -19,7 +19,7 @@ from api.services.rows import audio_columns, band_dicts, overall_dict
 from api.services.series import unpack_series
 from ml.feature_extraction import FEATURE_VERSION
 from ml.similarity import SimilarityIndex, vector_from_bytes
-from utils.errors import NotFoundError, ValidationError
+from utils.errors import NotFoundError, ValidationError, quoted
 from utils.logger import get_logger
 
 log = get_logger(__name__)
@@ -55,7 +55,7 @@ def canonical_filter_genre(genre: str | None, known: list[str]) -> str | None:
         return None
     canonical = match_genre(genre, known)
     if canonical is None:
-        raise ValidationError(f"Unknown genre '{genre.strip()}'. Known genres: {', '.join(known)}.")
+        raise ValidationError(f"Unknown genre '{quoted(genre.strip())}'. Known genres: {', '.join(known)}.")
     return canonical
 
 
