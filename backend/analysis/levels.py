@@ -33,8 +33,9 @@ def dr_of_blocks(sum_squares: np.ndarray, peaks: np.ndarray, frames: np.ndarray)
 
     Per channel: block RMS = sqrt(2·mean(x²)); RMS_top = sqrt(mean of the squares of
     the loudest max(1, floor(0.2·blocks)) block RMS); peak₂ = second-highest block
-    peak (the highest with one block); DR = 20·log10(peak₂ / RMS_top). The result is
-    the mean over channels where it is defined; None when no channel has one.
+    peak (the highest with one block); DR = 20·log10(peak₂ / RMS_top), at least 0 (a
+    square wave or DC has RMS_top = √2·peak₂: it reads 0, not −3). The result is the
+    mean over channels where it is defined; None when no channel has one.
     """
     blocks = sum_squares.shape[0]
     if blocks == 0:
@@ -47,7 +48,7 @@ def dr_of_blocks(sum_squares: np.ndarray, peaks: np.ndarray, frames: np.ndarray)
     defined = (rms_top > 0.0) & (peak2 > 0.0)
     if not defined.any():
         return None
-    return float(np.mean(20.0 * np.log10(peak2[defined] / rms_top[defined])))
+    return float(np.mean(np.maximum(20.0 * np.log10(peak2[defined] / rms_top[defined]), 0.0)))
 
 
 @dataclass(frozen=True)

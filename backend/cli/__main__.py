@@ -1,4 +1,4 @@
-"""``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json] [--output FILE]``.
+"""``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json [--output FILE]]``.
 
 Analyses a WAV file, or every WAV in a folder (with a progress bar), with the same
 engine, targets, recommendations and reference library as the service, and prints the
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -119,8 +121,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--output", type=Path, help="with --json: write it to this file")
     args = parser.parse_args(argv)
+    if args.output is not None and not args.json:
+        parser.error("--output writes the JSON report: use it with --json")  # exit 2
     return analyze(args)
 
 
+def run() -> int:
+    """:func:`main`, ending quietly when the reader of the output goes away (``| head``)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's last flush cannot fail again, and exit as a
+        # process stopped by SIGPIPE reports (128 + 13): no traceback, as other command-line tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
