@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from analysis.result import AnalysisResult
 from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
+from api.schemas import ReferenceSummary
 from api.services.analysis import get_analysis
 from api.services.genres import genre_key, known_genres, match_genre, stored_spellings
 from api.services.rows import audio_columns, band_dicts, overall_dict
@@ -38,7 +39,25 @@ def reference_out(ref: ReferenceTrack) -> dict[str, Any]:
         "is_builtin": ref.is_builtin,
         "overall_metrics": overall_dict(ref.overall_metrics),
         "band_metrics": band_dicts(ref.band_metrics),
+        "source": ref.source,
+        "licence": None,  # no licence is recorded for references yet
     }
+
+
+@dataclass(frozen=True)
+class ReferencePage:
+    """One page of the library list and the number of references that match."""
+
+    items: list[ReferenceSummary]
+    total: int
+
+
+def get_reference(session: Session, reference_id: str) -> dict[str, Any]:
+    """The full JSON of one reference; NotFoundError if there is none."""
+    ref = ReferenceRepository(session).get_full(reference_id)
+    if ref is None:
+        raise NotFoundError(f"No reference with id {reference_id}.")
+    return reference_out(ref)
 
 
 def reference_series(session: Session, reference_id: str) -> dict[str, Any]:
@@ -59,11 +78,14 @@ def canonical_filter_genre(genre: str | None, known: list[str]) -> str | None:
     return canonical
 
 
-def list_references(session: Session, genre: str | None) -> list[dict[str, Any]]:
-    """References, optionally of one genre, as JSON dicts."""
+def list_references(session: Session, genre: str | None, *, limit: int, offset: int) -> ReferencePage:
+    """A page of reference summaries (by genre, then name), optionally of one genre, and how many match."""
     canonical = canonical_filter_genre(genre, known_genres(session))
     spellings = None if canonical is None else stored_spellings(session, canonical)
-    return [reference_out(r) for r in ReferenceRepository(session).list_full(genres=spellings)]
+    repo = ReferenceRepository(session)
+    rows = repo.list_summaries(genres=spellings, limit=limit, offset=offset)
+    items = [ReferenceSummary(**row._asdict(), licence=None) for row in rows]
+    return ReferencePage(items=items, total=repo.count(genres=spellings))
 
 
 def build_reference_row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,15 +118,51 @@ def constant_target(genre: str) -> GenreTarget:
     return target
 
 
+def numbers_of_genres(repo: ReferenceRepository, genres: Sequence[str]) -> list[ReferenceNumbers]:
+    """The numbers of every reference stored under ``genres``, reading only the columns targets use."""
+    spectra = repo.spectra(genres)
+    return [
+        ReferenceNumbers(
+            overall=row.overall, bands=row.bands, spectrum_db=(unpack_series(spectra[row.id]) or {}).get("spectrum_db")
+        )
+        for row in repo.target_numbers(genres)
+    ]
+
+
+class _TargetCache:
+    """Derived targets per database and library version token: rebuilt only when references change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_database: dict[str, tuple[str | None, dict[str, GenreTarget]]] = {}
+
+    def targets(self, session: Session) -> dict[str, GenreTarget]:
+        """The (mutable, shared) genre → target dict of the session's database at its current library version."""
+        database = str(session.get_bind().url)
+        version = ReferenceRepository(session).library_version()
+        with self._lock:
+            cached = self._by_database.get(database)
+            if cached is None or cached[0] != version:
+                cached = (version, {})
+                self._by_database[database] = cached
+            return cached[1]
+
+
+_CACHE = _TargetCache()
+
+
 def genre_target(session: Session, genre: str, *, stored: Sequence[str] | None = None) -> GenreTarget:
     """The target of a canonical genre name (see services.genres.resolve_genre); ``stored``: the genre names
-    stored on references, when the caller has read them already."""
+    stored on references, when the caller has read them already. Cached per library version."""
+    cache = _CACHE.targets(session)
+    if genre in cache:
+        return cache[genre]
     repo = ReferenceRepository(session)
     spellings = spellings_of(genre, repo.genres() if stored is None else stored)
-    refs = repo.list_full(genres=spellings) if spellings else []
-    if refs:
-        return target_from_references(genre, [numbers_from_row(r) for r in refs])
-    return constant_target(genre)
+    refs = numbers_of_genres(repo, spellings) if spellings else []
+    target = target_from_references(genre, refs) if refs else constant_target(genre)
+    cache[genre] = target
+    return target
 
 
 def all_genre_targets(session: Session) -> list[GenreTarget]:
