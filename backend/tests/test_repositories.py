@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.database import make_sessionmaker
@@ -25,6 +25,7 @@ from api.repositories.reference_repo import LIBRARY_VERSION_KEY, ReferenceReposi
 from api.repositories.settings_repo import SettingsRepository
 from api.services.genres import genre_key, known_genres
 from api.services.references import IndexCache, list_references, similar_references
+from api.services.series import pack_series, unpack_series, unpack_series_field
 from api.services.settings import DEFAULTS, read_settings, update_settings
 from api.services.targets import genre_target
 from config.constants import BANDS
@@ -276,3 +277,46 @@ def test_references_stored_under_another_spelling_of_a_genre_belong_to_it(sessio
     assert [r.name for r in list_references(session, "drum bass", limit=100, offset=0).items] == ["C"]
     assert known_genres(session).count("Drum & Bass") == 1 and "Drum&Bass" not in known_genres(session)
     assert genre_target(session, "Drum & Bass").source == "2 references"
+
+
+def test_genre_targets_follow_every_change_of_the_library(session: Session) -> None:
+    """Targets are cached per library version: adding a reference, editing its metrics or deleting it is seen."""
+    first = _reference("A", "Techno", False)
+    session.add(first)
+    session.commit()
+    assert genre_target(session, "Techno").integrated_lufs == -8.0
+    second = _reference("B", "Techno", False)
+    assert second.overall_metrics is not None
+    second.overall_metrics.integrated_lufs = -10.0
+    session.add(second)
+    session.commit()
+    assert genre_target(session, "Techno").integrated_lufs == -9.0
+    assert first.overall_metrics is not None
+    first.overall_metrics.integrated_lufs = -6.0  # a metric row alone changes
+    session.commit()
+    assert genre_target(session, "Techno").integrated_lufs == -8.0
+    session.execute(update(ReferenceOverallMetrics).values(integrated_lufs=-12.0))  # a bulk statement
+    session.commit()
+    assert genre_target(session, "Techno").integrated_lufs == -12.0
+    session.delete(second)
+    session.commit()
+    assert genre_target(session, "Techno").source == "1 reference"
+
+
+def test_one_series_field_reads_as_the_whole_series_does() -> None:
+    """unpack_series_field (inflating only up to the field) gives what unpack_series gives, for every field,
+    with arrays long enough to span several inflate steps."""
+    rng = np.random.default_rng(3)
+    series = {
+        "momentary_lufs": [None, *np.round(rng.normal(-14, 3, 40_000), 3).tolist()],
+        "spectrum_db": np.round(rng.normal(-60, 10, 60), 2).tolist(),
+        "band_rms_db": [[-20.5, None, -30.25]] * 3000,
+        "loudness_hop_s": 0.1,
+        "clip_times_s": [],
+    }
+    blob = pack_series(series)
+    whole = unpack_series(blob)
+    assert whole is not None
+    for name in series:
+        assert unpack_series_field(blob, name) == whole[name], name
+    assert unpack_series_field(blob, "absent") is None and unpack_series_field(None, "spectrum_db") is None

@@ -4,7 +4,7 @@ The version token lets every worker notice, with one primary-key lookup, that th
 reference library changed (SPEC §6). It is a row of ``user_settings`` under a
 reserved key that ``/api/settings`` never lists nor accepts, replaced by a new
 random token in the same transaction as every insert, update or delete of
-``reference_tracks``: session events below catch ORM adds and deletes and bulk
+``reference_tracks`` or its metric rows: session events below catch ORM adds and deletes and bulk
 ``insert()``/``update()``/``delete()`` statements alike, so no writer can forget it.
 """
 
@@ -202,6 +202,11 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
         return VectorRows(ids=ids, genres=genres, blobs=blobs, other_versions=other)
 
 
+_LIBRARY_MODELS = (ReferenceTrack, ReferenceOverallMetrics, ReferenceBandMetrics)
+"""Rows whose change is a new library version: the vectors (similarity) and the metrics (genre targets)."""
+_LIBRARY_TABLES = frozenset(m.__tablename__ for m in _LIBRARY_MODELS)
+
+
 def _write_token(connection: Connection) -> None:
     """Set the version token to a new random value (insert the row the first time)."""
     values = {"key": LIBRARY_VERSION_KEY, "value": json.dumps(uuid.uuid4().hex), "updated_at": utcnow()}
@@ -226,7 +231,7 @@ def _bump_after_flush(session: Session, _flush: UOWTransaction) -> None:
     """A flush that added, changed or deleted reference rows bumps the token in the same transaction."""
     # In after_flush the new/dirty/deleted sets still describe what was just written.
     touched = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, ReferenceTrack) for obj in touched):
+    if any(isinstance(obj, _LIBRARY_MODELS) for obj in touched):
         _write_token(session.connection())
 
 
@@ -236,5 +241,5 @@ def _bump_on_bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table: Any = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) == ReferenceTrack.__tablename__:
+    if getattr(table, "name", None) in _LIBRARY_TABLES:
         _write_token(state.session.connection())

@@ -15,7 +15,7 @@ from api.models import ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
 from api.services.genres import spellings_of, with_builtin
 from api.services.rows import band_dicts, overall_dict
-from api.services.series import unpack_series
+from api.services.series import unpack_series, unpack_series_field
 from config.constants import (
     BAND_NAMES,
     CONSTANT_GENRE_TARGETS,
@@ -123,7 +123,7 @@ def numbers_of_genres(repo: ReferenceRepository, genres: Sequence[str]) -> list[
     spectra = repo.spectra(genres)
     return [
         ReferenceNumbers(
-            overall=row.overall, bands=row.bands, spectrum_db=(unpack_series(spectra[row.id]) or {}).get("spectrum_db")
+            overall=row.overall, bands=row.bands, spectrum_db=unpack_series_field(spectra[row.id], "spectrum_db")
         )
         for row in repo.target_numbers(genres)
     ]
