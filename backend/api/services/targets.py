@@ -138,7 +138,7 @@ class _TargetCache:
 
     def targets(self, session: Session) -> dict[str, GenreTarget]:
         """The (mutable, shared) genre → target dict of the session's database at its current library version."""
-        database = str(session.get_bind().url)
+        database = str(session.get_bind().engine.url)
         version = ReferenceRepository(session).library_version()
         with self._lock:
             cached = self._by_database.get(database)
