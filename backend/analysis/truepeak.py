@@ -238,6 +238,8 @@ _DENSE_FRACTION = 200
 """Above one candidate per 200 samples (0.5 %), dense evaluation (block products) beats a window per candidate."""
 _DENSE_BLOCK = 32
 """Samples per row of the block-Toeplitz product that evaluates derivatives at every sample (dense case)."""
+_DENSE_SPAN = 1 << 17
+"""Intervals bounded at once in the dense case (bounds the work arrays, whatever the signal)."""
 
 
 def _sample_derivative_rows() -> np.ndarray:
@@ -480,10 +482,15 @@ class TruePeakMeter:
                 chosen[start + 1 : stop + 1] |= on_sample
                 chosen[start:stop] |= on_sample
                 chosen[start + 1 : stop + 1] |= on_half
+            # In spans of _DENSE_SPAN intervals: the work arrays grow ~100 bytes per interval, so a
+            # block where every sample is a candidate (Nyquist, square waves) stays within a bounded size.
             if count > 2 * (hi - lo) * _QUARTER_SHARE:
-                self._quarters(x, lo - 1 + np.flatnonzero(chosen))
+                intervals = lo - 1 + np.flatnonzero(chosen)
+                for first in range(0, intervals.size, _DENSE_SPAN):
+                    self._quarters(x, intervals[first : first + _DENSE_SPAN])
             else:
-                self._septic(x, loud_x, lo - 1, chosen)
+                for first in range(0, chosen.size, _DENSE_SPAN):
+                    self._septic(x, loud_x, lo - 1 + first, chosen[first : first + _DENSE_SPAN])
             return
         on_sample = np.concatenate([start + np.flatnonzero(m) for start, m, _, _ in runs])
         hits = [np.flatnonzero(m) for _, _, _, m in runs]

@@ -10,10 +10,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
+import fastapi_offline
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,15 +23,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from analysis.result import ENGINE_VERSION
 from api.core.config import Settings, get_settings
 from api.core.logging import configure_logging
+from api.core.security import RequestGuard, trusted_hosts
 from api.database import classify_database_error, init_db, make_engine, make_sessionmaker, prepare_storage
 from api.routers import analyze, compare, genres, health, master, references
 from api.routers import settings as settings_router
 from api.schemas import ERROR_RESPONSES
-from utils.errors import AppError, StorageError
+from utils.errors import AppError, StorageError, quoted
 from utils.logger import get_logger
 
 log = get_logger(__name__)
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+SWAGGER_UI_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+"""Swagger UI's bundle and stylesheet as the ``fastapi-offline`` package ships them."""
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -41,7 +45,7 @@ def _validation_message(exc: RequestValidationError) -> str:
         where = {"query": "query parameter", "path": "path parameter", "body": "field", "form": "form field"}.get(
             loc[0] if loc else "", "parameter"
         )
-        name = ".".join(loc[1:]) or "request"
+        name = quoted(".".join(loc[1:])) or "request"
         parts.append(f"{where} '{name}': {err.get('msg', 'invalid value')}")
     return "; ".join(parts) or "Invalid request."
 
@@ -78,6 +82,16 @@ def _internal_error(request: Request, exc: Exception) -> JSONResponse:
         return _app_error_response(storage)
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "Internal server error. The details are in the server log."}, status_code=500)
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the ``fastapi-offline`` package's files and our own page, whose script
+    ``/docs/docs.js`` the web mount serves (works offline, passes the CSP: no inline script)."""
+    app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI_DIR), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs_page() -> FileResponse:
+        return FileResponse(WEB_DIR / "docs" / "index.html")
 
 
 STARTUP_FAILURE_EXIT_CODE = 3
@@ -126,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Measures a WAV mix or master against finished masters of its genre.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served below from local files: FastAPI's page loads Swagger UI from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     _install_error_handlers(app)
@@ -134,7 +150,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST", "PUT", "DELETE"],
         allow_headers=["*"],
-        expose_headers=["Location"],
+        expose_headers=["Location", "X-Total-Count"],
+    )
+    app.add_middleware(
+        RequestGuard,
+        hosts=trusted_hosts(settings.api_host, settings.allowed_host_list),
+        origins=settings.cors_origin_list,
     )
 
     @app.middleware("http")
@@ -162,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(genres.router)
     app.include_router(references.router)
     app.include_router(compare.router)
+    _mount_docs(app)
     if (WEB_DIR / "index.html").exists():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -168,6 +168,24 @@ class BandTargetOut(BaseModel):
     correlation_tolerance: float
 
 
+class ReferenceSummary(BaseModel):
+    """A reference in the library list (SPEC §7): metadata and headline figures; ``GET /api/references/{id}``
+    has its overall and band metrics."""
+
+    id: str
+    name: str
+    artist: str
+    genre: str
+    year: int | None
+    is_builtin: bool
+    source: str | None
+    licence: str | None
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+    loudness_range_lu: float | None
+    dynamic_range_db: float | None
+
+
 class GenreOut(BaseModel):
     """A known genre and its target (SPEC §5)."""
 

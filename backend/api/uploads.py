@@ -18,10 +18,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from utils.errors import InsufficientStorageError, PayloadTooLargeError, StorageError, ValidationError
+from utils.errors import InsufficientStorageError, PayloadTooLargeError, StorageError, ValidationError, quoted
 from utils.logger import get_logger
 
 log = get_logger(__name__)
@@ -32,6 +33,10 @@ MAX_FIELDS_TOTAL_BYTES = 256 * 1024
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 """Allowance for boundaries and form fields when judging a Content-Length."""
 MAX_FILENAME_CHARS = 200
+MAX_BOUNDARY_CHARS = 256
+"""Longest multipart boundary read (RFC 2046 allows 70; python-multipart reads up to 256)."""
+MAX_PART_HEADER_BYTES = 64 * 1024
+"""A part's headers together (so a file name of up to ~64 kB is read, then shortened to MAX_FILENAME_CHARS)."""
 
 
 @dataclass
@@ -151,7 +156,7 @@ class _Receiver:
             self.field_buf += chunk
             self.fields_bytes += len(chunk)
             if len(self.field_buf) > MAX_FIELD_BYTES:
-                raise ValidationError(f"The form field '{self.part_name}' is too long.")
+                raise ValidationError(f"The form field '{quoted(self.part_name)}' is too long.")
             if self.fields_bytes > MAX_FIELDS_TOTAL_BYTES:
                 raise PayloadTooLargeError(
                     f"The form fields besides the file exceed {MAX_FIELDS_TOTAL_BYTES // 1024} kB in total."
@@ -177,10 +182,13 @@ async def receive_upload(request: Request, *, dest_dir: Path, max_bytes: int) ->
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_bytes + MULTIPART_OVERHEAD_BYTES:
         raise _too_large(max_bytes)
+    boundary = params[b"boundary"]
+    if not 0 < len(boundary) <= MAX_BOUNDARY_CHARS:
+        raise ValidationError(f"The multipart boundary must be 1 to {MAX_BOUNDARY_CHARS} characters long.")
     upload = Upload()
     receiver = _Receiver(upload, dest_dir, max_bytes)
     parser = MultipartParser(
-        params[b"boundary"],
+        boundary,
         {
             "on_part_begin": receiver.on_part_begin,
             "on_part_data": receiver.on_part_data,
@@ -190,6 +198,7 @@ async def receive_upload(request: Request, *, dest_dir: Path, max_bytes: int) ->
             "on_header_end": receiver.on_header_end,
             "on_headers_finished": receiver.on_headers_finished,
         },
+        max_header_size=MAX_PART_HEADER_BYTES,
     )
     try:
         async for chunk in request.stream():
@@ -199,6 +208,14 @@ async def receive_upload(request: Request, *, dest_dir: Path, max_bytes: int) ->
         receiver.close()
         upload.discard()
         raise
+    except MultipartParseError as exc:
+        receiver.close()
+        upload.discard()
+        if "header size" in str(exc):
+            raise ValidationError(
+                f"A part's headers (its file name) exceed {MAX_PART_HEADER_BYTES // 1024} kB: use a shorter file name."
+            ) from exc
+        raise ValidationError("The multipart form data could not be parsed.") from exc
     except Exception as exc:  # a malformed body: python-multipart raises its own errors
         receiver.close()
         upload.discard()

@@ -1,4 +1,4 @@
-"""``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json] [--output FILE]`` and
+"""``python -m cli analyze PATH [--genre G] [--level L] [--stage S] [--json [--output FILE]]`` and
 ``python -m cli master IN --genre G --output OUT [--only eq,stereo,dynamics,limiter]``.
 
 Analyses an audio file (WAV, AIFF, FLAC, MP3, Ogg Vorbis, Opus, AAC or ALAC in M4A), or every audio
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -185,8 +187,23 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--only", help="apply only these step kinds: eq, stereo, dynamics, limiter (comma-separated)")
     m.add_argument("--json", action="store_true", help="print the plan and the figures as JSON")
     args = parser.parse_args(argv)
+    if args.command != "master" and args.output is not None and not args.json:
+        parser.error("--output writes the JSON report: use it with --json")  # exit 2
     return master(args) if args.command == "master" else analyze(args)
 
 
+def run() -> int:
+    """:func:`main`, ending quietly when the reader of the output goes away (``| head``)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's last flush cannot fail again, and exit as a
+        # process stopped by SIGPIPE reports (128 + 13): no traceback, as other command-line tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

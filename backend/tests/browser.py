@@ -68,9 +68,17 @@ def chromium_page(*, width: int = 1280, height: int = 900) -> Iterator[tuple[Any
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # CSP refusals are console errors, not page errors: the page must cause none (SPEC §3).
+            page.on("console", lambda msg: _record_policy_error(msg, errors))
             yield page, errors
         finally:
             browser.close()
+
+
+def _record_policy_error(message: Any, errors: list[str]) -> None:
+    """Keep a console error that reports a Content-Security-Policy refusal."""
+    if message.type == "error" and "Content Security Policy" in message.text:
+        errors.append(message.text)
 
 
 def js_fixed(value: float | None, digits: int = 1) -> str:

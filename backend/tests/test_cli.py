@@ -251,3 +251,28 @@ def test_similar_references_come_from_the_database_when_there_is_one(tmp_path: P
     names = [(s["reference"]["name"], s["reference"]["is_builtin"]) for s in report["similar_references"]]
     assert names == [("low", False), ("high", False)]
     assert report["similar_references"][0]["similarity"] == pytest.approx(1.0, abs=1e-5)  # the same file
+
+
+def test_output_needs_json(tmp_path: Path) -> None:
+    path = write_wav(tmp_path / "ok.wav", sine(440.0, 1.0))
+    out = tmp_path / "report.json"
+    refused = _run(["analyze", str(path), "--output", str(out)], tmp_path / "home")
+    assert refused.returncode == 2 and "--output" in refused.stderr and "--json" in refused.stderr
+    assert not out.exists()
+    written = _run(["analyze", str(path), "--json", "--output", str(out)], tmp_path / "home")
+    assert written.returncode == 0 and json.loads(out.read_text())["filename"] == "ok.wav"
+
+
+def test_a_reader_that_stops_early_ends_the_cli_quietly(tmp_path: Path) -> None:
+    """``python -m cli analyze x.wav | head``: the pipe closes before the report is written; no traceback."""
+    path = write_wav(tmp_path / "ok.wav", sine(440.0, 1.0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "analyze", str(path)], cwd=BACKEND_DIR, env=_env(tmp_path / "home"),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `head` having read its lines and left
+    stderr = proc.stderr.read().decode()
+    code = proc.wait(timeout=300)
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert code == 141

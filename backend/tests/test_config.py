@@ -49,9 +49,17 @@ def test_env_example_as_env_gives_the_documented_defaults(monkeypatch: pytest.Mo
     assert settings.sqlalchemy_url == f"sqlite:///{home / 'audio_mastering.db'}"
     assert settings.log_path == home / "logs" / "backend.log"  # `LOG_FILE=` is the default, not the cwd
     assert (settings.api_host, settings.api_port, settings.log_level) == ("127.0.0.1", 8000, "INFO")
-    assert (settings.max_upload_mb, settings.max_duration_s) == (1024, 7200)
-    assert settings.max_upload_bytes == 1024 * 1024 * 1024
+    assert (settings.max_upload_mb, settings.max_duration_s) == (2048, 7200)
+    assert settings.max_upload_bytes == 2048 * 1024 * 1024
     assert settings.cors_origin_list == ["http://127.0.0.1:8000", "http://localhost:8000"]
+    assert settings.allowed_host_list == []
+
+
+def test_default_upload_limit_admits_the_longest_allowed_file() -> None:
+    """SPEC §3: MAX_UPLOAD_MB admits a MAX_DURATION_S-long 24-bit stereo 48 kHz WAV (its data + a 44-byte header)."""
+    defaults = {name: field.default for name, field in Settings.model_fields.items()}
+    wav_bytes = 44 + int(defaults["max_duration_s"]) * 48000 * 2 * 3
+    assert wav_bytes <= defaults["max_upload_mb"] * 1024 * 1024
 
 
 def test_environment_outranks_the_env_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

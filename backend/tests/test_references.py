@@ -118,11 +118,45 @@ def test_references_endpoint_filters_by_genre_with_aliases(server: LiveServer) -
         # Real corpus tracks of the genre first (with their licence), archetypes for the rest.
         assert all(r["is_builtin"] and ("archetype" in r["name"].lower()) == (r["licence"] is None) for r in dnb)
         assert sum(r["licence"] is not None for r in dnb) == sum(t["genre"] == "Drum & Bass" for t in load_corpus())
-        assert [b["band"] for b in dnb[0]["band_metrics"]] == ["low", "low_mid", "mid", "high_mid", "high"]
+        full = client.get(f"/api/references/{dnb[0]['id']}").json()
+        assert [b["band"] for b in full["band_metrics"]] == ["low", "low_mid", "mid", "high_mid", "high"]
         psy = client.get("/api/references", params={"genre": "PSYTRANCE"}).json()
         assert any(r["name"] == "My Master" and not r["is_builtin"] for r in psy)
         unknown = client.get("/api/references", params={"genre": "polka-step"})
         assert unknown.status_code == 422 and "Known genres" in unknown.json()["detail"]
+
+
+def test_references_are_paged_summaries_and_one_reference_is_whole(server: LiveServer) -> None:
+    """SPEC §7: at most ``limit`` summaries (default 100, 1–1000), the number matching in X-Total-Count; the
+    pages put together are the whole ordered list; ``GET /api/references/{id}`` has the metrics."""
+    with server.client() as client:
+        first = client.get("/api/references")
+        total = int(first.headers["X-Total-Count"])
+        assert total >= BUILTIN_COUNT + 1 and len(first.json()) == min(total, 100)
+        pages = [client.get("/api/references", params={"limit": 7, "offset": o}) for o in range(0, total, 7)]
+        assert all(int(p.headers["X-Total-Count"]) == total for p in pages)
+        ids = [r["id"] for p in pages for r in p.json()]
+        assert ids == [r["id"] for r in first.json()][: len(ids)] and len(ids) == total == len(set(ids))
+        keys = ("genre", "name")
+        listed = [tuple(r[k] for k in keys) for p in pages for r in p.json()]
+        assert listed == sorted(listed)
+        summary = first.json()[0]
+        assert set(summary) == {
+            "id", "name", "artist", "genre", "year", "is_builtin", "source", "licence",
+            "integrated_lufs", "true_peak_dbtp", "loudness_range_lu", "dynamic_range_db",
+        }  # fmt: skip
+        full = client.get(f"/api/references/{summary['id']}").json()
+        assert {k: full[k] for k in ("id", "name", "artist", "genre", "year", "is_builtin", "source", "licence")} == {
+            k: summary[k] for k in ("id", "name", "artist", "genre", "year", "is_builtin", "source", "licence")
+        }
+        for field in ("integrated_lufs", "true_peak_dbtp", "loudness_range_lu", "dynamic_range_db"):
+            assert full["overall_metrics"][field] == summary[field]
+        assert len(full["band_metrics"]) == 5
+        dnb = client.get("/api/references", params={"genre": "dnb", "limit": 2})
+        assert dnb.headers["X-Total-Count"] == "4" and len(dnb.json()) == 2
+        for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}):
+            assert client.get("/api/references", params=bad).status_code == 422, bad
+        assert client.get("/api/references/00000000-0000-4000-8000-000000000000").status_code == 404
 
 
 def test_similarity_ranks_references_and_validates(server: LiveServer, library: Library) -> None:

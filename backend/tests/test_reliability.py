@@ -4,6 +4,7 @@ locked database, CORS, upload limits, internal errors, and /health staying respo
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -448,3 +449,60 @@ def test_a_starting_worker_removes_crash_leftovers_but_not_uploads_other_workers
         live.wait()
     prepare_storage(settings)  # once that worker is gone, its upload is a leftover too
     assert list(tmp.iterdir()) == []
+
+
+# ── a client that goes away ─────────────────────────────────────────────────
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc for CPU times")
+def test_an_upload_abandoned_during_its_analysis_stops_it_and_stores_nothing(
+    tmp_path: Path, three_minutes: Path
+) -> None:
+    """SPEC §3: the client drops the connection once its whole file is on the server (the analysis has begun);
+    the analysis stops at the next block (the log says how far it got), no row and no file remain, and the
+    server's CPU goes idle."""
+    boundary = "cancel-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{three_minutes.name}"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+    body = head + three_minutes.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    with run_server(tmp_path / "home") as server, server.client() as client:
+        port = int(server.url.rsplit(":", 1)[1])
+        request = (
+            f"POST /api/analyze HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(request + body)
+        wait_for_complete_upload(server, three_minutes.stat().st_size, _STILL_WAITING)
+        sock.close()
+        for _ in range(300):  # bounded: 30 s
+            log = server.log_path.read_text(errors="replace")
+            if "POST /api/analyze" in log:
+                break
+            time.sleep(0.1)
+        assert "POST /api/analyze 499" in log, log[-2000:]
+        done = float(log.split("cancelled after ", 1)[1].split(" %", 1)[0])
+        assert done < 100.0  # stopped between blocks, not run to the end and thrown away
+        cpu = _process_cpu_s(server.process.pid)
+        time.sleep(1.0)
+        assert _process_cpu_s(server.process.pid) - cpu < 0.2  # idle: no analysis left running
+        assert client.get("/api/analyses").json()["total"] == 0
+        assert list((server.app_home / "tmp").iterdir()) == []
+
+
+class _WaitingClient(threading.Thread):
+    """The raw-socket client above: it has sent every byte and waits for the answer until it hangs up."""
+
+    def is_alive(self) -> bool:
+        return True
+
+
+_STILL_WAITING = _WaitingClient()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.database import make_sessionmaker
@@ -26,6 +26,7 @@ from api.repositories.settings_repo import SettingsRepository
 from api.services.corpus import load_corpus
 from api.services.genres import genre_key, known_genres
 from api.services.references import IndexCache, list_references, similar_references
+from api.services.series import pack_series, unpack_series, unpack_series_field
 from api.services.settings import DEFAULTS, read_settings, update_settings
 from api.services.targets import genre_target
 from config.constants import BANDS
@@ -273,8 +274,52 @@ def test_references_stored_under_another_spelling_of_a_genre_belong_to_it(sessio
     for name, genre in (("A", "Drum & Bass"), ("B", "Drum&Bass"), ("C", "Drum Bass")):
         session.add(_reference(name, genre, False))
     session.commit()
-    assert sorted(r["name"] for r in list_references(session, "dnb")) == ["A", "B"]
-    assert [r["name"] for r in list_references(session, "drum bass")] == ["C"]
+    assert sorted(r.name for r in list_references(session, "dnb", limit=100, offset=0).items) == ["A", "B"]
+    assert [r.name for r in list_references(session, "drum bass", limit=100, offset=0).items] == ["C"]
     assert known_genres(session).count("Drum & Bass") == 1 and "Drum&Bass" not in known_genres(session)
     shipped = sum(t["genre"] == "Drum & Bass" for t in load_corpus())
     assert genre_target(session, "Drum & Bass").track_count == shipped + 2
+
+
+def test_genre_targets_follow_every_change_of_the_library(session: Session) -> None:
+    """Targets are cached per library version: adding a reference, editing its metrics or deleting it is seen (a
+    genre of the user's own, centred on its references however few)."""
+    first = _reference("A", "Label Sound", False)
+    session.add(first)
+    session.commit()
+    assert genre_target(session, "Label Sound").integrated_lufs == -8.0
+    second = _reference("B", "Label Sound", False)
+    assert second.overall_metrics is not None
+    second.overall_metrics.integrated_lufs = -10.0
+    session.add(second)
+    session.commit()
+    assert genre_target(session, "Label Sound").integrated_lufs == -9.0
+    assert first.overall_metrics is not None
+    first.overall_metrics.integrated_lufs = -6.0  # a metric row alone changes
+    session.commit()
+    assert genre_target(session, "Label Sound").integrated_lufs == -8.0
+    session.execute(update(ReferenceOverallMetrics).values(integrated_lufs=-12.0))  # a bulk statement
+    session.commit()
+    assert genre_target(session, "Label Sound").integrated_lufs == -12.0
+    session.delete(second)
+    session.commit()
+    assert genre_target(session, "Label Sound").track_count == 1
+
+
+def test_one_series_field_reads_as_the_whole_series_does() -> None:
+    """unpack_series_field (inflating only up to the field) gives what unpack_series gives, for every field,
+    with arrays long enough to span several inflate steps."""
+    rng = np.random.default_rng(3)
+    series = {
+        "momentary_lufs": [None, *np.round(rng.normal(-14, 3, 40_000), 3).tolist()],
+        "spectrum_db": np.round(rng.normal(-60, 10, 60), 2).tolist(),
+        "band_rms_db": [[-20.5, None, -30.25]] * 3000,
+        "loudness_hop_s": 0.1,
+        "clip_times_s": [],
+    }
+    blob = pack_series(series)
+    whole = unpack_series(blob)
+    assert whole is not None
+    for name in series:
+        assert unpack_series_field(blob, name) == whole[name], name
+    assert unpack_series_field(blob, "absent") is None and unpack_series_field(None, "spectrum_db") is None

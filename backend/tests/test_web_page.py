@@ -61,9 +61,12 @@ def quiet_loud_quiet(sr: int = 44100) -> np.ndarray:
 
 
 def js_time(seconds: float) -> str:
-    """``fmtTime``: m:ss.s."""
+    """``fmtTime``: m:ss.s (a second part that rounds to 60.0 carries into the minutes)."""
     minutes = math.floor(seconds / 60)
-    return f"{minutes}:{browser.js_fixed(seconds - 60 * minutes).rjust(4, '0')}"
+    rest = browser.js_fixed(seconds - 60 * minutes)
+    if rest == "60.0":
+        minutes, rest = minutes + 1, "0.0"
+    return f"{minutes}:{rest.rjust(4, '0')}"
 
 
 def status_in_range(value: float, low: float, high: float, margin: float) -> str:
@@ -298,3 +301,22 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
         assert api.get(f"/api/analysis/{analysis_id}").status_code == 404
 
         assert errors == []
+
+
+def test_docs_and_time_format_under_the_csp(chromium_ready: None, tmp_path: Path) -> None:
+    """/docs renders Swagger UI from local files with no CSP refusal (and no network beyond the server); the
+    page's ``fmtTime`` never prints "m:60.0"."""
+    with run_server(tmp_path / "home") as server, browser.chromium_page() as (page, errors):
+        outside: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))
+        page.goto(f"{server.url}/docs")
+        page.wait_for_selector(".opblock", timeout=RESULT_TIMEOUT_MS)
+        assert page.locator(".opblock").count() >= 10
+        page.goto(server.url)
+        times = page.evaluate(
+            "async () => { const f = await import('/js/format.js');"
+            " return [119.97, 59.94, 59.96, 0.04, 60.0, 3599.99].map(f.fmtTime); }"
+        )
+        assert errors == [] and outside == []
+    assert times == ["2:00.0", "0:59.9", "1:00.0", "0:00.0", "1:00.0", "60:00.0"]
+    assert times == [js_time(t) for t in (119.97, 59.94, 59.96, 0.04, 60.0, 3599.99)]

@@ -11,6 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+ECHO_LIMIT_CHARS = 100
+"""At most this much of what a client sent is quoted back in an error message (SPEC §3)."""
+
+
+def quoted(value: object) -> str:
+    """Client input as an error message quotes it: at most ECHO_LIMIT_CHARS characters, then "…"."""
+    text = str(value)
+    return text if len(text) <= ECHO_LIMIT_CHARS else text[:ECHO_LIMIT_CHARS] + "…"
+
 
 class AppError(Exception):
     """Base of all expected errors; ``status_code`` is the HTTP status."""

@@ -27,10 +27,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_file: Path | None = None
     """None means ``$APP_HOME/logs/backend.log``."""
-    max_upload_mb: float = Field(default=1024, gt=0)
+    max_upload_mb: float = Field(default=2048, gt=0)
+    """2048 MiB admits a MAX_DURATION_S-long (2 h) 24-bit stereo 48 kHz WAV (1978 MiB)."""
     max_duration_s: float = Field(default=7200, gt=0)
     cors_origins: str = "http://127.0.0.1:8000,http://localhost:8000"
-    """Comma-separated origins allowed by CORS ("*" for any)."""
+    """Comma-separated origins allowed by CORS ("*" for any); state-changing requests from others get 403."""
+    allowed_hosts: str = ""
+    """Comma-separated extra host names the server answers to ("*" for any); 400 for others (SPEC §3)."""
 
     @field_validator("log_file", mode="before")
     @classmethod
@@ -75,6 +78,11 @@ class Settings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         """``CORS_ORIGINS`` split into a list."""
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        """``ALLOWED_HOSTS`` split into a list."""
+        return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
 
 
 def get_settings() -> Settings:

@@ -4,7 +4,7 @@ The version token lets every worker notice, with one primary-key lookup, that th
 reference library changed (SPEC §6). It is a row of ``user_settings`` under a
 reserved key that ``/api/settings`` never lists nor accepts, replaced by a new
 random token in the same transaction as every insert, update or delete of
-``reference_tracks``: session events below catch ORM adds and deletes and bulk
+``reference_tracks`` or its metric rows: session events below catch ORM adds and deletes and bulk
 ``insert()``/``update()``/``delete()`` statements alike, so no writer can forget it.
 """
 
@@ -14,13 +14,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, delete, event, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, selectinload
 
-from api.models import ReferenceTrack, UserSetting, utcnow
+from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack, UserSetting, utcnow
 from api.repositories.base import RepositoryBase
 
 LIBRARY_VERSION_KEY = "_reference_library_version"
@@ -36,6 +36,38 @@ class VectorRows:
     blobs: list[bytes]
     other_versions: int
     """References left out because their vector has another ``feature_version``."""
+
+
+class ReferenceSummaryRow(NamedTuple):
+    """A reference as the library list shows it."""
+
+    id: str
+    name: str
+    artist: str
+    genre: str
+    year: int | None
+    is_builtin: bool
+    source: str | None
+    licence: str | None
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+    loudness_range_lu: float | None
+    dynamic_range_db: float | None
+
+
+TARGET_OVERALL_FIELDS = ("integrated_lufs", "loudness_range_lu", "dynamic_range_db", "plr_db")
+"""The overall figures genre targets are derived from."""
+TARGET_BAND_FIELDS = ("band", "energy_ratio", "stereo_width", "phase_correlation", "rms_db")
+"""The band figures genre targets are derived from."""
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One reference's figures for target derivation (overall: TARGET_OVERALL_FIELDS; bands: TARGET_BAND_FIELDS)."""
+
+    id: str
+    overall: dict[str, Any]
+    bands: list[dict[str, Any]]
 
 
 class ReferenceRepository(RepositoryBase[ReferenceTrack]):
@@ -58,6 +90,65 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
         if genres is not None:
             stmt = stmt.where(ReferenceTrack.genre.in_(list(genres)))
         return self.session.scalars(stmt).all()
+
+    def _filtered(self, stmt: Select[Any], genres: Sequence[str] | None) -> Select[Any]:
+        return stmt if genres is None else stmt.where(ReferenceTrack.genre.in_(list(genres)))
+
+    def list_summaries(self, *, genres: Sequence[str] | None, limit: int, offset: int) -> list[ReferenceSummaryRow]:
+        """One page of references (by genre, name, id): metadata and headline figures, no series or band rows."""
+        om = ReferenceOverallMetrics
+        stmt = (
+            select(
+                ReferenceTrack.id, ReferenceTrack.name, ReferenceTrack.artist, ReferenceTrack.genre,
+                ReferenceTrack.year, ReferenceTrack.is_builtin, ReferenceTrack.source, ReferenceTrack.licence,
+                om.integrated_lufs, om.true_peak_dbtp, om.loudness_range_lu, om.dynamic_range_db,
+            )
+            .outerjoin(om, om.reference_id == ReferenceTrack.id)
+            .order_by(ReferenceTrack.genre, ReferenceTrack.name, ReferenceTrack.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [ReferenceSummaryRow(*row) for row in self.session.execute(self._filtered(stmt, genres))]
+
+    def count(self, *, genres: Sequence[str] | None = None) -> int:
+        """Number of references (optionally only those whose genre is one of ``genres``)."""
+        stmt = self._filtered(select(func.count(ReferenceTrack.id)), genres)
+        return int(self.session.scalar(stmt) or 0)
+
+    def target_numbers(self, genres: Sequence[str], *, builtin: bool | None = None) -> list[TargetRow]:
+        """What target derivation reads of each reference of ``genres`` (only built-in or only user references
+        when ``builtin`` says so): a few overall figures and the band rows, in one query each (no series blobs,
+        no ORM objects); the spectra come from :meth:`spectra`."""
+        om, bm = ReferenceOverallMetrics, ReferenceBandMetrics
+        which: ColumnElement[bool] = ReferenceTrack.genre.in_(list(genres))
+        if builtin is not None:
+            which = and_(which, ReferenceTrack.is_builtin == builtin)
+        overall_stmt = (
+            select(ReferenceTrack.id, *(getattr(om, f) for f in TARGET_OVERALL_FIELDS))
+            .outerjoin(om, om.reference_id == ReferenceTrack.id)
+            .where(which)
+            .order_by(ReferenceTrack.genre, ReferenceTrack.name)
+        )
+        rows = {r[0]: TargetRow(r[0], dict(zip(TARGET_OVERALL_FIELDS, r[1:], strict=True)), []) for r in
+                self.session.execute(overall_stmt)}  # fmt: skip
+        band_stmt = (
+            select(bm.reference_id, *(getattr(bm, f) for f in TARGET_BAND_FIELDS))
+            .join(ReferenceTrack, ReferenceTrack.id == bm.reference_id)
+            .where(which)
+            .order_by(bm.reference_id, bm.position)
+        )
+        for r in self.session.execute(band_stmt):
+            rows[r[0]].bands.append(dict(zip(TARGET_BAND_FIELDS, r[1:], strict=True)))
+        return list(rows.values())
+
+    def spectra(self, genres: Sequence[str], *, builtin: bool | None = None) -> dict[str, bytes | None]:
+        """The stored series blob of each reference of ``genres`` (only built-in or only user references when
+        ``builtin`` says so), by id (target derivation reads its spectrum)."""
+        which: ColumnElement[bool] = ReferenceTrack.genre.in_(list(genres))
+        if builtin is not None:
+            which = and_(which, ReferenceTrack.is_builtin == builtin)
+        stmt = select(ReferenceTrack.id, ReferenceTrack.series).where(which)
+        return {id_: blob for id_, blob in self.session.execute(stmt)}
 
     def get_many_full(self, ids: Sequence[str]) -> dict[str, ReferenceTrack]:
         """References by id, with their rows loaded."""
@@ -120,6 +211,11 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
         return VectorRows(ids=ids, genres=genres, blobs=blobs, other_versions=other)
 
 
+_LIBRARY_MODELS = (ReferenceTrack, ReferenceOverallMetrics, ReferenceBandMetrics)
+"""Rows whose change is a new library version: the vectors (similarity) and the metrics (genre targets)."""
+_LIBRARY_TABLES = frozenset(m.__tablename__ for m in _LIBRARY_MODELS)
+
+
 def _write_token(connection: Connection) -> None:
     """Set the version token to a new random value (insert the row the first time)."""
     values = {"key": LIBRARY_VERSION_KEY, "value": json.dumps(uuid.uuid4().hex), "updated_at": utcnow()}
@@ -144,7 +240,7 @@ def _bump_after_flush(session: Session, _flush: UOWTransaction) -> None:
     """A flush that added, changed or deleted reference rows bumps the token in the same transaction."""
     # In after_flush the new/dirty/deleted sets still describe what was just written.
     touched = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, ReferenceTrack) for obj in touched):
+    if any(isinstance(obj, _LIBRARY_MODELS) for obj in touched):
         _write_token(session.connection())
 
 
@@ -154,5 +250,5 @@ def _bump_on_bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table: Any = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) == ReferenceTrack.__tablename__:
+    if getattr(table, "name", None) in _LIBRARY_TABLES:
         _write_token(state.session.connection())

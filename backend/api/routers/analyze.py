@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio
@@ -27,6 +29,9 @@ from api.services.rows import band_dicts, overall_dict, plan_of, recommendation_
 from api.services.series import unpack_series
 from api.uploads import receive_upload
 from utils.errors import ValidationError
+from utils.logger import get_logger
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/api", tags=["analysis"])
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
@@ -115,12 +120,38 @@ def analysis_out(row: Analysis) -> AnalysisOut:
     )
 
 
+async def _set_on_disconnect(request: Request, cancel: threading.Event) -> None:
+    """Set ``cancel`` when the client goes away (the body is read by now: the next message is the disconnect)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            cancel.set()
+            return
+
+
+async def _run_until_disconnect(request: Request, cancel: threading.Event, work: Callable[[], str]) -> str:
+    """Run ``work`` in a worker thread (one of ANALYSIS_SLOTS) while watching for the client going away."""
+    outcome: str | Exception
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(_set_on_disconnect, request, cancel)
+        try:
+            outcome = await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)
+        except Exception as exc:  # raised below, outside the group (which would wrap it in an ExceptionGroup)
+            outcome = exc
+        finally:
+            tasks.cancel_scope.cancel()
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
 @router.post("/analyze", status_code=201, response_model=AnalysisOut, openapi_extra=UPLOAD_FORM)
 async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
     """Analyse an uploaded audio file (multipart ``file``, ``genre``, ``recommendation_level``, ``stage``,
     ``codec_preview``)."""
     upload = await receive_upload(request, dest_dir=settings.upload_dir, max_bytes=settings.max_upload_bytes)
     factory = request.app.state.sessionmaker
+    cancel = threading.Event()
     try:
         assert upload.path is not None
         path = upload.path
@@ -136,9 +167,16 @@ async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
                 stage=upload.fields.get("stage"),
                 max_duration_s=settings.max_duration_s,
                 codec_preview=codec_preview,
+                cancel=cancel,
             )
 
-        analysis_id = await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)
+        analysis_id = await _run_until_disconnect(request, cancel, work)
+    except service.AnalysisCancelledError as exc:
+        log.info(
+            "Upload of %s cancelled after %.0f %% of its analysis: the client disconnected; nothing stored",
+            upload.filename, 100 * exc.fraction_done,
+        )  # fmt: skip
+        return JSONResponse({"detail": "The client disconnected; nothing was stored."}, status_code=499)
     finally:
         upload.discard()
     with factory() as session:

@@ -5,21 +5,40 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import SessionDep
+from api.schemas import ReferenceSummary
 from api.services import references as service
 
 router = APIRouter(prefix="/api", tags=["references"])
 
 
+MAX_LIST_LIMIT = 1000
+MAX_OFFSET = 2**31 - 1
+"""Largest offset accepted (database drivers overflow past 64 bits)."""
+
+
 @router.get("/references")
 def list_references(
     session: SessionDep,
+    response: Response,
     genre: Annotated[str | None, Query(description="Genre (case-insensitive, aliases such as 'dnb')")] = None,
-) -> list[dict[str, Any]]:
-    """Reference tracks, optionally of one genre."""
-    return service.list_references(session, genre)
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT, description="Page size")] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="References to skip")] = 0,
+) -> list[ReferenceSummary]:
+    """Reference summaries by genre then name, optionally of one genre; the number matching in ``X-Total-Count``."""
+    page = service.list_references(session, genre, limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(page.total)
+    return page.items
+
+
+@router.get("/references/{reference_id}")
+def get_reference(
+    reference_id: Annotated[uuid.UUID, Path(description="The reference id (a UUID).")], session: SessionDep
+) -> dict[str, Any]:
+    """One reference with its overall and band metrics."""
+    return service.get_reference(session, str(reference_id))
 
 
 @router.get("/references/{reference_id}/series")

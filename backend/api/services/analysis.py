@@ -7,6 +7,7 @@ The CLI and the reference scripts call :func:`measure_file` too; only
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -34,12 +35,37 @@ from utils.logger import get_logger
 log = get_logger(__name__)
 
 
+class AnalysisCancelledError(Exception):
+    """The client that asked for the analysis went away: it was stopped and nothing was stored."""
+
+    def __init__(self, fraction_done: float) -> None:
+        super().__init__(f"cancelled after {fraction_done:.0%} of the audio")
+        self.fraction_done = fraction_done
+
+
 def measure_file(
-    path: Path, *, max_duration_s: float | None = None, progress: Callable[[float], None] | None = None
+    path: Path,
+    *,
+    max_duration_s: float | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> AnalysisResult:
-    """Decode an audio file (any format of SPEC §4) block by block and run every §4 metric on it."""
+    """Decode an audio file (any format of SPEC §4) block by block and run every §4 metric on it.
+
+    When ``cancel`` is set, the analysis stops after the block in hand (AnalysisCancelledError).
+    """
     info = decode.probe(path, max_duration_s=max_duration_s)
-    return analyze_blocks(decode.iter_blocks(path), info, progress=progress)
+    if cancel is None:
+        return analyze_blocks(decode.iter_blocks(path), info, progress=progress)
+
+    def check(fraction: float) -> None:
+        if cancel.is_set():
+            raise AnalysisCancelledError(fraction)
+        if progress is not None:
+            progress(fraction)
+
+    check(0.0)
+    return analyze_blocks(decode.iter_blocks(path), info, progress=check)
 
 
 def destination_encodings() -> list[Encoding]:
@@ -130,19 +156,25 @@ def analyze_and_store(
     stage: str | None,
     max_duration_s: float | None,
     codec_preview: bool = False,
+    cancel: threading.Event | None = None,
 ) -> str:
     """Validate options, analyse the file (and, with ``codec_preview``, encode it with each destination's codec)
-    and store every row in one transaction; the new id."""
+    and store every row in one transaction; the new id.
+
+    ``cancel`` set (the client went away) stops the analysis between blocks and stores nothing.
+    """
     with session_scope(factory) as session:
         canonical, level_name, stage_name = resolve_options(session, genre=genre, level=level, stage=stage)
         target = genre_target(session, canonical) if canonical else None
     started = time.perf_counter()
-    result = measure_file(path, max_duration_s=max_duration_s)
+    result = measure_file(path, max_duration_s=max_duration_s, cancel=cancel)
     judgement = recommendations_for(result, target, level=level_name, stage=stage_name)
     encoded = codec_previews(path, result) if codec_preview else None
     row = build_analysis_row(
         result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name, encoded=encoded
     )
+    if cancel is not None and cancel.is_set():
+        raise AnalysisCancelledError(1.0)
     with session_scope(factory) as session:
         AnalysisRepository(session).add(row)
     elapsed = time.perf_counter() - started

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.repositories.reference_repo import ReferenceRepository
 from config.constants import GENRE_ALIASES, GENRE_FAMILY
-from utils.errors import ValidationError
+from utils.errors import ValidationError, quoted
 
 _APOSTROPHE_N = re.compile(r"['’`]\s*n\b\s*['’`]?|\bn\s*['’`]")
 """'n', 'n and n' as in "drum'n'bass", "rock 'n roll", "rock n' roll"."""
@@ -94,5 +94,5 @@ def resolve_genre(session: Session, name: str) -> str:
     known = known_genres(session)
     genre = match_genre(name, known)
     if genre is None:
-        raise ValidationError(f"Unknown genre '{name.strip()}'. Known genres: {', '.join(known)}.")
+        raise ValidationError(f"Unknown genre '{quoted(name.strip())}'. Known genres: {', '.join(known)}.")
     return genre

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from analysis.result import AnalysisResult
 from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
+from api.schemas import ReferenceSummary
 from api.services.analysis import get_analysis
 from api.services.genres import genre_key, known_genres, match_genre, stored_spellings
 from api.services.rows import audio_columns, band_dicts, overall_dict
 from api.services.series import unpack_series
 from ml.feature_extraction import FEATURE_VERSION
 from ml.similarity import SimilarityIndex, vector_from_bytes
-from utils.errors import NotFoundError, ValidationError
+from utils.errors import NotFoundError, ValidationError, quoted
 from utils.logger import get_logger
 
 log = get_logger(__name__)
@@ -43,6 +44,22 @@ def reference_out(ref: ReferenceTrack) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ReferencePage:
+    """One page of the library list and the number of references that match."""
+
+    items: list[ReferenceSummary]
+    total: int
+
+
+def get_reference(session: Session, reference_id: str) -> dict[str, Any]:
+    """The full JSON of one reference; NotFoundError if there is none."""
+    ref = ReferenceRepository(session).get_full(reference_id)
+    if ref is None:
+        raise NotFoundError(f"No reference with id {reference_id}.")
+    return reference_out(ref)
+
+
 def reference_series(session: Session, reference_id: str) -> dict[str, Any]:
     """The stored time series of a reference (built-ins keep their long-term spectrum only)."""
     ref = ReferenceRepository(session).get(reference_id)
@@ -57,15 +74,18 @@ def canonical_filter_genre(genre: str | None, known: list[str]) -> str | None:
         return None
     canonical = match_genre(genre, known)
     if canonical is None:
-        raise ValidationError(f"Unknown genre '{genre.strip()}'. Known genres: {', '.join(known)}.")
+        raise ValidationError(f"Unknown genre '{quoted(genre.strip())}'. Known genres: {', '.join(known)}.")
     return canonical
 
 
-def list_references(session: Session, genre: str | None) -> list[dict[str, Any]]:
-    """References, optionally of one genre, as JSON dicts."""
+def list_references(session: Session, genre: str | None, *, limit: int, offset: int) -> ReferencePage:
+    """A page of reference summaries (by genre, then name), optionally of one genre, and how many match."""
     canonical = canonical_filter_genre(genre, known_genres(session))
     spellings = None if canonical is None else stored_spellings(session, canonical)
-    return [reference_out(r) for r in ReferenceRepository(session).list_full(genres=spellings)]
+    repo = ReferenceRepository(session)
+    rows = repo.list_summaries(genres=spellings, limit=limit, offset=offset)
+    items = [ReferenceSummary(**row._asdict()) for row in rows]
+    return ReferencePage(items=items, total=repo.count(genres=spellings))
 
 
 def build_reference_row(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from api.repositories.settings_repo import SettingsRepository
 from api.services.genres import resolve_genre
 from config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, RECOMMENDATION_LEVELS, STAGES
-from utils.errors import ValidationError
+from utils.errors import ValidationError, quoted
 
 DEFAULTS: dict[str, Any] = {
     "default_genre": None,
@@ -29,7 +29,7 @@ def check_level(value: str) -> str:
     level = value.strip().lower()
     if level not in RECOMMENDATION_LEVELS:
         raise ValidationError(
-            f"Unknown recommendation level '{value}'. Use one of: {', '.join(RECOMMENDATION_LEVELS)}."
+            f"Unknown recommendation level '{quoted(value)}'. Use one of: {', '.join(RECOMMENDATION_LEVELS)}."
         )
     return level
 
@@ -38,7 +38,7 @@ def check_stage(value: str) -> str:
     """A stage, lower-cased; ValidationError if unknown."""
     stage = value.strip().lower()
     if stage not in STAGES:
-        raise ValidationError(f"Unknown stage '{value}'. Use one of: {', '.join(STAGES)}.")
+        raise ValidationError(f"Unknown stage '{quoted(value)}'. Use one of: {', '.join(STAGES)}.")
     return stage
 
 
@@ -46,7 +46,7 @@ def update_settings(session: Session, changes: dict[str, Any]) -> dict[str, Any]
     """Validate and store the given settings (null resets one to its default); every setting afterwards."""
     unknown = sorted(set(changes) - set(DEFAULTS))
     if unknown:
-        raise ValidationError(f"Unknown setting(s): {', '.join(unknown)}. Known: {', '.join(DEFAULTS)}.")
+        raise ValidationError(f"Unknown setting(s): {quoted(', '.join(unknown))}. Known: {', '.join(DEFAULTS)}.")
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if value is None:

@@ -13,9 +13,9 @@ from analysis.engine import analyze_array
 from api.services.corpus import corpus_target
 from config.constants import BANDS
 from synth.archetypes import (
+    CHARACTER_DB,
     GENRES,
     STYLES,
-    CHARACTER_DB,
     balance_targets,
     reference_seed,
     reference_specs,

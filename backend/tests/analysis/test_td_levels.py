@@ -296,3 +296,19 @@ def test_mono_stereo_figures_are_those_of_the_same_signal_on_l_and_r(name: str, 
         assert m is None or m == pytest.approx(d, abs=1e-6), (name, field)
     if name == "silent":
         assert all(getattr(mono, f) is None for f in fields)
+
+
+@pytest.mark.parametrize(
+    "signal",
+    [
+        np.where(np.arange(SR * 7) % 96 < 48, 0.5, -0.5),  # square wave: block RMS √2·0.5 above its peak
+        np.full(SR * 7, 0.25),  # DC
+        np.array([0.5]),  # one sample
+    ],
+    ids=["square", "dc", "one_sample"],
+)
+def test_dr_is_never_negative(signal: np.ndarray) -> None:
+    """SPEC §4: 20·log10(peak₂ / RMS_top) is −3.01 dB for these (RMS = √2·peak); DR reads 0, as meters print."""
+    s = measure(stereo(signal), SR)
+    assert s.dynamic_range_db == 0.0
+    assert s.dr_value == 0

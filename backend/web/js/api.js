@@ -40,7 +40,8 @@ async function request(method, path, { okStatuses = [200] } = {}) {
 
 export const getGenres = () => request("GET", "/api/genres");
 export const getSettings = () => request("GET", "/api/settings");
-export const getReferences = () => request("GET", "/api/references");
+// Summaries (id, name, genre …) for the A/B picker: the first 1000 by genre and name.
+export const getReferences = () => request("GET", "/api/references?limit=1000");
 export const listAnalyses = (limit = 20, offset = 0) => request("GET", `/api/analyses?limit=${limit}&offset=${offset}`);
 export const getAnalysis = (id) => request("GET", `/api/analysis/${encodeURIComponent(id)}`);
 export const getSeries = (id) => request("GET", `/api/analysis/${encodeURIComponent(id)}/series`);

@@ -80,9 +80,14 @@ export function fmtHz(hz) {
 
 export function fmtTime(seconds) {
   if (!isNum(seconds)) return "—";
-  const m = Math.floor(seconds / 60);
-  const s = seconds - m * 60;
-  return `${m}:${s.toFixed(1).padStart(4, "0")}`;
+  let m = Math.floor(seconds / 60);
+  let s = (seconds - m * 60).toFixed(1);
+  if (s === "60.0") {
+    // 119.97 s rounds up to a whole minute: "2:00.0", not "1:60.0"
+    m += 1;
+    s = "0.0";
+  }
+  return `${m}:${s.padStart(4, "0")}`;
 }
 
 export function fmtDate(iso) {
@@ -190,6 +195,7 @@ export function el(tag, attrs = {}, ...children) {
     if (k === "class") node.className = v;
     else if (k === "dataset") Object.assign(node.dataset, v);
     else if (k === "text") node.textContent = v;
+    else if (k === "style") node.style.cssText = v; // through the CSSOM: the CSP refuses style attributes
     else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : v);
   }
