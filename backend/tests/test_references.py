@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import statistics
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -236,8 +238,13 @@ def test_a_folder_of_user_references_becomes_a_genre_target_for_analyze(
     body = response.json()
     assert body["genre"] == "Garage Club Target"
     low = next(r for r in body["recommendations"] if r["band"] == "low" and r["metric"] == "energy_ratio")
-    # The track's low share is 0.2 against the target's 0.8: 10·log10(0.2/0.8) = −6.02 dB.
-    assert low["deviation"] == pytest.approx(-6.02, abs=0.3)
+    # The track's low share is 0.2 against the target's 0.8: 10·log10(0.2/0.8) = −6.02 dB; its deviation is the
+    # shape (SPEC §5): that, minus the median of the five bands' 10·log10(share / target share).
+    assert low["current"] == pytest.approx(0.2, abs=0.02) and low["target"] == pytest.approx(0.8, abs=0.02)
+    d = {b["band"]: 10 * math.log10(b["energy_ratio"] / target["bands"][b["band"]]["energy_ratio"])
+         for b in body["band_metrics"]}
+    assert d["low"] == pytest.approx(-6.02, abs=0.3)
+    assert low["deviation"] == pytest.approx(d["low"] - statistics.median(d.values()), abs=1e-6)
 
 
 # Spellings a person types, and what they must resolve to among the built-in genres (None: no genre).
