@@ -38,6 +38,7 @@ test: setup lint
 bench: setup
 	$(BIN)/python bench/analysis_speed.py
 	$(BIN)/python bench/similarity_speed.py
+	$(BIN)/python bench/calibration.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
