@@ -109,8 +109,8 @@ def server(library: Library) -> Iterator[LiveServer]:
 
 def test_references_endpoint_filters_by_genre_with_aliases(server: LiveServer) -> None:
     with server.client() as client:
-        everything = client.get("/api/references").json()
-        assert len(everything) >= BUILTIN_COUNT + 1
+        everything = client.get("/api/references")
+        assert int(everything.headers["X-Total-Count"]) >= BUILTIN_COUNT + 1
         dnb = client.get("/api/references", params={"genre": "drum and bass"}).json()
         assert len(dnb) == ARCHETYPES_PER_GENRE and {r["genre"] for r in dnb} == {"Drum & Bass"}
         for spelling in ("Drum&Bass", "drum 'n' bass", "DNB"):
@@ -136,7 +136,7 @@ def test_references_are_paged_summaries_and_one_reference_is_whole(server: LiveS
         pages = [client.get("/api/references", params={"limit": 7, "offset": o}) for o in range(0, total, 7)]
         assert all(int(p.headers["X-Total-Count"]) == total for p in pages)
         ids = [r["id"] for p in pages for r in p.json()]
-        assert ids == [r["id"] for r in first.json()][: len(ids)] and len(ids) == total == len(set(ids))
+        assert ids[: len(first.json())] == [r["id"] for r in first.json()] and len(ids) == total == len(set(ids))
         keys = ("genre", "name")
         listed = [tuple(r[k] for k in keys) for p in pages for r in p.json()]
         assert listed == sorted(listed)
