@@ -254,18 +254,19 @@ function drawSeries(series, genre, sections, analysis) {
   if (genre && target && target.kind === "curve") {
     curves.push({ label: `${genre.name} target (dB)`, values: target.values, tolerance: target.tolerance, colour: COLOURS.target,
       dash: [6, 4], width: 1.5, shade: COLOURS.targetShade });
-    note = `Dashed orange: the mean spectrum of the ${genre.source} of ${genre.name}, moved to this file's mean level ` +
-      "(tonal balance, not loudness). Shaded: each band's tolerance, ± the genre's spread (at least 1.5 dB), as in the band table.";
+    note = `Dashed orange: the mean spectrum of the real masters ${genre.name}'s target is measured on, moved to this ` +
+      "file's mean level (tonal balance, not loudness). Shaded: each band's tolerance, ± the genre's real spread (at least " +
+      "4 dB), as in the band table.";
   } else if (genre && target) {
     curves.push(
       { label: `${genre.name} target, per band (dB)`, bands: target.target, colour: COLOURS.target, dash: [6, 4], width: 1.5,
         shade: COLOURS.targetShade },
       { label: "this file, band average (dB)", bands: target.file, colour: COLOURS.bandAverage, dash: [2, 3], width: 1.5 },
     );
-    const why = genre.source === "constants" ? "has no reference tracks" : "has no reference spectrum";
+    const why = "has no reference spectrum";
     note = `${genre.name} ${why}, so its target comes from its band energy shares: one level per ` +
       "band (the band's share of this file's total power, spread evenly over the band's 1/6-octave bins). Shaded: ± the " +
-      "genre's spread (at least 1.5 dB). Dotted: this file's own band averages on the same scale; the gap between the two " +
+      "genre's real spread (at least 4 dB). Dotted: this file's own band averages on the same scale; the gap between the two " +
       "steps is the band table's Deviation.";
   }
   $("spectrum-note").textContent = genre ? `long-term spectrum, 1/6 octave, against ${genre.name}` : "long-term spectrum, 1/6 octave, dB";
@@ -273,7 +274,6 @@ function drawSeries(series, genre, sections, analysis) {
   spectrumChart($("spectrum-chart"), freqs, curves, { topHz });
 }
 
-/** Tolerance of a band deviation, dB: the genre's spread, at least 1.5 dB (SPEC §5, as the band table colours). */
 
 /**
  * The genre's target on the spectrum plot.

@@ -169,10 +169,7 @@ export function statusDeviation(devDb, spreadDb = 4) {
  */
 export function plrTarget(genre) {
   if (!genre || !Array.isArray(genre.plr_db)) return null;
-  const fromReferences = !String(genre.source || "").startsWith("constants");
-  const basis = fromReferences
-    ? `the PLR of the ${genre.name} references (${genre.source}: 10th–90th percentile, at least ±1 dB around their mean)`
-    : `the ${genre.name} true-peak ceiling minus its target loudness: ${fmt(genre.true_peak_ceiling_dbtp)} − (${fmt(genre.integrated_lufs)}) dB, ±1 dB`;
+  const basis = `the PLR of ${genre.name}'s real masters, 10th–90th percentile (${genre.source})`;
   return { range: genre.plr_db, basis };
 }
 
