@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -318,19 +317,6 @@ def _target(genre: str, extra: tuple[ReferenceNumbers, ...]) -> GenreTarget:
     own = [*corpus_numbers(genre=genre), *extra]
     family_refs = corpus_numbers(family=family) if family is not None else corpus_numbers()
     return derive_target(genre, own, family_refs, family)
-
-
-def corpus_genres() -> list[str]:
-    """The genres the corpus has tracks of, most tracks first."""
-    counts: dict[str, int] = {}
-    for t in load_corpus():
-        counts[t["genre"]] = counts.get(t["genre"], 0) + 1
-    return sorted(counts, key=lambda g: (-counts[g], g))
-
-
-def median_or_none(values: Sequence[float]) -> float | None:
-    """The median, or None without values."""
-    return statistics.median(values) if values else None
 
 
 # --- genre labels -------------------------------------------------------------------------------------------

@@ -14,25 +14,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from api.models import ReferenceTrack
 from api.repositories.reference_repo import ReferenceRepository
 from api.services.corpus import ReferenceNumbers, corpus_target
-from api.services.genres import builtin_genres, spellings_of, with_builtin
-from api.services.rows import band_dicts, overall_dict
-from api.services.series import unpack_series, unpack_series_field
+from api.services.genres import spellings_of, with_builtin
+from api.services.series import unpack_series_field
 from config.constants import GenreTarget
 
-__all__ = ["ReferenceNumbers", "all_genre_targets", "builtin_target", "genre_target", "numbers_from_row"]
-
-
-def numbers_from_row(ref: ReferenceTrack) -> ReferenceNumbers:
-    """The numbers of a stored reference."""
-    series = unpack_series(ref.series) or {}
-    return ReferenceNumbers(
-        overall=overall_dict(ref.overall_metrics) or {},
-        bands=band_dicts(ref.band_metrics),
-        spectrum_db=series.get("spectrum_db"),
-    )
+__all__ = ["ReferenceNumbers", "all_genre_targets", "builtin_target", "genre_target"]
 
 
 def builtin_target(genre: str) -> GenreTarget:
@@ -93,7 +81,3 @@ def all_genre_targets(session: Session) -> list[GenreTarget]:
     stored = ReferenceRepository(session).genres()
     return [genre_target(session, name, stored=stored) for name in with_builtin(stored)]
 
-
-def documented_genres() -> list[str]:
-    """The genres known without a database."""
-    return builtin_genres()
