@@ -37,12 +37,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
 # analysis first: its __init__ pins BLAS to one thread, which only works before numpy is imported.
-from analysis import decode  # isort: skip
+from amt.analysis import decode  # isort: skip
 
 import numpy as np
 import soundfile as sf
 
-from api.services.analysis import measure_file
+from amt.api.services.analysis import measure_file
 
 SAMPLE_RATE = 44100
 CHUNK_S = 60
@@ -93,8 +93,11 @@ def time_ffmpeg(path: Path) -> float | None:
     if exe is None:
         return None
     start = time.perf_counter()
-    subprocess.run([exe, "-nostats", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [exe, "-nostats", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - start
 
 
@@ -135,7 +138,7 @@ def _rss_child(path: Path) -> int:
 
 def archetype_figures(repeat: int) -> int:
     """Render :data:`LOUD_ARCHETYPES` as 24-bit WAV and print ours vs ffmpeg per file."""
-    from synth.archetypes import render_archetype
+    from amt.synth.archetypes import render_archetype
 
     has_ffmpeg = shutil.which("ffmpeg") is not None
     total_ours = total_ffmpeg = 0.0
@@ -200,15 +203,18 @@ def main() -> int:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         rss = rss_growth(path)
-        ffmpeg_s = min((time_ffmpeg(path) or float("nan")) for _ in range(args.repeat)) if shutil.which(
-            "ffmpeg") else None
+        ffmpeg_s = (
+            min((time_ffmpeg(path) or float("nan")) for _ in range(args.repeat)) if shutil.which("ffmpeg") else None
+        )
 
     o = result.overall
     print(f"file: {args.minutes:g} min, {SAMPLE_RATE} Hz stereo 16-bit; decoded float32 = {decoded_mb:.1f} MB")
     print(f"result: {o.integrated_lufs:.2f} LUFS, LRA {o.loudness_range_lu:.2f} LU, TP {o.true_peak_dbtp:.2f} dBTP")
     print(f"decode only       {decode_s:8.3f} s")
-    print(f"full analysis     {analysis_s:8.3f} s   {info.duration_s / analysis_s:7.0f}× real time   "
-          f"{analysis_s / decode_s:5.1f}× decoding")
+    print(
+        f"full analysis     {analysis_s:8.3f} s   {info.duration_s / analysis_s:7.0f}× real time   "
+        f"{analysis_s / decode_s:5.1f}× decoding"
+    )
     if ffmpeg_s is not None:
         print(f"ffmpeg ebur128    {ffmpeg_s:8.3f} s   analysis / ffmpeg = {analysis_s / ffmpeg_s:.2f} (target ≤ 1.0)")
     else:

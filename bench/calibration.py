@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
-from api.services.calibration import TrackCalibration, leave_one_out, share_inside
-from api.services.corpus import CORPUS_PATH, load_corpus
-from api.services.recommend import judge, metrics_from_dicts
+from amt.api.services.calibration import TrackCalibration, leave_one_out, share_inside
+from amt.api.services.corpus import CORPUS_PATH, load_corpus
+from amt.api.services.recommend import judge, metrics_from_dicts
 
 ALARMS = {"true_peak_dbtp", "clip_events", "negative_correlation_pct"}
 """Always-flagged checks: a real master may deserve them; they are not judgement of tonal balance or dynamics."""
@@ -35,11 +35,20 @@ def _counts(result: TrackCalibration) -> tuple[int, int, float]:
     t = result.track
     overall, bands = metrics_from_dicts(t["overall_metrics"], t["band_metrics"])
     spectrum = t.get("spectrum") or {}
-    judged = judge(overall, bands, result.target, level="prescriptive", sample_rate=t["audio"]["sample_rate"],
-                   spectrum=(spectrum["freqs_hz"], spectrum["db"]) if spectrum.get("db") else None)
+    judged = judge(
+        overall,
+        bands,
+        result.target,
+        level="prescriptive",
+        sample_rate=t["audio"]["sample_rate"],
+        spectrum=(spectrum["freqs_hz"], spectrum["db"]) if spectrum.get("db") else None,
+    )
     critical = [r for r in judged.recommendations if r.severity == "critical"]
-    alarms = sum(1 for r in critical if r.metric in ALARMS or (r.metric == "phase_correlation" and r.band == "low"
-                                                                and (r.current or 0.0) < 0))
+    alarms = sum(
+        1
+        for r in critical
+        if r.metric in ALARMS or (r.metric == "phase_correlation" and r.band == "low" and (r.current or 0.0) < 0)
+    )
     eq = sum(abs(s.gain_db) for s in judged.plan.steps if s.kind == "eq")
     return len(critical) - alarms, alarms, eq
 
@@ -54,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     by_genre: dict[str, list[TrackCalibration]] = defaultdict(list)
     for r in results:
         by_genre[r.track["genre"]].append(r)
-    print(f"{'genre':<12} {'tracks':>6} {'inside':>7} {'crit/track':>10} {'alarms/track':>12} {'EQ median':>9}  "
-          "target rests on")
+    print(
+        f"{'genre':<12} {'tracks':>6} {'inside':>7} {'crit/track':>10} {'alarms/track':>12} {'EQ median':>9}  "
+        "target rests on"
+    )
     all_crit: list[int] = []
     all_eq: list[float] = []
     for genre in sorted(by_genre, key=lambda g: -len(by_genre[g])):
@@ -63,11 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         counts = [_counts(r) for r in rows]
         all_crit += [c[0] for c in counts]
         all_eq += [c[2] for c in counts]
-        print(f"{genre:<12} {len(rows):>6} {share_inside(rows):>7.1%} "
-              f"{statistics.mean(c[0] for c in counts):>10.2f} {statistics.mean(c[1] for c in counts):>12.2f} "
-              f"{statistics.median(c[2] for c in counts):>7.1f} dB  {rows[0].target.source[:70]}")
-    print(f"{'all':<12} {len(results):>6} {share_inside(results):>7.1%} {statistics.mean(all_crit):>10.2f} "
-          f"{'':>12} {statistics.median(all_eq):>7.1f} dB")
+        print(
+            f"{genre:<12} {len(rows):>6} {share_inside(rows):>7.1%} "
+            f"{statistics.mean(c[0] for c in counts):>10.2f} {statistics.mean(c[1] for c in counts):>12.2f} "
+            f"{statistics.median(c[2] for c in counts):>7.1f} dB  {rows[0].target.source[:70]}"
+        )
+    print(
+        f"{'all':<12} {len(results):>6} {share_inside(results):>7.1%} {statistics.mean(all_crit):>10.2f} "
+        f"{'':>12} {statistics.median(all_eq):>7.1f} dB"
+    )
     per_figure: dict[str, list[bool]] = defaultdict(list)
     for r in results:
         for k, v in r.inside.items():

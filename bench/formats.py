@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
 # analysis first: its __init__ pins BLAS to one thread, which only works before numpy is imported.
-from analysis import decode  # isort: skip
+from amt.analysis import decode  # isort: skip
 
 import av
 import numpy as np
@@ -37,7 +37,7 @@ import soundfile as sf
 from analysis_speed import CHUNK_S, SAMPLE_RATE, _max_rss_bytes, render_chunk
 from scipy.signal import resample_poly
 
-from api.services.analysis import codec_previews, destination_encodings, measure_file
+from amt.api.services.analysis import codec_previews, destination_encodings, measure_file
 
 SNDFILE_FORMATS = {
     # name: (file name, format, subtype, rate, writer options)

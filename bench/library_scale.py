@@ -33,7 +33,7 @@ BACKEND_DIR = Path(__file__).resolve().parents[1] / "backend"
 sys.path[:0] = [str(BACKEND_DIR), str(BACKEND_DIR / "tests")]
 
 # analysis first: its __init__ pins BLAS to one thread, which only works before numpy is imported.
-import analysis  # noqa: E402, F401  # isort: skip
+import amt.analysis  # noqa: E402, F401  # isort: skip
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
@@ -41,12 +41,12 @@ import pg  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from analysis.engine import analyze_array  # noqa: E402
-from api.database import init_db, make_engine  # noqa: E402
-from api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack, utcnow  # noqa: E402
-from api.repositories import reference_repo  # noqa: E402, F401  (its session events bump the library version)
-from api.services.rows import audio_columns  # noqa: E402
-from config.constants import CONSTANT_GENRE_TARGETS, REFERENCE_GENRES  # noqa: E402
+from amt.analysis.engine import analyze_array  # noqa: E402
+from amt.api.database import init_db, make_engine  # noqa: E402
+from amt.api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack, utcnow  # noqa: E402
+from amt.api.repositories import reference_repo  # noqa: E402, F401  (its session events bump the library version)
+from amt.api.services.rows import audio_columns  # noqa: E402
+from amt.config.constants import CONSTANT_GENRE_TARGETS, REFERENCE_GENRES  # noqa: E402
 from helpers import run_server  # noqa: E402
 
 USER_GENRES = ("Garage", "Breakbeat", "Synthwave", "Lo-fi")

@@ -38,7 +38,7 @@ sys.path[:0] = [str(BACKEND_DIR), str(BACKEND_DIR / "tests")]
 
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
-from api.models import Base  # noqa: E402
+from amt.api.models import Base  # noqa: E402
 
 READ_KINDS = ("analysis", "series", "history", "health")
 

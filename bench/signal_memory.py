@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
 # analysis first: its __init__ pins BLAS to one thread, which only works before numpy is imported.
-from analysis import decode  # isort: skip  # noqa: F401
+from amt.analysis import decode  # isort: skip  # noqa: F401
 
 import numpy as np
 import soundfile as sf
@@ -113,7 +113,7 @@ def rss_growth(path: Path) -> int:
 
 
 def _rss_child(path: Path) -> int:
-    from api.services.analysis import measure_file
+    from amt.api.services.analysis import measure_file
 
     before = max_rss_bytes()
     measure_file(path)

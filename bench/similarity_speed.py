@@ -46,13 +46,13 @@ import pg  # noqa: E402
 from sqlalchemy import Engine, func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from api.database import init_db, make_engine, make_sessionmaker  # noqa: E402
-from api.models import Analysis, BandMetrics, OverallMetrics, ReferenceTrack, utcnow  # noqa: E402
-from api.repositories.reference_repo import ReferenceRepository  # noqa: E402
-from api.services.references import IndexCache, similar_references  # noqa: E402
-from config.constants import BANDS  # noqa: E402
-from ml.feature_extraction import FEATURE_VERSION, VECTOR_DIM  # noqa: E402
-from ml.similarity import SimilarityIndex  # noqa: E402
+from amt.api.database import init_db, make_engine, make_sessionmaker  # noqa: E402
+from amt.api.models import Analysis, BandMetrics, OverallMetrics, ReferenceTrack, utcnow  # noqa: E402
+from amt.api.repositories.reference_repo import ReferenceRepository  # noqa: E402
+from amt.api.services.references import IndexCache, similar_references  # noqa: E402
+from amt.config.constants import BANDS  # noqa: E402
+from amt.ml.feature_extraction import FEATURE_VERSION, VECTOR_DIM  # noqa: E402
+from amt.ml.similarity import SimilarityIndex  # noqa: E402
 
 GENRES = ("Psytrance", "Trance", "Techno", "House", "Drum & Bass", "Dubstep")
 INSERT_CHUNK = 10_000

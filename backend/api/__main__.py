@@ -1,17 +1,6 @@
-"""``python -m api`` (what ``make run`` uses): serve the app on ``API_HOST``:``API_PORT`` from the settings."""
+"""``python -m api``: serve the application on ``API_HOST``:``API_PORT`` (as ``amt serve``)."""
 
-from __future__ import annotations
-
-import uvicorn
-
-from api.core.config import get_settings
-
-
-def main() -> None:
-    """Run uvicorn with the host and port of the settings (environment, then ``backend/.env``)."""
-    settings = get_settings()
-    uvicorn.run("api.main:app", host=settings.api_host, port=settings.api_port)
-
+from amt.api.__main__ import main
 
 if __name__ == "__main__":
     main()

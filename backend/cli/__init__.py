@@ -1,1 +1,1 @@
-"""The command line: ``python -m cli analyze track.wav`` from ``backend/`` (no server needed)."""
+"""``python -m cli …`` from ``backend/``: the ``amt`` command (:mod:`amt.cli`) without installing it."""

@@ -1,1 +1,1 @@
-"""Command-line maintenance scripts, run from ``backend/`` as ``python -m scripts.<name>``."""
+"""The seed's ``python -m scripts.…`` commands, run from ``backend/``; each forwards to :mod:`amt.scripts`."""

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from api.core.config import Settings
-from api.database import init_db, make_engine, make_sessionmaker
+from amt.api.core.config import Settings
+from amt.api.database import init_db, make_engine, make_sessionmaker
 from helpers import DATABASE_KINDS, database_of_kind
 
 

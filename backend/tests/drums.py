@@ -17,12 +17,20 @@ FOUR_FLOOR: tuple[Event, ...] = (
     *((p, "hat", 0.4) for p in (0, 4, 8, 12)),
 )
 BACKBEAT: tuple[Event, ...] = (
-    (0, "kick", 0.8), (8, "kick", 0.8), (4, "snare", 0.8), (12, "snare", 0.8),
+    (0, "kick", 0.8),
+    (8, "kick", 0.8),
+    (4, "snare", 0.8),
+    (12, "snare", 0.8),
     *((p, "hat", 0.6) for p in range(0, 16, 2)),
 )
 BREAKBEAT: tuple[Event, ...] = (
-    (0, "kick", 0.9), (10, "kick", 0.8), (4, "snare", 0.8), (12, "snare", 0.8), (7, "snare", 0.25),
-    (15, "snare", 0.25), *((p, "hat", 0.6) for p in range(0, 16, 2)),
+    (0, "kick", 0.9),
+    (10, "kick", 0.8),
+    (4, "snare", 0.8),
+    (12, "snare", 0.8),
+    (7, "snare", 0.25),
+    (15, "snare", 0.25),
+    *((p, "hat", 0.6) for p in range(0, 16, 2)),
 )
 SYNCOPATED_BASS: tuple[Event, ...] = (*FOUR_FLOOR, *((p, "bass", 1.0) for p in (3, 6, 10, 13, 14)))
 TRESILLO: tuple[Event, ...] = (

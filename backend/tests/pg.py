@@ -38,8 +38,9 @@ def _install() -> str | None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=300, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, capture_output=True,
-                       timeout=600, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "postgresql"], check=True, capture_output=True, timeout=600, env=env
+        )
     except (subprocess.SubprocessError, OSError) as exc:
         return f"installing PostgreSQL with apt-get failed: {exc}"
     return None
@@ -117,13 +118,16 @@ def start() -> PostgresServer | None:
     try:
         _run([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "amt", "--no-sync"], user)
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-o", options, "-w",
-              "start"], user)
+        _run(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-o", options, "-w", "start"],
+            user,
+        )
     except (subprocess.SubprocessError, OSError) as exc:
         log = (root / "server.log").read_text(errors="replace") if (root / "server.log").exists() else ""
         stderr = getattr(exc, "stderr", b"") or b""
         _REASON = f"could not start PostgreSQL: {exc} {stderr.decode(errors='replace')} {log[-500:]}"
         shutil.rmtree(root, ignore_errors=True)
         return None
-    return PostgresServer(admin_url=f"postgresql+psycopg://amt@127.0.0.1:{port}/postgres", data_dir=data,
-                          bin_dir=bin_dir, as_user=user)
+    return PostgresServer(
+        admin_url=f"postgresql+psycopg://amt@127.0.0.1:{port}/postgres", data_dir=data, bin_dir=bin_dir, as_user=user
+    )

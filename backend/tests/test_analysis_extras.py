@@ -39,9 +39,10 @@ LU_TOL = 0.1
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server per database kind: SQLite in APP_HOME, and a fresh PostgreSQL database when one can be had."""
     home = tmp_path_factory.mktemp(f"extras-{request.param}") / "home"
-    with database_of_kind(request, home / "audio_mastering.db") as url, run_server(
-        home, env={"MAX_UPLOAD_MB": "40", "DATABASE_URL": url}
-    ) as live:
+    with (
+        database_of_kind(request, home / "audio_mastering.db") as url,
+        run_server(home, env={"MAX_UPLOAD_MB": "40", "DATABASE_URL": url}) as live,
+    ):
         yield live
 
 
@@ -120,8 +121,13 @@ def test_raising_stops_at_a_minus_one_dbtp_peak(server: LiveServer, tmp_path: Pa
 
 
 def test_sections_of_a_rendered_track_within_a_second_and_a_fifth_of_a_lu(server: LiveServer, tmp_path: Path) -> None:
-    plan = [("intro", 12.0, 0.05), ("drop", 20.0, 0.5), ("breakdown", 14.0, 0.08), ("drop", 20.0, 0.45),
-            ("outro", 10.0, 0.04)]
+    plan = [
+        ("intro", 12.0, 0.05),
+        ("drop", 20.0, 0.5),
+        ("breakdown", 14.0, 0.08),
+        ("drop", 20.0, 0.45),
+        ("outro", 10.0, 0.04),
+    ]
     sr = 44100
     x = np.concatenate([sine(997.0, seconds, sr=sr, amp=amp) for _, seconds, amp in plan])
     body = _upload(server, write_wav(tmp_path / "arranged.wav", x, sr=sr, subtype="PCM_16"))

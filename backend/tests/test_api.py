@@ -15,7 +15,7 @@ import soundfile as sf
 from drums import PATTERNS, render
 from sqlalchemy import create_engine, text
 
-from api.services.corpus import corpus_target
+from amt.api.services.corpus import corpus_target
 from helpers import DATABASE_KINDS, LiveServer, database_of_kind, run_server, sine, write_wav
 
 TABLES = ("analysis", "band_metrics", "overall_metrics", "recommendations")
@@ -27,9 +27,10 @@ DATABASE_URLS: dict[str, str] = {}
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server per database kind: SQLite in APP_HOME, and a fresh PostgreSQL database when one can be had."""
     home = tmp_path_factory.mktemp(f"api-{request.param}") / "home"
-    with database_of_kind(request, home / "audio_mastering.db") as url, run_server(
-        home, env={"MAX_UPLOAD_MB": "2", "MAX_DURATION_S": "30", "DATABASE_URL": url}
-    ) as live:
+    with (
+        database_of_kind(request, home / "audio_mastering.db") as url,
+        run_server(home, env={"MAX_UPLOAD_MB": "2", "MAX_DURATION_S": "30", "DATABASE_URL": url}) as live,
+    ):
         DATABASE_URLS[live.url] = url
         yield live
 
@@ -185,8 +186,11 @@ def test_refused_uploads_leave_no_row_and_no_temp_file(
         path = write_wav(tmp_path / "big.wav", np.zeros((3 * 1024 * 1024 // 4, 2), np.float32), subtype="PCM_16")
     else:
         path = write_wav(tmp_path / "ok.wav", sine(440.0, 1.0), subtype="PCM_16")
-        fields = {"bad_genre": {"genre": "polka-step"}, "bad_level": {"recommendation_level": "loud"},
-                  "bad_stage": {"stage": "demo"}}[case]
+        fields = {
+            "bad_genre": {"genre": "polka-step"},
+            "bad_level": {"recommendation_level": "loud"},
+            "bad_stage": {"stage": "demo"},
+        }[case]
     before = _counts(server)
     response = _post(server, path, **fields)
     assert response.status_code == status, response.text
@@ -274,9 +278,7 @@ def test_ten_concurrent_uploads_all_succeed_and_read_back(server: LiveServer, tm
     assert _temp_files(server) == []
 
 
-
-def test_master_returns_the_upload_with_its_plan_applied_and_stores_nothing(server: LiveServer, tmp_path: Path
-                                                                            ) -> None:
+def test_master_returns_the_upload_with_its_plan_applied_and_stores_nothing(server: LiveServer, tmp_path: Path) -> None:
     # A sine 3 dB over full scale in float: true peak +3 dBTP, so the plan's limiter brings it under −1 dBTP.
     hot = write_wav(tmp_path / "hot.wav", sine(997.0, 4.0, sr=48000, amp=10 ** (3 / 20)), sr=48000, subtype="FLOAT")
     before = _counts(server)
@@ -303,8 +305,9 @@ def test_master_returns_the_upload_with_its_plan_applied_and_stores_nothing(serv
 def test_drum_and_bass_reads_its_documented_octave(server: LiveServer, tmp_path: Path) -> None:
     """A kick on every beat at 172 BPM: the engine's octave prior reads it at 86 or 172; as Drum & Bass the JSON
     (fresh and read back) reports 172, the octave inside the genre's documented 160–180 BPM (SPEC §4)."""
-    path = write_wav(tmp_path / "dnb.wav", render(PATTERNS["four on the floor"], 172.0, fs=22050), sr=22050,
-                     subtype="PCM_16")
+    path = write_wav(
+        tmp_path / "dnb.wav", render(PATTERNS["four on the floor"], 172.0, fs=22050), sr=22050, subtype="PCM_16"
+    )
     plain = _post(server, path, genre="")
     dnb = _post(server, path, genre="dnb")
     assert plain.status_code == 201 and dnb.status_code == 201, (plain.text, dnb.text)

@@ -25,7 +25,11 @@ def _env(app_home: Path) -> dict[str, str]:
 
 def _run(args: list[str], app_home: Path, module: str = "cli") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=BACKEND_DIR, env=_env(app_home), capture_output=True, text=True,
+        [sys.executable, "-m", module, *args],
+        cwd=BACKEND_DIR,
+        env=_env(app_home),
+        capture_output=True,
+        text=True,
         timeout=300,
     )
 
@@ -34,8 +38,12 @@ def _run_on_terminal(args: list[str], app_home: Path) -> tuple[int, str]:
     """Run the CLI with stdout and stderr on one pseudo-terminal, as in a shell; (exit code, bytes it wrote)."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli", *args], cwd=BACKEND_DIR, env=_env(app_home),
-        stdin=subprocess.DEVNULL, stdout=follower, stderr=follower,
+        [sys.executable, "-m", "cli", *args],
+        cwd=BACKEND_DIR,
+        env=_env(app_home),
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
     )
     os.close(follower)
     chunks = []
@@ -96,8 +104,9 @@ def test_json_report_of_one_file(tmp_path: Path) -> None:
 
 def test_json_tempo_in_the_genres_octave(tmp_path: Path) -> None:
     """A kick on every beat at 172 BPM analysed as Drum & Bass reports 172 BPM (documented range 160–180)."""
-    path = write_wav(tmp_path / "dnb.wav", render(PATTERNS["four on the floor"], 172.0, fs=22050), sr=22050,
-                     subtype="PCM_16")
+    path = write_wav(
+        tmp_path / "dnb.wav", render(PATTERNS["four on the floor"], 172.0, fs=22050), sr=22050, subtype="PCM_16"
+    )
     done = _run(["analyze", str(path), "--genre", "dnb", "--json"], tmp_path / "home")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["overall_metrics"]["tempo_bpm"] == pytest.approx(172.0, abs=0.5)
@@ -159,7 +168,7 @@ def test_the_progress_bar_keeps_out_of_the_report_on_a_terminal(tmp_path: Path) 
 def test_the_bar_prints_one_line_per_step_into_a_pipe() -> None:
     import io
 
-    from utils.progress import ProgressBar
+    from amt.utils.progress import ProgressBar
 
     stream = io.StringIO()
     bar = ProgressBar(2, stream=stream)
@@ -167,7 +176,9 @@ def test_the_bar_prints_one_line_per_step_into_a_pipe() -> None:
     bar.print("report of a", file=stream)
     bar.show(2, "done")
     assert stream.getvalue().splitlines() == [
-        "[" + "-" * 30 + "] 0/2  a.wav", "report of a", "[" + "#" * 30 + "] 2/2  done",
+        "[" + "-" * 30 + "] 0/2  a.wav",
+        "report of a",
+        "[" + "#" * 30 + "] 2/2  done",
     ]
 
 

@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from api.core.config import BACKEND_DIR, Settings
-from api.core.logging import configure_logging
-from api.services.settings import update_settings
-from config.constants import ltas_band_shares
-from helpers import free_port
-from utils.errors import ValidationError
-from utils.logger import get_logger
+from amt.api.core.config import Settings
+from amt.api.core.logging import configure_logging
+from amt.api.services.settings import update_settings
+from amt.config.constants import ltas_band_shares
+from amt.utils.errors import ValidationError
+from amt.utils.logger import get_logger
+from helpers import BACKEND_DIR, free_port
 
 EXAMPLE = BACKEND_DIR / ".env.example"
 
@@ -87,8 +87,9 @@ def test_python_m_api_serves_on_api_host_and_api_port(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "APP_HOME": str(tmp_path / "home"), "DATABASE_URL": "", "API_PORT": str(port)}
     env["API_HOST"] = "127.0.0.1"
-    proc = subprocess.Popen([sys.executable, "-m", "api"], cwd=BACKEND_DIR, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api"], cwd=BACKEND_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -139,8 +140,13 @@ def test_ltas_model_shares_of_a_flat_spectrum_are_octave_lengths() -> None:
     # flat per octave from 20 Hz to 12 kHz (corner below 20 Hz, knee above 20 kHz), then −6 dB/oct:
     # each band's share is its length in octaves; above 12 kHz ∫ 10^(−0.6·o) do = (1 − 10^(−0.6·O)) / (0.6·ln 10)
     air = (1 - 10 ** (-0.6 * math.log2(20000 / 12000))) / (0.6 * math.log(10))
-    lengths = [math.log2(200 / 20), math.log2(500 / 200), math.log2(2000 / 500), math.log2(6000 / 2000),
-               math.log2(12000 / 6000) + air]
+    lengths = [
+        math.log2(200 / 20),
+        math.log2(500 / 200),
+        math.log2(2000 / 500),
+        math.log2(6000 / 2000),
+        math.log2(12000 / 6000) + air,
+    ]
     expected = [x / sum(lengths) for x in lengths]
     assert ltas_band_shares(10, 40000, 3.0) == pytest.approx(expected, rel=1e-9)
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.result import ENGINE_VERSION, BandMetrics, OverallMetrics
-from api.services.calibration import leave_one_out, share_inside
-from api.services.corpus import CORPUS_PATH, MIN_OWN_CENTRE, MIN_OWN_TRACKS, corpus_target, load_corpus
-from api.services.deviation import shape_deviations
-from api.services.recommend import judge, metrics_from_dicts
-from api.services.recommend.model import DynamicsStep, EqStep, LimiterStep, StepKind
-from config.constants import (
+from amt.analysis.result import ENGINE_VERSION, BandMetrics, OverallMetrics
+from amt.api.services.calibration import leave_one_out, share_inside
+from amt.api.services.corpus import CORPUS_PATH, MIN_OWN_CENTRE, MIN_OWN_TRACKS, corpus_target, load_corpus
+from amt.api.services.deviation import shape_deviations
+from amt.api.services.recommend import judge, metrics_from_dicts
+from amt.api.services.recommend.model import DynamicsStep, EqStep, LimiterStep, StepKind
+from amt.config.constants import (
     BAND_NAMES,
     DOCUMENTED_LOUDNESS,
     GENRE_FAMILY,
@@ -31,8 +31,8 @@ from config.constants import (
     MIN_SHAPE_TOLERANCE_DB,
     MIN_STEREO_TOLERANCE,
 )
-from ml.feature_extraction import FEATURE_VERSION
-from scripts.build_reference_corpus import MIN_TRACK_S, PACKAGE_NAMES
+from amt.ml.feature_extraction import FEATURE_VERSION
+from amt.scripts.build_reference_corpus import MIN_TRACK_S, PACKAGE_NAMES
 
 BACKEND = Path(__file__).resolve().parents[1]
 TRACKS = load_corpus()
@@ -105,7 +105,8 @@ def test_targets_recomputed_from_the_shipped_numbers(genre: str) -> None:
         lufs = [t["overall_metrics"]["integrated_lufs"] for t in centre]
         assert target.integrated_lufs == pytest.approx(float(np.median(lufs)), abs=1e-9)
         assert target.loudness_tolerance_lu == pytest.approx(
-            max(MIN_LOUDNESS_TOLERANCE_LU, _spread([t["overall_metrics"]["integrated_lufs"] for t in spread])))
+            max(MIN_LOUDNESS_TOLERANCE_LU, _spread([t["overall_metrics"]["integrated_lufs"] for t in spread]))
+        )
     # Band shares: the medians, scaled to sum to 1.
     medians = np.array([np.median([t["band_metrics"][i]["energy_ratio"] for t in centre]) for i in range(5)])
     got = np.array([target.bands[b].energy_ratio for b in BAND_NAMES])
@@ -142,9 +143,22 @@ def test_build_one_package_end_to_end_matches_the_shipped_numbers(tmp_path: Path
     if not shipped:
         pytest.fail(f"the corpus has no track of {SMALL_PACKAGE}")
     run = subprocess.run(
-        [sys.executable, "-m", "scripts.build_reference_corpus", "--packages", SMALL_PACKAGE, "--jobs", "1",
-         "--output", str(CORPUS_PATH), "--check"],
-        cwd=BACKEND, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "scripts.build_reference_corpus",
+            "--packages",
+            SMALL_PACKAGE,
+            "--jobs",
+            "1",
+            "--output",
+            str(CORPUS_PATH),
+            "--check",
+        ],
+        cwd=BACKEND,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert f"{len(shipped)} tracks from 1 packages" in run.stdout
@@ -159,8 +173,14 @@ def test_every_corpus_track_gets_a_coherent_plan() -> None:
         target = corpus_target(track["genre"])
         overall, bands = metrics_from_dicts(track["overall_metrics"], track["band_metrics"])
         spectrum = track["spectrum"]
-        judged = judge(overall, bands, target, level="prescriptive", sample_rate=track["audio"]["sample_rate"],
-                       spectrum=(spectrum["freqs_hz"], spectrum["db"]))
+        judged = judge(
+            overall,
+            bands,
+            target,
+            level="prescriptive",
+            sample_rate=track["audio"]["sample_rate"],
+            spectrum=(spectrum["freqs_hz"], spectrum["db"]),
+        )
         steps = judged.plan.steps
         kinds = [s.kind for s in steps]
         assert kinds == sorted(kinds, key=list(StepKind).index), track["path"]

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
-from analysis.result import BandMetrics, OverallMetrics
-from api.database import init_db
-from api.models import BAND_METRIC_FIELDS, OVERALL_METRIC_FIELDS
+from amt.analysis.result import BandMetrics, OverallMetrics
+from amt.api.database import init_db
+from amt.api.models import BAND_METRIC_FIELDS, OVERALL_METRIC_FIELDS
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "database" / "migrations"
 SEED_TABLES = {
@@ -55,8 +55,12 @@ def test_exactly_the_eight_seed_tables(db_engine: Engine) -> None:
 def test_sql_migrations_create_the_same_schema_as_the_orm(sqlite_engine: Engine, tmp_path: Path) -> None:
     db = tmp_path / "from_sql.db"
     conn = sqlite3.connect(db)
-    for name in ("init_schema.sql", "add_reference_overall_metrics.sql", "add_reference_licence.sql",
-                 "add_analysis_codec.sql"):
+    for name in (
+        "init_schema.sql",
+        "add_reference_overall_metrics.sql",
+        "add_reference_licence.sql",
+        "add_analysis_codec.sql",
+    ):
         conn.executescript((MIGRATIONS / name).read_text())
     conn.close()
     sql_engine = create_engine(f"sqlite:///{db}")

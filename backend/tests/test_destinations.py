@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from api.services.destinations import destination_previews, encoding_peak_limit_dbtp
-from config.constants import DESTINATIONS
+from amt.api.services.destinations import destination_previews, encoding_peak_limit_dbtp
+from amt.config.constants import DESTINATIONS
 
 STREAMING = ("Spotify", "Apple Music", "YouTube", "Tidal", "Amazon Music", "Deezer")
 
@@ -54,15 +54,19 @@ def test_the_readme_verdict_for_a_loud_master_with_an_over_hot_peak() -> None:
     assert "clips the DJ's converter" in d["Club / DJ"]["verdict"]
 
 
-@pytest.mark.parametrize(("lufs", "tp", "warned"), [
-    (-8.2, -1.5, True),    # louder than −14 LUFS: must stay below −2 dBTP
-    (-8.2, -2.3, False),
-    (-16.3, -0.8, True),   # quieter: must stay below −1 dBTP
-    (-16.3, -1.2, False),  # −1.2 would be too hot at −8 LUFS, fine at −16.3 LUFS
-    (-14.0, -1.5, False),  # exactly −14 LUFS is not louder than −14 LUFS
-])
-def test_the_encoding_warning_depends_on_the_masters_own_peak_and_loudness(lufs: float, tp: float,
-                                                                             warned: bool) -> None:
+@pytest.mark.parametrize(
+    ("lufs", "tp", "warned"),
+    [
+        (-8.2, -1.5, True),  # louder than −14 LUFS: must stay below −2 dBTP
+        (-8.2, -2.3, False),
+        (-16.3, -0.8, True),  # quieter: must stay below −1 dBTP
+        (-16.3, -1.2, False),  # −1.2 would be too hot at −8 LUFS, fine at −16.3 LUFS
+        (-14.0, -1.5, False),  # exactly −14 LUFS is not louder than −14 LUFS
+    ],
+)
+def test_the_encoding_warning_depends_on_the_masters_own_peak_and_loudness(
+    lufs: float, tp: float, warned: bool
+) -> None:
     d = _by_name(lufs, tp)
     for name in STREAMING:
         verdict = d[name]["verdict"]

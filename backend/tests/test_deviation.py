@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.services.deviation import inaudible_bands, shape_deviations
-from config.constants import BAND_NAMES
+from amt.api.services.deviation import inaudible_bands, shape_deviations
+from amt.config.constants import BAND_NAMES
 
 TARGET = dict(zip(BAND_NAMES, (0.57, 0.15, 0.16, 0.08, 0.04), strict=True))
 

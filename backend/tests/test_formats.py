@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from api.services.destinations import destination_previews
-from config.constants import DESTINATIONS
+from amt.api.services.destinations import destination_previews
+from amt.config.constants import DESTINATIONS
+from amt.utils.paths import AUDIO_SUFFIXES
 from helpers import BACKEND_DIR, LiveServer, run_server, sine, write_m4a, write_wav
-from utils.paths import AUDIO_SUFFIXES
 
 LOSSY_DESTINATIONS = {d.name for d in DESTINATIONS if d.codec is not None}
 
@@ -33,7 +33,7 @@ def tone_mix(seconds: float = 4.0, sr: int = 44100) -> np.ndarray:
 
 
 def test_the_pages_file_picker_offers_every_format_read() -> None:
-    page = (BACKEND_DIR / "web" / "index.html").read_text()
+    page = (BACKEND_DIR / "amt" / "web" / "index.html").read_text()
     accept = re.search(r'id="file-input"[^>]*accept="([^"]+)"', page)
     assert accept is not None
     offered = set(accept.group(1).split(","))

@@ -28,12 +28,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select
 
-from analysis.decode import MAX_FLOAT_SAMPLE, iter_blocks, probe_wav
-from analysis.engine import analyze_blocks
-from analysis.result import AudioInfo
-from api.models import Analysis
+from amt.analysis.decode import MAX_FLOAT_SAMPLE, iter_blocks, probe_wav
+from amt.analysis.engine import analyze_blocks
+from amt.analysis.result import AudioInfo
+from amt.api.models import Analysis
+from amt.utils.errors import AudioError, UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 from helpers import LiveServer, run_server, write_m4a
-from utils.errors import AudioError, UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 MAX_DURATION_S = 30.0
 MEMORY_LIMIT_BYTES = 160 * 1024 * 1024

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from api.services.rows import genre_tempo_bpm
-from config.constants import GENRE_TEMPO_BPM
+from amt.api.services.rows import genre_tempo_bpm
+from amt.config.constants import GENRE_TEMPO_BPM
 
 
 @pytest.mark.parametrize(

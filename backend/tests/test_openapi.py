@@ -173,7 +173,7 @@ def _untyped(node: object, path: str, schemas: dict) -> list[str]:
 
 
 def test_recommendations_actions_and_the_plan_are_typed_in_openapi() -> None:
-    from api.main import create_app
+    from amt.api.main import create_app
 
     schemas = create_app().openapi()["components"]["schemas"]
     analysis = schemas["AnalysisOut"]["properties"]
@@ -189,6 +189,7 @@ def test_recommendations_actions_and_the_plan_are_typed_in_openapi() -> None:
     assert set(schemas["Where"]["enum"]) == {"low", "low_mid", "mid", "high_mid", "high", "overall"}
     assert schemas["EqStep"]["properties"]["filter"] == {"$ref": "#/components/schemas/FilterType"}
     names = ["Recommendation", "Plan", "Expected", "SectionSpan"] + [
-        f"{k}{s}" for k in ("Gain", "Eq", "Stereo", "Dynamics", "Limiter") for s in ("Action", "Step")]
+        f"{k}{s}" for k in ("Gain", "Eq", "Stereo", "Dynamics", "Limiter") for s in ("Action", "Step")
+    ]
     for name in names:
         assert _untyped(schemas[name], name, schemas) == [], name

@@ -23,16 +23,16 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from analysis.engine import analyze_array
-from analysis.result import AnalysisResult
-from analysis.sections import find_sections
-from api.services.mastering import master_file
-from api.services.recommend import judge_result
-from api.services.recommend.eq import band_grid, choose_filter
-from api.services.recommend.model import DynamicsStep, EqStep, LimiterStep, StepKind
-from config.constants import BAND_NAMES, BandTarget, GenreTarget
+from amt.analysis.engine import analyze_array
+from amt.analysis.result import AnalysisResult
+from amt.analysis.sections import find_sections
+from amt.api.services.mastering import master_file
+from amt.api.services.recommend import judge_result
+from amt.api.services.recommend.eq import band_grid, choose_filter
+from amt.api.services.recommend.model import DynamicsStep, EqStep, LimiterStep, StepKind
+from amt.config.constants import BAND_NAMES, BandTarget, GenreTarget
+from amt.synth import GENRES, render
 from helpers import BACKEND_DIR
-from synth import GENRES, render
 
 DURATION_S = 10.0
 TOLERANCE_DB = 4.0
@@ -75,13 +75,24 @@ def own_target(result: AnalysisResult, name: str = "Own") -> GenreTarget:
     """A target on which ``result`` sits exactly: its own shares, widths, correlations, loudness, LRA and DR."""
     o = result.overall
     bands = {
-        b.band: BandTarget(energy_ratio=b.energy_ratio or 1e-9, spread_db=TOLERANCE_DB,
-                           stereo_width=b.stereo_width or 0.0, phase_correlation=b.phase_correlation or 1.0)
+        b.band: BandTarget(
+            energy_ratio=b.energy_ratio or 1e-9,
+            spread_db=TOLERANCE_DB,
+            stereo_width=b.stereo_width or 0.0,
+            phase_correlation=b.phase_correlation or 1.0,
+        )
         for b in result.bands
     }
     lra, dr = o.loudness_range_lu or 5.0, o.dynamic_range_db or 5.0
-    return GenreTarget(name, o.integrated_lufs or -10.0, -1.0, (lra - 2.0, lra + 2.0), (dr - 2.0, dr + 2.0), bands,
-                       "test: the master's own figures")
+    return GenreTarget(
+        name,
+        o.integrated_lufs or -10.0,
+        -1.0,
+        (lra - 2.0, lra + 2.0),
+        (dr - 2.0, dr + 2.0),
+        bands,
+        "test: the master's own figures",
+    )
 
 
 def shape_of(result: AnalysisResult, target: GenreTarget) -> dict[str, float]:
@@ -134,13 +145,16 @@ def test_undo_a_one_band_boost_or_cut_and_close_the_loop(kind: str, freq: float,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("band", "move"), [("low", 5.0), ("low", -5.0), ("low_mid", -5.0), ("mid", 5.0),
-                                           ("high_mid", -5.0), ("high", 5.0), ("high", -5.0)])
+@pytest.mark.parametrize(
+    ("band", "move"),
+    [("low", 5.0), ("low", -5.0), ("low_mid", -5.0), ("mid", 5.0), ("high_mid", -5.0), ("high", 5.0), ("high", -5.0)],
+)
 def test_an_eq_step_moves_its_band_by_its_move_and_neighbours_by_under_a_third(band: str, move: float) -> None:
     x, sr = archetype("Trance")
     before = measured("Trance")
-    grid = band_grid({b.band: b.energy_ratio for b in before.bands}, sr,
-                     (before.series.spectrum_freqs_hz, before.series.spectrum_db))
+    grid = band_grid(
+        {b.band: b.energy_ratio for b in before.bands}, sr, (before.series.spectrum_freqs_hz, before.series.spectrum_db)
+    )
     step = choose_filter(band, move, grid)
     y = signal.sosfilt(rbj(step.filter, step.frequency_hz, step.gain_db, step.q, sr), x.astype(np.float64), axis=0)
     moved = shape_of(analyze_array(y.astype(np.float32), sr), own_target(before))
@@ -175,9 +189,15 @@ def _coherent(result: AnalysisResult, target: GenreTarget, level: str = "prescri
         assert judgement.plan.expected.integrated_lufs is not None
         assert judgement.plan.expected.integrated_lufs <= lufs + 0.1
     found = find_sections(
-        {"short_term_lufs": result.series.short_term_lufs, "momentary_lufs": result.series.momentary_lufs,
-         "loudness_hop_s": result.series.loudness_hop_s, "band_rms_db": result.series.band_rms_db,
-         "band_rms_hop_s": result.series.band_rms_hop_s}, result.audio.duration_s).sections
+        {
+            "short_term_lufs": result.series.short_term_lufs,
+            "momentary_lufs": result.series.momentary_lufs,
+            "loudness_hop_s": result.series.loudness_hop_s,
+            "band_rms_db": result.series.band_rms_db,
+            "band_rms_hop_s": result.series.band_rms_hop_s,
+        },
+        result.audio.duration_s,
+    ).sections
     spans = {(s.kind, s.start_s, s.end_s) for s in found}
     for s in steps:
         if isinstance(s, DynamicsStep):
@@ -222,15 +242,36 @@ def test_cli_master_output_meets_the_ceiling_and_the_tolerances(tmp_path: Path) 
     assert abs(only_eq.after.overall.integrated_lufs - only_eq.before.overall.integrated_lufs) < 1.0
     # The command line runs the same service, with the genre's target.
     run = subprocess.run(
-        [sys.executable, "-m", "cli", "master", str(src), "--genre", "Techno", "--output", str(tmp_path / "c.wav"),
-         "--only", "limiter", "--json"], cwd=BACKEND_DIR, capture_output=True, text=True, check=False,
-        env={**os.environ, "APP_HOME": str(tmp_path / "home")})
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "master",
+            str(src),
+            "--genre",
+            "Techno",
+            "--output",
+            str(tmp_path / "c.wav"),
+            "--only",
+            "limiter",
+            "--json",
+        ],
+        cwd=BACKEND_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "APP_HOME": str(tmp_path / "home")},
+    )
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     ceiling = next(s["ceiling_dbtp"] for s in report["plan"]["steps"] if s["kind"] == "limiter")
     assert report["after"]["true_peak_dbtp"] <= ceiling + 0.1
     assert all(s["kind"] == "limiter" for s in report["plan"]["steps"])
-    bad = subprocess.run([sys.executable, "-m", "cli", "master", str(src), "--output", str(tmp_path / "d.wav"),
-                          "--only", "reverb"], cwd=BACKEND_DIR, capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "cli", "master", str(src), "--output", str(tmp_path / "d.wav"), "--only", "reverb"],
+        cwd=BACKEND_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2 and "reverb" in bad.stderr
-

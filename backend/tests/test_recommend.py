@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import pytest
 
-from analysis.result import BandMetrics, OverallMetrics
-from analysis.sections import Section
-from api.services.recommend import judge, metrics_from_dicts
-from api.services.recommend.model import (
+from amt.analysis.result import BandMetrics, OverallMetrics
+from amt.analysis.sections import Section
+from amt.api.services.recommend import judge, metrics_from_dicts
+from amt.api.services.recommend.model import (
     DynamicsMethod,
     DynamicsStep,
     EqStep,
@@ -26,8 +26,8 @@ from api.services.recommend.model import (
     Severity,
     StereoStep,
 )
-from api.services.recommend.plan import nudge, side_gain_db, width_after
-from config.constants import BAND_NAMES, BANDS, BandTarget, GenreTarget
+from amt.api.services.recommend.plan import nudge, side_gain_db, width_after
+from amt.config.constants import BAND_NAMES, BANDS, BandTarget, GenreTarget
 
 SHARES = dict(zip(BAND_NAMES, (0.55, 0.2, 0.15, 0.07, 0.03), strict=True))
 WIDTHS = dict(zip(BAND_NAMES, (0.02, 0.10, 0.18, 0.22, 0.26), strict=True))
@@ -37,8 +37,12 @@ TARGET = GenreTarget(
     true_peak_ceiling_dbtp=-1.0,
     lra_lu=(4.0, 8.0),
     dr_db=(5.0, 9.0),
-    bands={n: BandTarget(energy_ratio=SHARES[n], spread_db=4.0, stereo_width=WIDTHS[n],
-                         phase_correlation=1 - 2 * WIDTHS[n]) for n in BAND_NAMES},
+    bands={
+        n: BandTarget(
+            energy_ratio=SHARES[n], spread_db=4.0, stereo_width=WIDTHS[n], phase_correlation=1 - 2 * WIDTHS[n]
+        )
+        for n in BAND_NAMES
+    },
     source="test",
     loudness_lufs=(-10.5, -7.5),
 )
@@ -47,9 +51,19 @@ LEVELS = list(Level)
 
 def _overall(**kw: float | int | None) -> OverallMetrics:
     base: dict[str, float | int | None] = {f: None for f in OverallMetrics.__dataclass_fields__}
-    base.update(integrated_lufs=-9.0, true_peak_dbtp=-1.5, sample_peak_dbfs=-1.6, short_term_max_lufs=-7.0,
-                loudness_range_lu=6.0, dynamic_range_db=7.0, negative_correlation_pct=0.0, clipped_samples=0,
-                clip_events=0, rms_dbfs=-11.0, plr_db=7.5)
+    base.update(
+        integrated_lufs=-9.0,
+        true_peak_dbtp=-1.5,
+        sample_peak_dbfs=-1.6,
+        short_term_max_lufs=-7.0,
+        loudness_range_lu=6.0,
+        dynamic_range_db=7.0,
+        negative_correlation_pct=0.0,
+        clipped_samples=0,
+        clip_events=0,
+        rms_dbfs=-11.0,
+        plr_db=7.5,
+    )
     base.update(kw)
     return OverallMetrics(**base)  # type: ignore[arg-type]
 
@@ -62,17 +76,39 @@ def _bands(gains_db: dict[str, float] | None = None, **per_band: dict[str, float
     out = []
     for b in BANDS:
         values: dict[str, float | None] = {
-            "rms_db": 10 * math.log10(power[b.name]) - 10.0, "energy_ratio": power[b.name] / total,
-            "stereo_width": WIDTHS[b.name], "phase_correlation": 1 - 2 * WIDTHS[b.name],
+            "rms_db": 10 * math.log10(power[b.name]) - 10.0,
+            "energy_ratio": power[b.name] / total,
+            "stereo_width": WIDTHS[b.name],
+            "phase_correlation": 1 - 2 * WIDTHS[b.name],
         }
         values.update(per_band.get(b.name, {}))
-        out.append(BandMetrics(b.name, b.low_hz, b.high_hz, values["rms_db"], values["energy_ratio"], None, None,
-                               None, None, None, None, values["stereo_width"], values["phase_correlation"]))
+        out.append(
+            BandMetrics(
+                b.name,
+                b.low_hz,
+                b.high_hz,
+                values["rms_db"],
+                values["energy_ratio"],
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                values["stereo_width"],
+                values["phase_correlation"],
+            )
+        )
     return tuple(out)
 
 
-def _rows(level: Level, overall: OverallMetrics | None = None, bands: tuple[BandMetrics, ...] | None = None,
-          target: GenreTarget | None = TARGET, **kw: object):  # type: ignore[no-untyped-def]
+def _rows(
+    level: Level,
+    overall: OverallMetrics | None = None,
+    bands: tuple[BandMetrics, ...] | None = None,
+    target: GenreTarget | None = TARGET,
+    **kw: object,
+):  # type: ignore[no-untyped-def]
     return judge(overall or _overall(), bands or _bands(), target, level=level, **kw)  # type: ignore[arg-type]
 
 
@@ -89,8 +125,10 @@ def test_a_master_on_its_target_gets_nothing(level: Level) -> None:
 def test_deviations_within_the_tolerance_are_listed_at_informative_only(level: Level) -> None:
     bands = _bands({"mid": 3.0}, mid={"stereo_width": WIDTHS["mid"] + 0.06})
     info = _rows(Level.INFORMATIVE, bands=bands)
-    assert {(r.band, r.metric) for r in info.recommendations} >= {("mid", Metric.ENERGY_RATIO),
-                                                                 ("mid", Metric.STEREO_WIDTH)}
+    assert {(r.band, r.metric) for r in info.recommendations} >= {
+        ("mid", Metric.ENERGY_RATIO),
+        ("mid", Metric.STEREO_WIDTH),
+    }
     assert all(r.severity is Severity.INFO and r.action is None and r.step is None for r in info.recommendations)
     assert info.plan.steps == []
     assert _rows(level, bands=bands).recommendations == []
@@ -122,10 +160,12 @@ def test_the_6_db_cap_names_the_rest_as_a_mix_problem() -> None:
     assert "mix problem" in row.message
 
 
-@pytest.mark.parametrize(("dev", "tol", "move"), [(8.0, 4.0, -5.0), (-5.0, 4.0, 2.0), (4.5, 4.0, -1.5),
-                                                  (3.0, 4.0, 0.0), (5.0, 0.5, -4.625)])
-def test_the_move_is_back_inside_plus_a_quarter_tolerance_never_past_the_centre(dev: float, tol: float,
-                                                                                 move: float) -> None:
+@pytest.mark.parametrize(
+    ("dev", "tol", "move"), [(8.0, 4.0, -5.0), (-5.0, 4.0, 2.0), (4.5, 4.0, -1.5), (3.0, 4.0, 0.0), (5.0, 0.5, -4.625)]
+)
+def test_the_move_is_back_inside_plus_a_quarter_tolerance_never_past_the_centre(
+    dev: float, tol: float, move: float
+) -> None:
     assert nudge(dev, tol) == pytest.approx(move)
 
 
@@ -142,8 +182,11 @@ def test_a_codec_low_pass_leaves_the_bands_above_it_reported_not_advised() -> No
     bands = _bands({"high": -10.0})
     j = _rows(Level.PRESCRIPTIVE, bands=bands, lowpass_hz=16000.0)
     assert not [s for s in j.plan.steps if isinstance(s, EqStep)]
-    assert [r.band for r in _rows(Level.INFORMATIVE, bands=bands, lowpass_hz=16000.0).recommendations
-            if r.metric is Metric.ENERGY_RATIO] == ["high"]
+    assert [
+        r.band
+        for r in _rows(Level.INFORMATIVE, bands=bands, lowpass_hz=16000.0).recommendations
+        if r.metric is Metric.ENERGY_RATIO
+    ] == ["high"]
 
 
 # --- stereo -------------------------------------------------------------------------------------
@@ -234,8 +277,12 @@ def test_mix_stage_checks_headroom_and_keeps_loudness_informational() -> None:
 def test_always_flagged_without_a_genre(level: Level) -> None:
     o = _overall(true_peak_dbtp=0.4, clip_events=3, clipped_samples=12, negative_correlation_pct=8.0)
     j = _rows(level, overall=o, bands=_bands(low={"phase_correlation": -0.2}), target=None)
-    assert {r.metric for r in j.recommendations} == {Metric.TRUE_PEAK_DBTP, Metric.CLIP_EVENTS,
-                                                     Metric.NEGATIVE_CORRELATION_PCT, Metric.PHASE_CORRELATION}
+    assert {r.metric for r in j.recommendations} == {
+        Metric.TRUE_PEAK_DBTP,
+        Metric.CLIP_EVENTS,
+        Metric.NEGATIVE_CORRELATION_PCT,
+        Metric.PHASE_CORRELATION,
+    }
     assert (j.plan.steps == []) == (level is Level.INFORMATIVE)
 
 
@@ -245,8 +292,11 @@ def test_always_flagged_without_a_genre(level: Level) -> None:
 def test_lra_below_the_range_automates_only_the_sections_that_exist() -> None:
     o = _overall(loudness_range_lu=1.0)
     assert not [s for s in _rows(Level.PRESCRIPTIVE, overall=o).plan.steps if isinstance(s, DynamicsStep)]
-    sections = [Section("intro", 0.0, 20.0, -14.0, {}), Section("drop", 20.0, 60.0, -8.0, {}),
-                Section("breakdown", 60.0, 80.0, -13.0, {})]
+    sections = [
+        Section("intro", 0.0, 20.0, -14.0, {}),
+        Section("drop", 20.0, 60.0, -8.0, {}),
+        Section("breakdown", 60.0, 80.0, -13.0, {}),
+    ]
     j = _rows(Level.PRESCRIPTIVE, overall=o, sections=sections)
     (dyn,) = [s for s in j.plan.steps if isinstance(s, DynamicsStep)]
     assert dyn.method is DynamicsMethod.VOLUME_AUTOMATION
@@ -277,8 +327,10 @@ def test_suggestive_and_prescriptive_share_one_plan_worded_differently() -> None
 
 def test_judge_on_stored_numbers_equals_judge_on_the_dataclasses() -> None:
     o, bands = _overall(integrated_lufs=-5.0), _bands({"mid": 7.0})
-    stored = ({k: getattr(o, k) for k in OverallMetrics.__dataclass_fields__},
-              [{k: getattr(b, k) for k in BandMetrics.__dataclass_fields__} for b in bands])
+    stored = (
+        {k: getattr(o, k) for k in OverallMetrics.__dataclass_fields__},
+        [{k: getattr(b, k) for k in BandMetrics.__dataclass_fields__} for b in bands],
+    )
     o2, b2 = metrics_from_dicts(*stored)
     assert o2 == o and b2 == bands
     assert judge(o2, b2, TARGET, level="prescriptive") == judge(o, bands, TARGET, level="prescriptive")

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 
-from api.services.builtin import ARCHETYPES_PER_GENRE, load_metadata
-from api.services.corpus import corpus_target, load_corpus
-from api.services.genres import builtin_genres, genre_key, match_genre
-from config.constants import GENRE_ALIASES
+from amt.api.services.builtin import ARCHETYPES_PER_GENRE, load_metadata
+from amt.api.services.corpus import corpus_target, load_corpus
+from amt.api.services.genres import builtin_genres, genre_key, match_genre
+from amt.config.constants import GENRE_ALIASES
 from helpers import BACKEND_DIR, DATABASE_KINDS, LiveServer, database_of_kind, run_server, sine, write_wav
 
 BUILTIN_COUNT = len(load_metadata())
@@ -37,8 +37,14 @@ class Library:
         """Run ``python -m scripts.<name>`` from ``backend/`` as the seed documents it."""
         env = {**os.environ, "DATABASE_URL": ""}  # SQLite in APP_HOME unless self.env names PostgreSQL
         env.update(APP_HOME=str(self.home), **self.env)
-        return subprocess.run([sys.executable, "-m", f"scripts.{name}", *args], cwd=BACKEND_DIR, env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", f"scripts.{name}", *args],
+            cwd=BACKEND_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     def count(self, where: str = "true") -> int:
         """Reference rows matching ``where`` (SQL), counted behind the scripts' back."""
@@ -55,14 +61,17 @@ def library(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """An APP_HOME with the built-ins and one user reference, on each database kind."""
     root = tmp_path_factory.mktemp(f"refs-{request.param}")
     home = root / "home"
-    wav = write_wav(root / "my_master.wav", sine(110.0, 8.0, sr=44100, amp=0.4) + sine(3000.0, 8.0, sr=44100, amp=0.1),
-                    sr=44100)
+    wav = write_wav(
+        root / "my_master.wav", sine(110.0, 8.0, sr=44100, amp=0.4) + sine(3000.0, 8.0, sr=44100, amp=0.1), sr=44100
+    )
     with database_of_kind(request, home / "audio_mastering.db") as url:
         lib = Library(home=home, database_url=url, env={"DATABASE_URL": url}, wav=wav)
         done = lib.script("populate_references", [])
         assert done.returncode == 0, done.stderr
-        added = lib.script("analyze_reference", [str(wav), "--name", "My Master", "--artist", "Me", "--genre",
-                                                 "Psytrance", "--year", "2024"])
+        added = lib.script(
+            "analyze_reference",
+            [str(wav), "--name", "My Master", "--artist", "Me", "--genre", "Psytrance", "--year", "2024"],
+        )
         assert added.returncode == 0, added.stderr
         yield lib
 
@@ -84,8 +93,9 @@ def test_analyze_reference_refuses_unknown_genres_and_missing_files(library: Lib
     missing = library.script("analyze_reference", [str(wav.parent / "nope.wav"), "--genre", "Techno"])
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     before = library.count()
-    created = library.script("analyze_reference", [str(wav), "--name", "Mine", "--artist", "Y", "--genre",
-                                                   "Lo-Fi Dub", "--new-genre"])
+    created = library.script(
+        "analyze_reference", [str(wav), "--name", "Mine", "--artist", "Y", "--genre", "Lo-Fi Dub", "--new-genre"]
+    )
     assert created.returncode == 0, created.stderr
     assert library.count() == before + 1
 
@@ -181,9 +191,7 @@ def test_similarity_ranks_references_and_validates(server: LiveServer, library: 
         assert client.post("/api/similarity/00000000-0000-4000-8000-000000000000").status_code == 404
 
 
-def test_a_reference_added_by_another_process_is_ranked_by_the_next_query(
-    server: LiveServer, library: Library
-) -> None:
+def test_a_reference_added_by_another_process_is_ranked_by_the_next_query(server: LiveServer, library: Library) -> None:
     """The server's matrix is cached; the script's write changes the library version, so the next query rebuilds."""
     with server.client() as client, library.wav.open("rb") as fh:
         analysis_id = client.post("/api/analyze", files={"file": ("again.wav", fh, "audio/wav")}).json()["id"]
@@ -191,8 +199,9 @@ def test_a_reference_added_by_another_process_is_ranked_by_the_next_query(
         assert client.post(url, params={"top_k": 1}).status_code == 200  # the matrix is now built
         before = client.post(url, params={"genre": "late addition"})
         assert before.status_code == 422  # no such genre yet
-        added = library.script("analyze_reference", [str(library.wav), "--name", "Late", "--genre", "Late Addition",
-                                                     "--new-genre"])
+        added = library.script(
+            "analyze_reference", [str(library.wav), "--name", "Late", "--genre", "Late Addition", "--new-genre"]
+        )
         assert added.returncode == 0, added.stderr
         after = client.post(url, params={"genre": "LATE-ADDITION", "top_k": 5}).json()["results"]
     assert [r["reference"]["name"] for r in after] == ["Late"]
@@ -256,8 +265,9 @@ def test_a_folder_of_user_references_becomes_a_genre_target_for_analyze(
     # power ratio = amplitude² ratio = (0.4² : 0.2²) = 0.8 : 0.2).
     for i in range(2):
         write_wav(folder / f"ref{i}.wav", sine(100.0, 6.0, amp=0.4) + sine(1000.0, 6.0, amp=0.2))
-    done = library.script("analyze_reference", [str(folder), "--artist", "Me", "--genre", "Garage Club Target",
-                                                "--new-genre"])
+    done = library.script(
+        "analyze_reference", [str(folder), "--artist", "Me", "--genre", "Garage Club Target", "--new-genre"]
+    )
     assert done.returncode == 0, done.stderr
     assert "2/2" in done.stderr  # the folder's progress bar
     with server.client() as client:
@@ -267,8 +277,11 @@ def test_a_folder_of_user_references_becomes_a_genre_target_for_analyze(
         assert target["bands"]["low"]["energy_ratio"] == pytest.approx(0.8, abs=0.02)
         track = write_wav(tmp_path / "track.wav", sine(100.0, 6.0, amp=0.2) + sine(1000.0, 6.0, amp=0.4))
         with track.open("rb") as fh:
-            response = client.post("/api/analyze", files={"file": ("track.wav", fh, "audio/wav")},
-                                   data={"genre": "garage club target", "recommendation_level": "informative"})
+            response = client.post(
+                "/api/analyze",
+                files={"file": ("track.wav", fh, "audio/wav")},
+                data={"genre": "garage club target", "recommendation_level": "informative"},
+            )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["genre"] == "Garage Club Target"

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from api.database import classify_database_error
-from api.models import Base
+from amt.api.database import classify_database_error
+from amt.api.models import Base
 from helpers import BACKEND_DIR, LiveServer, free_port, run_server, write_wav
 
 GENERIC_500 = {"detail": "Internal server error. The details are in the server log."}
@@ -179,8 +179,10 @@ def test_database_errors_that_are_not_bugs_map_to_503_and_507(tmp_path: Path) ->
     with engine.begin() as conn:
         conn.execute(text("PRAGMA max_page_count = 1"))  # this connection's file cannot grow any more
         with pytest.raises(OperationalError) as full:
-            conn.execute(text("INSERT INTO user_settings (key, value, updated_at) VALUES (:k, :v, '2026-01-01')"),
-                         [{"k": f"k{i}", "v": "x" * 1000} for i in range(100)])
+            conn.execute(
+                text("INSERT INTO user_settings (key, value, updated_at) VALUES (:k, :v, '2026-01-01')"),
+                [{"k": f"k{i}", "v": "x" * 1000} for i in range(100)],
+            )
     disk = classify_database_error(full.value)
     assert "full" in str(full.value.orig) and disk is not None and disk.status_code == 507
     assert classify_database_error(ValueError("a bug")) is None
@@ -395,7 +397,7 @@ def test_health_answers_promptly_while_a_long_file_is_analysed(tmp_path: Path, t
 
 _CREATE_TABLES = """
 import sys, time
-from api.database import init_db, make_engine
+from amt.api.database import init_db, make_engine
 engine = make_engine(sys.argv[1])
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # every process starts its DDL at the same instant
 init_db(engine)
@@ -424,8 +426,8 @@ def test_workers_starting_together_on_a_fresh_database_all_create_the_tables(dat
 def test_a_starting_worker_removes_crash_leftovers_but_not_uploads_other_workers_are_analysing(tmp_path: Path) -> None:
     """Regression: a second worker starting up wiped the shared upload folder, and an upload another worker was
     about to analyse failed with 400 "The file could not be read." (seen in the 2-worker load test)."""
-    from api.core.config import Settings
-    from api.database import prepare_storage
+    from amt.api.core.config import Settings
+    from amt.api.database import prepare_storage
 
     settings = Settings(app_home=tmp_path / "home", database_url="", _env_file=None)  # type: ignore[call-arg]
     tmp = settings.upload_dir

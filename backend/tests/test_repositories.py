@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from api.database import make_sessionmaker
-from api.models import (
+from amt.api.database import make_sessionmaker
+from amt.api.models import (
     Analysis,
     BandMetrics,
     OverallMetrics,
@@ -20,18 +20,18 @@ from api.models import (
     ReferenceOverallMetrics,
     ReferenceTrack,
 )
-from api.repositories.analysis_repo import AnalysisRepository
-from api.repositories.reference_repo import LIBRARY_VERSION_KEY, ReferenceRepository
-from api.repositories.settings_repo import SettingsRepository
-from api.services.corpus import load_corpus
-from api.services.genres import genre_key, known_genres
-from api.services.references import IndexCache, list_references, similar_references
-from api.services.series import pack_series, unpack_series, unpack_series_field
-from api.services.settings import DEFAULTS, read_settings, update_settings
-from api.services.targets import genre_target
-from config.constants import BANDS
-from ml.feature_extraction import FEATURE_VERSION, VECTOR_DIM
-from utils.errors import NotFoundError, ValidationError
+from amt.api.repositories.analysis_repo import AnalysisRepository
+from amt.api.repositories.reference_repo import LIBRARY_VERSION_KEY, ReferenceRepository
+from amt.api.repositories.settings_repo import SettingsRepository
+from amt.api.services.corpus import load_corpus
+from amt.api.services.genres import genre_key, known_genres
+from amt.api.services.references import IndexCache, list_references, similar_references
+from amt.api.services.series import pack_series, unpack_series, unpack_series_field
+from amt.api.services.settings import DEFAULTS, read_settings, update_settings
+from amt.api.services.targets import genre_target
+from amt.config.constants import BANDS
+from amt.ml.feature_extraction import FEATURE_VERSION, VECTOR_DIM
+from amt.utils.errors import NotFoundError, ValidationError
 
 
 def _analysis(name: str, created: datetime) -> Analysis:

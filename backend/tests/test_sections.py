@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.sections import find_sections
+from amt.analysis.sections import find_sections
 
 HOP_S = 0.1
 # (kind, seconds, loudness LUFS) — a typical club arrangement
@@ -88,11 +88,16 @@ def test_sections_of_a_rendered_track_through_the_engine() -> None:
     A stereo 997 Hz sine of peak amplitude A reads 20·log10(A) LUFS (BS.1770-4 calibration), so each
     section's loudness is known without measuring it.
     """
-    from analysis.engine import analyze_array
+    from amt.analysis.engine import analyze_array
 
     sr = 44100
-    plan = [("intro", 12.0, 0.05), ("drop", 20.0, 0.5), ("breakdown", 14.0, 0.08), ("drop", 20.0, 0.45),
-            ("outro", 10.0, 0.04)]
+    plan = [
+        ("intro", 12.0, 0.05),
+        ("drop", 20.0, 0.5),
+        ("breakdown", 14.0, 0.08),
+        ("drop", 20.0, 0.45),
+        ("outro", 10.0, 0.04),
+    ]
     parts = []
     for _, seconds, amp in plan:
         t = np.arange(int(seconds * sr)) / sr

@@ -145,7 +145,7 @@ def test_docs_work_offline(client: httpx.Client) -> None:
 
 def test_no_inline_script_or_style_in_the_page() -> None:
     """The CSP allows only files: the page and /docs carry no inline script, style or handler attribute."""
-    web = Path(__file__).resolve().parents[1] / "web"
+    web = Path(__file__).resolve().parents[1] / "amt" / "web"
     for html in (web / "index.html", web / "docs" / "index.html"):
         text = html.read_text()
         assert "<style" not in text and " style=" not in text and " on" + "click=" not in text, html

@@ -95,7 +95,10 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
 
     home = tmp_path / "home"
     subprocess.run(  # the built-in references, for the similar-references list and the A/B picker
-        [sys.executable, "-m", "scripts.populate_references"], cwd=BACKEND_DIR, check=True, capture_output=True,
+        [sys.executable, "-m", "scripts.populate_references"],
+        cwd=BACKEND_DIR,
+        check=True,
+        capture_output=True,
         env={**os.environ, "DATABASE_URL": "", "APP_HOME": str(home)},
     )
     with run_server(home) as server, server.client() as api, browser.chromium_page() as (page, errors):
@@ -152,9 +155,14 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
         assert page.locator("#sections-table tbody tr").count() == len(sections)
         for i, s in enumerate(sections, start=1):
             row = cells(page, f"#sections-table tbody tr:nth-child({i})")
-            assert row[:6] == [s["kind"], js_time(s["start_s"]), js_time(s["end_s"]),
-                               browser.js_fixed(s["end_s"] - s["start_s"]), browser.js_fixed(s["integrated_lufs"]),
-                               browser.js_fixed(100 * s["energy_ratios"]["low"], 0)]
+            assert row[:6] == [
+                s["kind"],
+                js_time(s["start_s"]),
+                js_time(s["end_s"]),
+                browser.js_fixed(s["end_s"] - s["start_s"]),
+                browser.js_fixed(s["integrated_lufs"]),
+                browser.js_fixed(100 * s["energy_ratios"]["low"], 0),
+            ]
         contrast = browser.js_fixed(stored["section_contrast_lu"])
         assert f"contrast {contrast} LU" in page.text_content("#section-contrast")
 
@@ -164,8 +172,14 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
         for d in destinations:
             row = cells(page, f'#destinations-table tbody tr[data-destination="{d["name"]}"]')
             reference = "none" if d["reference_lufs"] is None else browser.js_fixed(d["reference_lufs"])
-            assert row == [d["name"], reference, browser.js_signed(d["gain_db"]), browser.js_fixed(d["resulting_lufs"]),
-                           browser.js_fixed(d["resulting_true_peak_dbtp"]), d["verdict"]]
+            assert row == [
+                d["name"],
+                reference,
+                browser.js_signed(d["gain_db"]),
+                browser.js_fixed(d["resulting_lufs"]),
+                browser.js_fixed(d["resulting_true_peak_dbtp"]),
+                d["verdict"],
+            ]
 
         # ---- the most similar references, in the API's order with its scores
         similar = api.post(f"/api/similarity/{analysis_id}", params={"top_k": 5}).json()["results"]
@@ -175,8 +189,9 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
             "lis => lis.map(li => [li.dataset.referenceId, li.querySelector('.similar-name').textContent,"
             " li.querySelector('.similar-score').textContent])",
         )
-        assert shown == [[r["reference"]["id"], r["reference"]["name"], browser.js_fixed(r["similarity"], 2)]
-                         for r in similar]
+        assert shown == [
+            [r["reference"]["id"], r["reference"]["name"], browser.js_fixed(r["similarity"], 2)] for r in similar
+        ]
 
         # ---- the genre's target on the spectrum: the mean spectrum of its real masters, moved to the file's mean
         # level over the bins both have (tonal balance, not loudness); shaded ± each band's tolerance
@@ -187,8 +202,11 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
                      max: u.scales.x.max }; }""")
         assert chart["min"] == pytest.approx(20.0) and chart["max"] == pytest.approx(top_hz)
         target_k = chart["labels"].index(f"{genre['name']} target (dB)")
-        pairs = [(a, b) for a, b in zip(series["spectrum_db"], genre["spectrum_db"], strict=True)
-                 if a is not None and b is not None]
+        pairs = [
+            (a, b)
+            for a, b in zip(series["spectrum_db"], genre["spectrum_db"], strict=True)
+            if a is not None and b is not None
+        ]
         shift = sum(a for a, _ in pairs) / len(pairs) - sum(b for _, b in pairs) / len(pairs)
         drawn = [v for v in chart["data"][target_k] if v is not None]
         expected_curve = [b + shift for b in genre["spectrum_db"] if b is not None]
@@ -215,8 +233,10 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
             assert item.locator(".because").text_content().endswith(", ".join(f"#{k + 1}" for k in step["because"]))
         limiter = next(s for s in steps if s["kind"] == "limiter")
         assert card.get_attribute("data-step") == str(limiter["order"])
-        assert f"input gain {browser.js_signed(limiter['input_gain_db'])} dB" in items.nth(
-            limiter["order"] - 1).text_content()
+        assert (
+            f"input gain {browser.js_signed(limiter['input_gain_db'])} dB"
+            in items.nth(limiter["order"] - 1).text_content()
+        )
         assert page.locator("#recommendations > :first-child #plan").count() == 1  # the chain first, then findings
 
         # ---- A/B: A is this analysis, B the most similar reference; raw, then level-matched with the overlay
@@ -224,29 +244,41 @@ def test_the_page_shows_what_the_api_stored(chromium_ready: None, tmp_path: Path
         reference_id = similar[0]["reference"]["id"]
         assert page.input_value("#compare-b") == reference_id
         page.click("#compare-button")
-        page.wait_for_function("() => { const u = document.getElementById('compare-chart').uplot;"
-                               " return u && u.series.length === 3; }")
+        page.wait_for_function(
+            "() => { const u = document.getElementById('compare-chart').uplot; return u && u.series.length === 3; }"
+        )
         compared = api.get("/api/compare", params={"a": analysis_id, "b": reference_id}).json()
         pair = compared["overall"]["integrated_lufs"]
         assert cells(page, "#compare-table tr[data-metric=integrated_lufs]")[1:] == [
-            browser.js_fixed(pair["a"]), browser.js_fixed(pair["b"]), f"{browser.js_signed(pair['difference'])} LUFS"]
+            browser.js_fixed(pair["a"]),
+            browser.js_fixed(pair["b"]),
+            f"{browser.js_signed(pair['difference'])} LUFS",
+        ]
         gain = compared["level_matched"]["gain_db"]
         page.check("#compare-matched")
         words = f"B turned {'down' if gain < 0 else 'up'} {browser.js_fixed(abs(gain))} dB to match A"
         page.wait_for_function("w => document.getElementById('compare-note').textContent.startsWith(w)", arg=words)
         matched = compared["level_matched"]["overall"]["integrated_lufs"]
         assert cells(page, "#compare-table tr[data-metric=integrated_lufs]")[1:] == [
-            browser.js_fixed(matched["a"]), browser.js_fixed(matched["b"]), "0.0 LUFS"]
+            browser.js_fixed(matched["a"]),
+            browser.js_fixed(matched["b"]),
+            "0.0 LUFS",
+        ]
         ref_spectrum = api.get(f"/api/references/{reference_id}/series").json()["spectrum_db"]
         first = next(v for v in ref_spectrum if v is not None) + gain
         page.wait_for_function(  # the overlay is redrawn with B moved by the gain
             "w => { const b = document.getElementById('compare-chart').uplot.data[2];"
-            " return Math.abs(b.find((v) => v !== null) - w) < 1e-9; }", arg=first)
-        overlay = page.evaluate("() => { const u = document.getElementById('compare-chart').uplot;"
-                                " return { labels: u.series.map(s => s.label), b: u.data[2], max: u.scales.x.max }; }")
+            " return Math.abs(b.find((v) => v !== null) - w) < 1e-9; }",
+            arg=first,
+        )
+        overlay = page.evaluate(
+            "() => { const u = document.getElementById('compare-chart').uplot;"
+            " return { labels: u.series.map(s => s.label), b: u.data[2], max: u.scales.x.max }; }"
+        )
         assert overlay["labels"][1:] == ["A (dB)", "B (dB)"] and overlay["max"] <= 20000
         assert [v for v in overlay["b"] if v is not None] == pytest.approx(
-            [v + gain for v in ref_spectrum if v is not None], abs=1e-9)
+            [v + gain for v in ref_spectrum if v is not None], abs=1e-9
+        )
         page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
         assert (tmp_path / "page.png").stat().st_size > 10_000
 

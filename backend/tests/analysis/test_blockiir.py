@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from analysis.bands import BandSignals
-from analysis.blockiir import BlockFilter, BlockForm
-from analysis.loudness import k_weighting_sos
+from amt.analysis.bands import BandSignals
+from amt.analysis.blockiir import BlockFilter, BlockForm
+from amt.analysis.loudness import k_weighting_sos
 
 
 def random_blocks(x: np.ndarray, seed: int, largest: int = 70_000) -> list[np.ndarray]:

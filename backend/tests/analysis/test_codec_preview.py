@@ -18,8 +18,8 @@ import pytest
 import soundfile as sf
 from scipy.signal import butter, resample_poly, sosfiltfilt
 
-from analysis.codec_preview import CONTEXT_S, SEGMENT_S, Codec, Encoding, _VorbisRoundTrip, preview_encodings
-from analysis.decode import read
+from amt.analysis.codec_preview import CONTEXT_S, SEGMENT_S, Codec, Encoding, _VorbisRoundTrip, preview_encodings
+from amt.analysis.decode import read
 from helpers import write_m4a
 
 SR = 44100

@@ -15,10 +15,10 @@ import pytest
 import soundfile as sf
 from test_td_levels import sine_loudness
 
-from analysis.decode import iter_blocks, probe_wav, read_wav
-from analysis.engine import analyze_blocks
-from analysis.result import AudioInfo
-from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
+from amt.analysis.decode import iter_blocks, probe_wav, read_wav
+from amt.analysis.engine import analyze_blocks
+from amt.analysis.result import AudioInfo
+from amt.utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 SR = 48000
 
@@ -284,9 +284,9 @@ def test_layouts_without_a_mask_follow_the_documented_defaults(
 
 _MEASURE_MEMORY = """
 import resource, sys, tracemalloc
-from analysis.decode import iter_blocks, probe_wav
-from analysis.engine import analyze_blocks
-from analysis.result import AudioInfo
+from amt.analysis.decode import iter_blocks, probe_wav
+from amt.analysis.engine import analyze_blocks
+from amt.analysis.result import AudioInfo
 tracemalloc.start()
 result = analyze_blocks(iter_blocks(sys.argv[1]), probe_wav(sys.argv[1]))
 print(tracemalloc.get_traced_memory()[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

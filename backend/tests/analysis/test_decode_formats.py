@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis.decode import iter_blocks, probe, read
-from analysis.engine import analyze_blocks
+from amt.analysis.decode import iter_blocks, probe, read
+from amt.analysis.engine import analyze_blocks
+from amt.utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 from helpers import write_m4a
-from utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 SR = 44100
 

@@ -24,8 +24,8 @@ LIMIT_BYTES = 200e6
 
 _CHILD = """
 import sys
-import analysis  # noqa: F401  (first: it pins BLAS threads)
-from api.services.analysis import measure_file
+import amt.analysis  # noqa: F401  (first: it pins BLAS threads)
+from amt.api.services.analysis import measure_file
 
 def hwm():
     with open("/proc/self/status", encoding="ascii") as status:

@@ -8,7 +8,7 @@ import scipy.signal
 from test_sp_util import band, measure, tone
 from test_td_support import music
 
-from analysis.engine import analyze_array
+from amt.analysis.engine import analyze_array
 
 FS = 44100
 BIN_HZ = FS / 1024  # full-rate STFT bin spacing at 44.1 kHz
@@ -172,7 +172,6 @@ def test_level_range_of_alternating_tone() -> None:
     assert series[30] == pytest.approx(-33.01 + gain, abs=0.1)
 
 
-
 @pytest.mark.parametrize(("rate", "start_s"), [(11025, 600), (44100, 60)])
 def test_band_rms_series_do_not_drift(rate: int, start_s: int) -> None:
     """Silence, then tones in ``low`` and ``mid`` for the programme's last second, from exactly ``start_s``.
@@ -215,7 +214,6 @@ def test_spectrum_series() -> None:
     assert 10 * np.log10(total) == pytest.approx(-3.01, abs=0.05)
 
 
-
 @pytest.mark.parametrize("freq", [380.0, 479.0, 520.0, 700.0, 990.0, 1040.0, 5000.0])
 def test_tone_power_adds_up_across_the_two_resolutions(freq) -> None:
     # the spectrum below ≈ 1 kHz comes from the decimated path, above from the full-rate STFT
@@ -248,7 +246,7 @@ def test_tone_power_adds_up_at_other_rates(rate, freq) -> None:
 def test_an_inaudible_band_keeps_its_level_and_share_but_no_stereo_or_shape() -> None:
     """SPEC §4: a band below −80 dBFS (here 10 kHz at −90 dBFS beside a loud 100 Hz tone) is reported by level and
     share only; an audible band keeps every figure."""
-    from analysis.engine import analyze_array
+    from amt.analysis.engine import analyze_array
 
     fs = 48000
     t = np.arange(10 * fs) / fs

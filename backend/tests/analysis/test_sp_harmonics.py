@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from test_sp_util import measure
 
-from analysis.harmonics import (
+from amt.analysis.harmonics import (
     HARMONIC_EXCERPT_S,
     HARMONIC_EXCERPTS,
     ExcerptSampler,

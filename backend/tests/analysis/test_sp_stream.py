@@ -7,7 +7,7 @@ import pytest
 from test_sp_transients import drum_loop
 from test_sp_util import all_numbers_finite, band, make_layout, measure, tone
 
-from analysis.spectral import SpectralMeter
+from amt.analysis.spectral import SpectralMeter
 
 FS = 44100
 
@@ -63,8 +63,16 @@ def test_full_scale_square() -> None:
 
 @pytest.mark.parametrize(
     ("frames", "rate", "channels"),
-    [(1, FS, 2), (round(0.3 * FS), FS, 2), (3 * 8000, 8000, 1), (2 * 192000, 192000, 2), (FS, FS, 1),
-     (2 * 48000, 48000, 6), (5, 8000, 6), (4410, FS, 3)],
+    [
+        (1, FS, 2),
+        (round(0.3 * FS), FS, 2),
+        (3 * 8000, 8000, 1),
+        (2 * 192000, 192000, 2),
+        (FS, FS, 1),
+        (2 * 48000, 48000, 6),
+        (5, 8000, 6),
+        (4410, FS, 3),
+    ],
 )
 def test_odd_inputs_do_not_crash(frames, rate, channels) -> None:
     rng = np.random.default_rng(9)

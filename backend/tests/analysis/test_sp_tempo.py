@@ -8,13 +8,11 @@ import pytest
 from drums import PATTERNS, render
 from test_sp_util import measure
 
-from analysis.transients import TEMPO_RANGE_BPM, tempo_from_strength
+from amt.analysis.transients import TEMPO_RANGE_BPM, tempo_from_strength
 
 FS = 11025
 TEMPOS = (70.0, 78.0, 86.0, 95.0, 105.0, 118.0, 128.0, 140.0, 150.0, 165.0, 172.0, 179.0)
-CASES = [
-    (name, TEMPOS[(i + 4 * j) % len(TEMPOS)]) for i, name in enumerate(PATTERNS) for j in range(3)
-]
+CASES = [(name, TEMPOS[(i + 4 * j) % len(TEMPOS)]) for i, name in enumerate(PATTERNS) for j in range(3)]
 """Each pattern at three tempos, the eleven patterns together covering all twelve."""
 CROSS_RATIOS = (3 / 4, 4 / 3, 2 / 3, 3 / 2, 5 / 8, 8 / 5, 5 / 4, 4 / 5)
 

@@ -32,8 +32,12 @@ def drum_loop(seconds: float = 12.0, bpm: float = 120.0, seed: int = 5) -> np.nd
     th = np.arange(round(0.06 * FS)) / FS
     hat = np.diff(rng.standard_normal(th.size + 1)) * np.exp(-th * 70) * 0.2
     for i, start in enumerate(range(0, n, beat)):
-        for sound, at, gain in ((kick, start, 0.8), (snare, start if i % 2 else -1, 0.7), (hat, start, 1.0),
-                                (hat, start + beat // 2, 1.0)):
+        for sound, at, gain in (
+            (kick, start, 0.8),
+            (snare, start if i % 2 else -1, 0.7),
+            (hat, start, 1.0),
+            (hat, start + beat // 2, 1.0),
+        ):
             if 0 <= at < n:
                 end = min(n, at + sound.size)
                 x[at:end] += gain * sound[: end - at]

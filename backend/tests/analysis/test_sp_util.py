@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.engine import make_layout as engine_layout
-from analysis.result import StreamLayout
-from analysis.spectral import SpectralMeter, SpectralSummary
+from amt.analysis.engine import make_layout as engine_layout
+from amt.analysis.result import StreamLayout
+from amt.analysis.spectral import SpectralMeter, SpectralSummary
 
 
 def make_layout(sample_rate: int, channels: int, total_frames: int) -> StreamLayout:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_td_support import measure, measure_file, music, stereo, tone, write
 
-from analysis.loudness import k_weighting_sos
+from amt.analysis.loudness import k_weighting_sos
 
 RATES = [48000, 44100]
 

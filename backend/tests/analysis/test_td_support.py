@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis.decode import iter_blocks, probe_wav
-from analysis.engine import make_layout as engine_layout
-from analysis.result import StreamLayout
-from analysis.timedomain import TimeDomainMeter, TimeDomainSummary
+from amt.analysis.decode import iter_blocks, probe_wav
+from amt.analysis.engine import make_layout as engine_layout
+from amt.analysis.result import StreamLayout
+from amt.analysis.timedomain import TimeDomainMeter, TimeDomainSummary
 
 
 def make_layout(sample_rate: int, channels: int, total_frames: int, channel_mask: int | None = None) -> StreamLayout:

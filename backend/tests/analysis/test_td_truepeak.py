@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from test_td_support import measure
 
-from analysis.truepeak import GAIN_BOUND, PEAK_TOLERANCE, TruePeakMeter
+from amt.analysis.truepeak import GAIN_BOUND, PEAK_TOLERANCE, TruePeakMeter
 
 
 def faded(x: np.ndarray, fade: int = 2048) -> np.ndarray:
@@ -177,7 +177,6 @@ def test_white_and_pink_noise_match_the_ideal_peak() -> None:
 def test_proven_tolerance_is_inside_the_spec() -> None:
     # The bound the meter proves for content up to 0.45·fs (module docstring): far below 0.05 dB.
     assert 0.0 < PEAK_TOLERANCE < 0.05 / 4
-
 
 
 def exact_kernel(t: np.ndarray, beta: float) -> np.ndarray:
