@@ -7,4 +7,4 @@ import logging
 
 def get_logger(name: str) -> logging.Logger:
     """The project logger for a module, e.g. ``get_logger(__name__)`` → ``amt.api.main``."""
-    return logging.getLogger(f"amt.{name}")
+    return logging.getLogger(name if name == "amt" or name.startswith("amt.") else f"amt.{name}")

@@ -1,0 +1,290 @@
+"""SQLAlchemy 2.0 models of the 8 tables named by the seed (SPEC §3).
+
+Metric columns are the SPEC §4 field names; the two metric mixins are shared by
+the analysis tables and the reference tables so both carry the same columns.
+A test keeps them equal to :mod:`analysis.result` and to the SQL migrations.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def new_id() -> str:
+    """A new random UUID as text (portable across SQLite and PostgreSQL)."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no time zone: without this its timestamps come back naive and the JSON
+    would carry no offset (a browser reads that as local time), unlike PostgreSQL's.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class OverallMetricsColumns:
+    """The SPEC §4 overall metrics, one column each (units in the names)."""
+
+    integrated_lufs: Mapped[float | None] = mapped_column(Float)
+    momentary_max_lufs: Mapped[float | None] = mapped_column(Float)
+    short_term_max_lufs: Mapped[float | None] = mapped_column(Float)
+    loudness_range_lu: Mapped[float | None] = mapped_column(Float)
+    true_peak_dbtp: Mapped[float | None] = mapped_column(Float)
+    sample_peak_dbfs: Mapped[float | None] = mapped_column(Float)
+    rms_dbfs: Mapped[float | None] = mapped_column(Float)
+    crest_factor_db: Mapped[float | None] = mapped_column(Float)
+    plr_db: Mapped[float | None] = mapped_column(Float)
+    dynamic_range_db: Mapped[float | None] = mapped_column(Float)
+    dr_value: Mapped[int | None] = mapped_column(Integer)
+    stereo_width: Mapped[float | None] = mapped_column(Float)
+    lr_balance_db: Mapped[float | None] = mapped_column(Float)
+    phase_correlation: Mapped[float | None] = mapped_column(Float)
+    phase_correlation_min: Mapped[float | None] = mapped_column(Float)
+    negative_correlation_pct: Mapped[float | None] = mapped_column(Float)
+    spectral_centroid_hz: Mapped[float | None] = mapped_column(Float)
+    spectral_rolloff_hz: Mapped[float | None] = mapped_column(Float)
+    spectral_flatness: Mapped[float | None] = mapped_column(Float)
+    thd_percent: Mapped[float | None] = mapped_column(Float)
+    harmonic_ratio: Mapped[float | None] = mapped_column(Float)
+    transient_preservation: Mapped[float | None] = mapped_column(Float)
+    attack_time_ms: Mapped[float | None] = mapped_column(Float)
+    onset_rate_hz: Mapped[float | None] = mapped_column(Float)
+    spectral_flux: Mapped[float | None] = mapped_column(Float)
+    tempo_bpm: Mapped[float | None] = mapped_column(Float)
+    pulse_clarity: Mapped[float | None] = mapped_column(Float)
+    clipped_samples: Mapped[int] = mapped_column(Integer, default=0)
+    clip_events: Mapped[int] = mapped_column(Integer, default=0)
+    dc_offset: Mapped[float | None] = mapped_column(Float)
+    mono_compatibility_db: Mapped[float | None] = mapped_column(Float)
+    leading_silence_s: Mapped[float | None] = mapped_column(Float)
+    trailing_silence_s: Mapped[float | None] = mapped_column(Float)
+    sub_20hz_ratio: Mapped[float | None] = mapped_column(Float)
+
+
+class BandMetricsColumns:
+    """The SPEC §4 band metrics, one column each."""
+
+    band: Mapped[str] = mapped_column(String(16))
+    freq_low_hz: Mapped[float] = mapped_column(Float)
+    freq_high_hz: Mapped[float] = mapped_column(Float)
+    rms_db: Mapped[float | None] = mapped_column(Float)
+    energy_ratio: Mapped[float | None] = mapped_column(Float)
+    peak_db: Mapped[float | None] = mapped_column(Float)
+    crest_factor_db: Mapped[float | None] = mapped_column(Float)
+    level_range_db: Mapped[float | None] = mapped_column(Float)
+    spectral_centroid_hz: Mapped[float | None] = mapped_column(Float)
+    spectral_rolloff_hz: Mapped[float | None] = mapped_column(Float)
+    spectral_flatness: Mapped[float | None] = mapped_column(Float)
+    stereo_width: Mapped[float | None] = mapped_column(Float)
+    phase_correlation: Mapped[float | None] = mapped_column(Float)
+
+
+class AudioColumns:
+    """What the decoder recorded, the engine version and the feature vector."""
+
+    sample_rate: Mapped[int] = mapped_column(Integer)
+    channels: Mapped[int] = mapped_column(Integer)
+    bit_depth: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float] = mapped_column(Float)
+    engine_version: Mapped[str] = mapped_column(String(32))
+    feature_vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """128 float32, little-endian (ml.similarity)."""
+    feature_version: Mapped[str | None] = mapped_column(String(32))
+    series: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The §4 time series as zlib-compressed JSON."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class Analysis(AudioColumns, Base):
+    """One analysed upload (the audio itself is never stored)."""
+
+    __tablename__ = "analysis"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(16))
+    genre: Mapped[str | None] = mapped_column(String(64), index=True)
+    recommendation_level: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16), default="master")
+    plan: Mapped[str | None] = mapped_column(Text)
+    """JSON of the mastering plan (``api.services.recommend.model.Plan``)."""
+    # What the decoder recorded about the codec (SPEC §4); null in rows from before lossy formats were read.
+    codec: Mapped[str | None] = mapped_column(String(16))
+    lossy: Mapped[bool | None] = mapped_column(Boolean)
+    bit_rate_kbps: Mapped[float | None] = mapped_column(Float)
+    lowpass_hz: Mapped[float | None] = mapped_column(Float)
+    codec_preview: Mapped[str | None] = mapped_column(Text)
+    """JSON list of the §8 codec previews (``analysis.codec_preview``), when they were asked for."""
+
+    overall_metrics: Mapped[OverallMetrics | None] = relationship(
+        back_populates="analysis", cascade="all, delete-orphan", passive_deletes=True, uselist=False
+    )
+    band_metrics: Mapped[list[BandMetrics]] = relationship(
+        back_populates="analysis", cascade="all, delete-orphan", passive_deletes=True, order_by="BandMetrics.position"
+    )
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        back_populates="analysis",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Recommendation.position",
+    )
+
+
+class _AnalysisChild:
+    @declared_attr
+    def analysis_id(cls) -> Mapped[str]:  # noqa: N805 - declared_attr receives the class
+        return mapped_column(String(36), ForeignKey("analysis.id", ondelete="CASCADE"), index=True)
+
+
+class OverallMetrics(OverallMetricsColumns, _AnalysisChild, Base):
+    """The overall metrics of one analysis."""
+
+    __tablename__ = "overall_metrics"
+    __table_args__ = (UniqueConstraint("analysis_id", name="uq_overall_metrics_analysis"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    analysis: Mapped[Analysis] = relationship(back_populates="overall_metrics")
+
+
+class BandMetrics(BandMetricsColumns, _AnalysisChild, Base):
+    """The metrics of one band of one analysis."""
+
+    __tablename__ = "band_metrics"
+    __table_args__ = (UniqueConstraint("analysis_id", "band", name="uq_band_metrics_band"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    position: Mapped[int] = mapped_column(Integer)
+    analysis: Mapped[Analysis] = relationship(back_populates="band_metrics")
+
+
+class Recommendation(_AnalysisChild, Base):
+    """One mastering recommendation (SPEC §5)."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    position: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(16))
+    """A band name or ``overall``."""
+    metric: Mapped[str] = mapped_column(String(64))
+    current: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    deviation: Mapped[float | None] = mapped_column(Float)
+    severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    suggested_change_db: Mapped[float | None] = mapped_column(Float)
+    action: Mapped[str | None] = mapped_column(Text)
+    """JSON of the typed action (``api.services.recommend.model.Action``) of the plan step the row belongs to."""
+    step: Mapped[int | None] = mapped_column(Integer)
+    """``order`` of that plan step."""
+    analysis: Mapped[Analysis] = relationship(back_populates="recommendations")
+
+
+class ReferenceTrack(AudioColumns, Base):
+    """A reference: a real corpus track or archetype (built-in), or a user-added reference."""
+
+    __tablename__ = "reference_tracks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255))
+    artist: Mapped[str] = mapped_column(String(255))
+    genre: Mapped[str] = mapped_column(String(64), index=True)
+    year: Mapped[int | None] = mapped_column(Integer)
+    is_builtin: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    source: Mapped[str | None] = mapped_column(String(255))
+    """Where it comes from: the file it was analysed from, a corpus track's Debian package and path, or the
+    synthesiser spec of an archetype."""
+    licence: Mapped[str | None] = mapped_column(String(64))
+    """The licence of a corpus track (from its package's copyright file); None for user references and archetypes."""
+
+    overall_metrics: Mapped[ReferenceOverallMetrics | None] = relationship(
+        back_populates="reference", cascade="all, delete-orphan", passive_deletes=True, uselist=False
+    )
+    band_metrics: Mapped[list[ReferenceBandMetrics]] = relationship(
+        back_populates="reference",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ReferenceBandMetrics.position",
+    )
+
+
+class _ReferenceChild:
+    @declared_attr
+    def reference_id(cls) -> Mapped[str]:  # noqa: N805 - declared_attr receives the class
+        return mapped_column(String(36), ForeignKey("reference_tracks.id", ondelete="CASCADE"), index=True)
+
+
+class ReferenceBandMetrics(BandMetricsColumns, _ReferenceChild, Base):
+    """The metrics of one band of one reference."""
+
+    __tablename__ = "reference_band_metrics"
+    __table_args__ = (UniqueConstraint("reference_id", "band", name="uq_reference_band_metrics_band"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    position: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[ReferenceTrack] = relationship(back_populates="band_metrics")
+
+
+class ReferenceOverallMetrics(OverallMetricsColumns, _ReferenceChild, Base):
+    """The overall metrics of one reference."""
+
+    __tablename__ = "reference_overall_metrics"
+    __table_args__ = (UniqueConstraint("reference_id", name="uq_reference_overall_metrics_reference"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    reference: Mapped[ReferenceTrack] = relationship(back_populates="overall_metrics")
+
+
+class UserSetting(Base):
+    """A key–value setting; the API validates the known keys."""
+
+    __tablename__ = "user_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    """JSON."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+OVERALL_METRIC_FIELDS: tuple[str, ...] = tuple(OverallMetricsColumns.__annotations__)
+BAND_METRIC_FIELDS: tuple[str, ...] = tuple(BandMetricsColumns.__annotations__)

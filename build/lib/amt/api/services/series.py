@@ -1,0 +1,53 @@
+"""Storage form of the §4 time series: zlib-compressed JSON."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import asdict
+from typing import Any
+
+from amt.analysis.result import TimeSeries
+
+
+def pack_series(series: TimeSeries | dict[str, Any]) -> bytes:
+    """Compress a TimeSeries (or its dict form) for a blob column."""
+    data = asdict(series) if isinstance(series, TimeSeries) else series
+    return zlib.compress(json.dumps(data, separators=(",", ":"), allow_nan=False).encode(), level=6)
+
+
+_DECODER = json.JSONDecoder()
+_INFLATE_STEP = 1 << 14
+"""Bytes of JSON inflated at a time while looking for one field."""
+
+
+def unpack_series_field(blob: bytes | None, name: str) -> Any:
+    """One top-level field of a stored series (None when absent), inflating only as far as it ends.
+
+    For reading one small field of many series (the spectrum of every reference) without
+    parsing the large loudness arrays: the blob is compact JSON of numbers, so the key's
+    text occurs once, and only where the key is.
+    """
+    if not blob:
+        return None
+    key = f'"{name}":'.encode()
+    inflate = zlib.decompressobj()
+    text = inflate.decompress(blob, _INFLATE_STEP)
+    while True:
+        start = text.find(key)
+        if start >= 0:
+            try:
+                return _DECODER.raw_decode(text.decode("ascii"), start + len(key))[0]
+            except json.JSONDecodeError:
+                pass  # the value goes on past what is inflated so far
+        if not inflate.unconsumed_tail:
+            return None if start < 0 else _DECODER.raw_decode(text.decode("ascii"), start + len(key))[0]
+        text += inflate.decompress(inflate.unconsumed_tail, _INFLATE_STEP)
+
+
+def unpack_series(blob: bytes | None) -> dict[str, Any] | None:
+    """The dict form of a stored series, or None."""
+    if not blob:
+        return None
+    data: dict[str, Any] = json.loads(zlib.decompress(blob))
+    return data

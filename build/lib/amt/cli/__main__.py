@@ -1,0 +1,299 @@
+"""``amt analyze PATH [--genre G] [--level L] [--stage S] [--json [--output FILE]]``,
+``amt master IN --genre G --output OUT [--only eq,stereo,dynamics,limiter]``, ``amt serve`` and
+``amt references populate|add|build-corpus|render-archetypes …`` (``python -m cli …`` from ``backend/``).
+
+Analyses an audio file (WAV, AIFF, FLAC, MP3, Ogg Vorbis, Opus, AAC or ALAC in M4A), or every audio
+file in a folder (with a progress bar; a line names each file skipped and why), with the same
+engine, targets, recommendations and reference library as the service, and prints the
+report as tables (or JSON with ``--json``: one analysis object for a file, a list for a
+folder; a file that fails is ``{"filename", "detail"}``). ``--codec-preview`` also encodes each file with
+every streaming destination's codec and measures its true peak after decoding (SPEC §8). No server is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from amt.api.core.config import get_settings
+from amt.api.services.analysis import codec_previews, measure_file, recommendations_for
+from amt.api.services.mastering import master_file, parse_only
+from amt.api.services.report import read_time_extras
+from amt.api.services.rows import overall_for_genre
+from amt.api.services.settings import check_level, check_stage
+from amt.cli.report import plan_text, render, table
+from amt.cli.targets import ReferenceLibrary, load_library, resolve_target
+from amt.config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
+from amt.ml.feature_extraction import extract_features
+from amt.scripts import analyze_reference, build_reference_corpus, populate_references, render_references
+from amt.utils.errors import AppError
+from amt.utils.paths import audio_files_or_error
+from amt.utils.progress import ProgressBar
+
+SIMILAR_TOP_K = 5
+
+
+def target_summary(target: GenreTarget | None) -> dict[str, Any] | None:
+    """The genre target's overall figures (what the report's LRA and DR ranges come from)."""
+    if target is None:
+        return None
+    return {
+        "genre": target.genre,
+        "source": target.source,
+        "integrated_lufs": target.integrated_lufs,
+        "true_peak_ceiling_dbtp": target.true_peak_ceiling_dbtp,
+        "lra_lu": list(target.lra_lu),
+        "dr_db": list(target.dr_db),
+        "plr_db": list(target.plr_db),
+    }
+
+
+AUDIO_FIELDS = (
+    "sample_rate",
+    "channels",
+    "bit_depth",
+    "duration_s",
+    "format",
+    "codec",
+    "lossy",
+    "bit_rate_kbps",
+    "lowpass_hz",
+)
+"""The ``audio`` object of the analysis JSON (SPEC §7)."""
+
+
+def build_report(
+    path: Path,
+    *,
+    genre: str | None,
+    target: GenreTarget | None,
+    level: str,
+    stage: str,
+    max_duration_s: float,
+    library: ReferenceLibrary | None = None,
+    codec_preview: bool = False,
+) -> dict[str, Any]:
+    """The analysis JSON of SPEC §7 (without id and date) for one file, with the §8 extras, the target used
+    and the ``SIMILAR_TOP_K`` most similar references of ``library``."""
+    result = measure_file(path, max_duration_s=max_duration_s)
+    judgement = recommendations_for(result, target, level=level, stage=stage)
+    overall = overall_for_genre(result, genre)
+    series = asdict(result.series)
+    encoded = codec_previews(path, result) if codec_preview else None
+    return {
+        "filename": path.name,
+        "genre": genre,
+        "recommendation_level": level,
+        "stage": stage,
+        "engine_version": result.engine_version,
+        "audio": {k: getattr(result.audio, k) for k in AUDIO_FIELDS},
+        "overall_metrics": overall,
+        "band_metrics": [asdict(b) for b in result.bands],
+        "recommendations": [r.model_dump(mode="json") for r in judgement.recommendations],
+        "plan": judgement.plan.model_dump(mode="json"),
+        **read_time_extras(overall, series, result.audio.duration_s, encoded),
+        "target": target_summary(target),
+        "similar_references": library.similar(extract_features(result), SIMILAR_TOP_K) if library else [],
+    }
+
+
+def analyze(args: argparse.Namespace) -> int:
+    """The ``analyze`` command; the exit code (1 when any file failed)."""
+    files, skipped, problem = audio_files_or_error(args.path)
+    for item in skipped:
+        print(f"skipped: {item.path.name}: {item.reason}", file=sys.stderr)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    try:
+        level = check_level(args.level)
+        stage = check_stage(args.stage)
+        genre, target = resolve_target(settings, args.genre)
+    except AppError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    library = load_library(settings)
+    bar = ProgressBar(len(files), enabled=len(files) > 1)
+    reports: list[dict[str, Any]] = []
+    failures = 0
+    for i, path in enumerate(files):
+        bar.show(i, path.name)
+        try:
+            report = build_report(
+                path,
+                genre=genre,
+                target=target,
+                level=level,
+                stage=stage,
+                max_duration_s=settings.max_duration_s,
+                library=library,
+                codec_preview=args.codec_preview,
+            )
+        except AppError as exc:
+            failures += 1
+            bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
+            reports.append({"filename": path.name, "detail": exc.message})
+            continue
+        reports.append(report)
+        if not args.json:
+            bar.print(render(report))
+    bar.show(len(files), "done")
+    if args.json:
+        document: Any = reports[0] if args.path.is_file() else reports
+        text = json.dumps(document, indent=2, allow_nan=False)
+        if args.output:
+            args.output.write_text(text + "\n")
+        else:
+            print(text)
+    return 1 if failures else 0
+
+
+def _figures(result: Any) -> dict[str, float | None]:
+    o = result.overall
+    return {
+        "integrated_lufs": o.integrated_lufs,
+        "true_peak_dbtp": o.true_peak_dbtp,
+        "loudness_range_lu": o.loudness_range_lu,
+        "dynamic_range_db": o.dynamic_range_db,
+        "plr_db": o.plr_db,
+    }
+
+
+def master(args: argparse.Namespace) -> int:
+    """The ``master`` command: render the prescriptive plan into ``--output`` and print the figures before and
+    after; the exit code."""
+    settings = get_settings()
+    try:
+        stage = check_stage(args.stage)
+        genre, target = resolve_target(settings, args.genre)
+        only = parse_only(args.only)
+        done = master_file(
+            args.path, args.output, target=target, stage=stage, only=only, max_duration_s=settings.max_duration_s
+        )
+    except AppError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    plan = done.judgement.plan.model_dump(mode="json")
+    if only is not None:
+        plan["steps"] = [s for s in plan["steps"] if s["kind"] in only]
+    before, after = _figures(done.before), _figures(done.after)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "genre": genre,
+                    "plan": plan,
+                    "before": before,
+                    "after": after,
+                    "bands_before": [asdict(b) for b in done.before.bands],
+                    "bands_after": [asdict(b) for b in done.after.bands],
+                },
+                indent=2,
+                allow_nan=False,
+            )
+        )
+        return 0
+    print(plan_text(plan))
+    rows = [
+        (
+            name,
+            fmt_value(before[name]),
+            fmt_value(after[name]),
+            fmt_value(plan["expected"].get(name)) if only is None else "—",
+        )
+        for name in before
+    ]
+    print("\n" + table(f"{args.path.name} → {args.output.name}", ("figure", "before", "after", "expected"), rows))
+    return 0
+
+
+def fmt_value(value: float | None) -> str:
+    """A figure with one decimal, or a dash."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run it."""
+    parser = argparse.ArgumentParser(prog="amt", description="Audio Mastering Tool on the command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("analyze", help="analyse an audio file or a folder of them")
+    p.add_argument("path", type=Path, help="an audio file (WAV, AIFF, FLAC, MP3, Ogg, Opus, M4A) or a folder")
+    p.add_argument("--genre", help="genre for targets (e.g. Techno, dnb, rock)")
+    p.add_argument(
+        "--level", default=DEFAULT_RECOMMENDATION_LEVEL, help="informative, suggestive (default) or prescriptive"
+    )
+    p.add_argument("--stage", default=DEFAULT_STAGE, help="master (default) or mix")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--output", type=Path, help="with --json: write it to this file")
+    p.add_argument(
+        "--codec-preview",
+        action="store_true",
+        help="also encode with each streaming destination's codec and measure the true peak after it",
+    )
+    m = sub.add_parser("master", help="apply the plan to a WAV file and measure the result")
+    m.add_argument("path", type=Path, help="the WAV file to master")
+    m.add_argument("--genre", help="genre for targets (e.g. Techno, dnb, rock)")
+    m.add_argument("--stage", default=DEFAULT_STAGE, help="master (default) or mix")
+    m.add_argument("--output", type=Path, required=True, help="where to write the result (32-bit float WAV)")
+    m.add_argument("--only", help="apply only these step kinds: eq, stereo, dynamics, limiter (comma-separated)")
+    m.add_argument("--json", action="store_true", help="print the plan and the figures as JSON")
+    s = sub.add_parser("serve", help="serve the API and the web page (API_HOST:API_PORT unless given)")
+    s.add_argument("--host", help="address to listen on (default: API_HOST, 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port to listen on (default: API_PORT, 8000)")
+    r = sub.add_parser("references", help="manage the reference library (run 'amt references ACTION --help')")
+    r.add_argument("action", choices=sorted(REFERENCE_ACTIONS), help=REFERENCE_HELP)
+    r.add_argument("args", nargs=argparse.REMAINDER, help="the action's own arguments")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port)
+    if args.command == "references":
+        return REFERENCE_ACTIONS[args.action](args.args)
+    if args.command != "master" and args.output is not None and not args.json:
+        parser.error("--output writes the JSON report: use it with --json")  # exit 2
+    return master(args) if args.command == "master" else analyze(args)
+
+
+def serve(host: str | None, port: int | None) -> int:
+    """The ``serve`` command: uvicorn on the given address, or the settings' ``API_HOST``:``API_PORT``."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("amt.api.main:app", host=host or settings.api_host, port=port or settings.api_port)
+    return 0
+
+
+REFERENCE_ACTIONS: dict[str, Callable[[list[str]], int]] = {
+    "populate": populate_references.main,
+    "add": analyze_reference.main,
+    "build-corpus": build_reference_corpus.main,
+    "render-archetypes": render_references.main,
+}
+REFERENCE_HELP = (
+    "populate: load the built-in library (--force replaces it); add: analyse a file as a user reference; "
+    "build-corpus: rebuild the real corpus from Debian packages; render-archetypes: re-render the archetypes"
+)
+
+
+def run() -> int:
+    """:func:`main`, ending quietly when the reader of the output goes away (``| head``)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's last flush cannot fail again, and exit as a
+        # process stopped by SIGPIPE reports (128 + 13): no traceback, as other command-line tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(run())

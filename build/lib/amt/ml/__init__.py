@@ -1,0 +1,1 @@
+"""Feature vectors of analyses and similarity ranking against references (SPEC §6)."""

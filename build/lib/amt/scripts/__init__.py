@@ -1,0 +1,1 @@
+"""Command-line maintenance scripts, run from ``backend/`` as ``python -m scripts.<name>``."""
