@@ -47,7 +47,8 @@ export function plrChart(container, plr, hopS, overallPlrDb) {
   ];
   const data = [t, plr];
   if (overall) {
-    series.push({ label: "whole file (dB)", stroke: COLOURS.target, width: 1.5, dash: [6, 4], points: { show: false } });
+    series.push({ label: "whole file (dB)", stroke: COLOURS.target, width: 1.5, dash: [6, 4], points: { show: false },
+      value: (u, v) => (v == null ? "—" : v.toFixed(1)) });
     data.push(overall);
   }
   const yRange = finiteRange([plr, overall ? [overallPlrDb] : []], 2, 0);

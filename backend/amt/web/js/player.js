@@ -11,6 +11,7 @@ const $ = (id) => document.getElementById(id);
 export const STEP_KINDS = ["eq", "stereo", "dynamics", "limiter"];
 const SWITCH_S = 0.008; // time constant of the A/B cross-fade, seconds: short enough to feel instant, no click
 const TICK_MS = 100;
+export const PLAYER_MAX_S = 20 * 60; // longest file the player decodes: both sides sit in memory as float32
 
 /**
  * Gains (dB) that bring A and B to the same integrated loudness by turning the louder one down, so neither
@@ -99,6 +100,16 @@ export function setSource(file, analysis) {
   P.pausedAt = 0;
   $("player-file").value = "";
   const token = P.token;
+  const seconds = (analysis.audio || {}).duration_s;
+  if (isNumber(seconds) && seconds > PLAYER_MAX_S) {
+    P.file = null; // nothing to play: B cannot be made either
+    P.decodedA = null;
+    setError(`The player takes files up to ${PLAYER_MAX_S / 60} minutes (both sides are decoded into memory); ` +
+      `this one is ${fmtTime(seconds)}.`);
+    render();
+    return;
+  }
+  setError("");
   P.decodedA = file.arrayBuffer().then((bytes) => decode(bytes, (analysis.audio || {}).sample_rate));
   P.decodedA
     .then((buffer) => {
