@@ -184,6 +184,16 @@ def test_the_player_level_matches_the_plan_and_the_meters_show_it(chromium_ready
             page.uncheck(f"#player-steps input[value={kind}]")
         assert page.is_disabled("#player-plan")
 
+        # ---- B = a second file: analysed by the server for its loudness, decoded in the page
+        quiet = write_wav(tmp_path / "quiet.wav", tone_and_noise(6.0, SR) * 0.3, sr=SR, subtype="PCM_16")
+        page.set_input_files("#player-file", str(quiet))
+        page.locator("#player-names", has_text="quiet.wav").wait_for(timeout=RESULT_TIMEOUT_MS)
+        lufs_quiet = measure(quiet).overall.integrated_lufs
+        assert lufs_quiet is not None
+        gain_a, gain_b = stated_gains(page)
+        assert gain_b - gain_a == pytest.approx(lufs_a - lufs_quiet, abs=0.1)
+        assert gain_b == 0.0 and gain_a < -3.0  # the quieter side is left alone
+
         # ---- the genre is remembered between visits
         page.reload()
         page.wait_for_selector("body[data-ready=true]")

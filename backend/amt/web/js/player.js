@@ -98,6 +98,7 @@ export function setSource(file, analysis) {
   P.b = null;
   P.loop = { on: false, start: null, end: null };
   P.pausedAt = 0;
+  P.side = "a";
   $("player-file").value = "";
   const token = P.token;
   const seconds = (analysis.audio || {}).duration_s;
@@ -332,6 +333,8 @@ function tick() {
   if (P.playing && !P.loop.on && position() >= duration()) {
     stop();
     P.pausedAt = 0;
+    render();
+    return;
   }
   renderTime();
 }
