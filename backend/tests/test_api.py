@@ -300,9 +300,15 @@ def test_master_returns_the_upload_with_its_plan_applied_and_stores_nothing(serv
     with server.client() as client, hot.open("rb") as fh:
         bad = client.post("/api/master", files={"file": ("hot.wav", fh, "audio/wav")}, data={"only": "reverb"})
     assert bad.status_code == 422 and "reverb" in bad.json()["detail"]
+    silent = write_wav(tmp_path / "silent.wav", np.zeros((48000, 2), np.float32), sr=48000, subtype="PCM_16")
     with server.client() as client:
+        with silent.open("rb") as fh:
+            quiet = client.post("/api/master", files={"file": ("silent.wav", fh, "audio/wav")})
         junk = client.post("/api/master", files={"file": ("x.wav", b"not audio at all", "audio/wav")})
     assert junk.status_code in (400, 415)
+    # Silence has no integrated loudness or true peak: the headers are left out, never "nan".
+    assert quiet.status_code == 200 and "X-Integrated-LUFS" not in quiet.headers
+    assert "X-True-Peak-dBTP" not in quiet.headers
     assert _temp_files(server) == []
 
 
