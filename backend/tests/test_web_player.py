@@ -69,6 +69,8 @@ def plr_expected(x: np.ndarray, short_term_lufs: list[float | None], hop_s: floa
 def test_the_player_level_matches_the_plan_and_the_meters_show_it(chromium_ready: None, tmp_path: Path) -> None:
     wav = write_wav(tmp_path / "hot.wav", hot_and_clipped(), sr=SR, subtype="PCM_16")
     with run_server(tmp_path / "home") as server, server.client() as api, browser.chromium_page() as (page, errors):
+        console_errors: list[str] = []
+        page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
         page.goto(server.url + "/")
         page.wait_for_selector("body[data-ready=true]")
         page.set_input_files("#file-input", str(wav))
@@ -198,4 +200,4 @@ def test_the_player_level_matches_the_plan_and_the_meters_show_it(chromium_ready
         page.reload()
         page.wait_for_selector("body[data-ready=true]")
         assert page.input_value("#genre-select") == GENRE
-        assert errors == []
+        assert errors == [] and console_errors == []
