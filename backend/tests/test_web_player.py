@@ -1,5 +1,5 @@
-"""The "Hear it" player (SPEC §8) in headless Chromium against a real server: the level-matched A/B player and the meter
-views beside it.
+"""The "Hear it" player (SPEC §8) in headless Chromium against a real server: the level-matched A/B player and
+the meter views beside it.
 
 A hot, partly clipped file is uploaded through the page; the player fetches its plan applied from
 ``/api/master`` and states the gain it gives each side. The expected gains are worked out here from the
