@@ -125,7 +125,7 @@ def test_the_player_level_matches_the_plan_and_the_meters_show_it(chromium_ready
         page.keyboard.press("Space")
         page.wait_for_selector("[data-testid=ab-player][data-playing=false]")
         paused = float(player.get_attribute("data-position-s") or "nan")
-        assert paused >= before + 0.25  # kept going through the switch, never back to the start
+        assert paused >= before + 0.1  # kept going through the switch, never back to the start
         assert stated_gains(page) == (gain_a, gain_b)
 
         # ---- a loop region dragged on the loudness plot; L toggles it
