@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import wave
 from collections.abc import Iterator
@@ -13,9 +14,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 from drums import PATTERNS, render
+from scipy import signal
 from sqlalchemy import create_engine, text
 
 from amt.api.services.corpus import corpus_target
+from amt.mastering.rbj import biquad
+from amt.synth.archetypes import render_archetype
 from helpers import DATABASE_KINDS, LiveServer, database_of_kind, run_server, sine, write_wav
 
 TABLES = ("analysis", "band_metrics", "overall_metrics", "recommendations")
@@ -296,10 +300,61 @@ def test_master_returns_the_upload_with_its_plan_applied_and_stores_nothing(serv
     with server.client() as client, hot.open("rb") as fh:
         bad = client.post("/api/master", files={"file": ("hot.wav", fh, "audio/wav")}, data={"only": "reverb"})
     assert bad.status_code == 422 and "reverb" in bad.json()["detail"]
+    silent = write_wav(tmp_path / "silent.wav", np.zeros((48000, 2), np.float32), sr=48000, subtype="PCM_16")
     with server.client() as client:
+        with silent.open("rb") as fh:
+            quiet = client.post("/api/master", files={"file": ("silent.wav", fh, "audio/wav")})
         junk = client.post("/api/master", files={"file": ("x.wav", b"not audio at all", "audio/wav")})
     assert junk.status_code in (400, 415)
+    # Silence has no integrated loudness or true peak: the headers are left out, never "nan".
+    assert quiet.status_code == 200 and "X-Integrated-LUFS" not in quiet.headers
+    assert "X-True-Peak-dBTP" not in quiet.headers
     assert _temp_files(server) == []
+
+
+def _shape_deviations_db(bands: list[dict], targets: dict[str, dict]) -> dict[str, float]:
+    """SPEC §5 tonal deviation, worked out here: each audible band's share in dB against the target share, minus
+    the median over those bands (the spectrum's shape, not its level)."""
+    levels = {b["band"]: b["rms_db"] for b in bands}
+    loudest = max(v for v in levels.values() if v is not None)
+    audible = [b for b in bands if b["rms_db"] is not None and b["rms_db"] >= max(-80.0, loudest - 50.0)]
+    share_db = {b["band"]: 10 * np.log10(b["energy_ratio"] / targets[b["band"]]["energy_ratio"]) for b in audible}
+    median = float(np.median(list(share_db.values())))
+    return {band: d - median for band, d in share_db.items()}
+
+
+def test_master_output_reanalysed_is_on_target(server: LiveServer, tmp_path: Path) -> None:
+    """A Techno track with its lows cut 8 dB and peaks over 0 dBTP, through ``/api/master`` and analysed again:
+    every band within its tolerance (plus what the plan leaves to the mix), the true peak under the plan's ceiling,
+    and the measured-loudness headers equal to the re-analysis."""
+    x = render_archetype("Techno", 1, duration_s=5.0).astype(np.float64)
+    x = signal.sosfilt(biquad("low shelf", 150.0, -8.0, 0.7, 44100), x, axis=0)
+    x *= 10 ** (-0.05 / 20) / np.abs(x).max()  # sample peak −0.05 dBFS: inter-sample peaks over the −1 dBTP ceiling
+    src = write_wav(tmp_path / "dull.wav", x.astype(np.float32), sr=44100, subtype="PCM_24")
+    form = {"genre": "Techno", "stage": "master"}
+    with server.client() as client:
+        targets = next(g for g in client.get("/api/genres").json() if g["name"] == "Techno")["bands"]
+        with src.open("rb") as fh:
+            files = {"file": ("dull.wav", fh, "audio/wav")}
+            before = client.post("/api/analyze", files=files, data={**form, "recommendation_level": "prescriptive"})
+        with src.open("rb") as fh:
+            done = client.post("/api/master", files={"file": ("dull.wav", fh, "audio/wav")}, data=form)
+        assert done.status_code == 200, done.text
+        with io.BytesIO(done.content) as fh:
+            again = client.post("/api/analyze", files={"file": ("out.wav", fh, "audio/wav")}, data=form)
+    assert before.status_code == again.status_code == 201
+    plan = before.json()["plan"]["steps"]
+    ceiling = next(s["ceiling_dbtp"] for s in plan if s["kind"] == "limiter")
+    left = {s["band"]: s["left_for_mix_db"] for s in plan if s["kind"] == "eq"}
+    assert before.json()["overall_metrics"]["true_peak_dbtp"] > ceiling
+    assert _shape_deviations_db(before.json()["band_metrics"], targets)["low"] < -4.0  # off target before
+    after = again.json()
+    overall = after["overall_metrics"]
+    assert overall["true_peak_dbtp"] <= ceiling + 0.1
+    for band, d in _shape_deviations_db(after["band_metrics"], targets).items():
+        assert abs(d) <= max(targets[band]["spread_db"], 4.0) + left.get(band, 0.0) + 0.1, (band, d)
+    assert float(done.headers["X-Integrated-LUFS"]) == pytest.approx(overall["integrated_lufs"], abs=0.005)
+    assert float(done.headers["X-True-Peak-dBTP"]) == pytest.approx(overall["true_peak_dbtp"], abs=0.005)
 
 
 def test_drum_and_bass_reads_its_documented_octave(server: LiveServer, tmp_path: Path) -> None:

@@ -285,7 +285,8 @@ def test_cors_allows_configured_origins_only(tmp_path: Path) -> None:
             "/api/analyze", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
         )
     assert ok.headers.get("access-control-allow-origin") == allowed
-    assert "location" in ok.headers.get("access-control-expose-headers", "").lower()
+    exposed = ok.headers.get("access-control-expose-headers", "").lower()
+    assert {"location", "x-integrated-lufs", "x-true-peak-dbtp"} <= {h.strip() for h in exposed.split(",")}
     assert foreign.status_code == 200 and "access-control-allow-origin" not in foreign.headers
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == allowed
     assert "POST" in preflight.headers["access-control-allow-methods"]

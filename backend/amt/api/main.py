@@ -150,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST", "PUT", "DELETE"],
         allow_headers=["*"],
-        expose_headers=["Location", "X-Total-Count"],
+        expose_headers=["Location", "X-Total-Count", *master.MEASURED_HEADERS],
     )
     app.add_middleware(
         RequestGuard,

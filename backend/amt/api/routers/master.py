@@ -14,11 +14,17 @@ from starlette.background import BackgroundTask
 from amt.api.deps import SettingsDep
 from amt.api.routers.analyze import ANALYSIS_SLOTS
 from amt.api.services import analysis as analysis_service
-from amt.api.services.mastering import master_file, parse_only
+from amt.api.services.mastering import Mastered, master_file, parse_only
 from amt.api.services.targets import genre_target
 from amt.api.uploads import receive_upload
 
 router = APIRouter(prefix="/api", tags=["analysis"])
+
+LOUDNESS_HEADER = "X-Integrated-LUFS"
+"""The returned WAV's integrated loudness as measured by the engine, LUFS (absent when undefined: silence)."""
+TRUE_PEAK_HEADER = "X-True-Peak-dBTP"
+"""The returned WAV's true peak as measured by the engine, dBTP (absent when undefined)."""
+MEASURED_HEADERS = (LOUDNESS_HEADER, TRUE_PEAK_HEADER)
 
 MASTER_FORM = {
     "requestBody": {
@@ -52,12 +58,26 @@ MASTER_FORM = {
         200: {
             "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
             "description": "The upload with its prescriptive plan applied, 32-bit float WAV",
+            "headers": {
+                LOUDNESS_HEADER: {
+                    "description": "Integrated loudness of the returned WAV, measured, LUFS (absent: undefined)",
+                    "schema": {"type": "number"},
+                },
+                TRUE_PEAK_HEADER: {
+                    "description": "True peak of the returned WAV, measured, dBTP (absent: undefined)",
+                    "schema": {"type": "number"},
+                },
+            },
         }
     },
     openapi_extra=MASTER_FORM,
 )
 async def master(request: Request, settings: SettingsDep) -> FileResponse:
-    """Apply the upload's plan with the reference chain (multipart ``file``, ``genre``, ``stage``, ``only``)."""
+    """Apply the upload's plan with the reference chain (multipart ``file``, ``genre``, ``stage``, ``only``).
+
+    The output's measured integrated loudness and true peak come back as ``X-Integrated-LUFS`` and
+    ``X-True-Peak-dBTP``, so the page can play it level-matched against the original.
+    """
     upload = await receive_upload(request, dest_dir=settings.upload_dir, max_bytes=settings.max_upload_bytes)
     factory = request.app.state.sessionmaker
     fd, name = tempfile.mkstemp(prefix=f"upload-{os.getpid()}-master-", suffix=".wav", dir=settings.upload_dir)
@@ -67,20 +87,33 @@ async def master(request: Request, settings: SettingsDep) -> FileResponse:
         assert upload.path is not None
         src = upload.path
 
-        def work() -> None:
+        def work() -> Mastered:
             with factory() as session:
                 canonical, _, stage = analysis_service.resolve_options(
                     session, genre=upload.fields.get("genre"), level=None, stage=upload.fields.get("stage")
                 )
                 target = genre_target(session, canonical) if canonical else None
             only = parse_only(upload.fields.get("only"))
-            master_file(src, out, target=target, stage=stage, only=only, max_duration_s=settings.max_duration_s)
+            return master_file(src, out, target=target, stage=stage, only=only, max_duration_s=settings.max_duration_s)
 
-        await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)
+        done = await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)
     except BaseException:
         out.unlink(missing_ok=True)
         raise
     finally:
         upload.discard()
     name = Path(upload.filename).stem + "-mastered.wav"
-    return FileResponse(out, media_type="audio/wav", filename=name, background=BackgroundTask(out.unlink, True))
+    return FileResponse(
+        out,
+        media_type="audio/wav",
+        filename=name,
+        headers=measured_headers(done),
+        background=BackgroundTask(out.unlink, True),
+    )
+
+
+def measured_headers(done: Mastered) -> dict[str, str]:
+    """The output's measured integrated loudness and true peak as headers, so a player can level-match it."""
+    after = done.after.overall
+    figures = {LOUDNESS_HEADER: after.integrated_lufs, TRUE_PEAK_HEADER: after.true_peak_dbtp}
+    return {name: f"{value:.2f}" for name, value in figures.items() if value is not None}

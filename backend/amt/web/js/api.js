@@ -90,3 +90,38 @@ export function uploadAnalysis(formData, { onProgress, onSent } = {}) {
     xhr.send(formData);
   });
 }
+
+/** A measured figure from a response header (a number), or null when the header is absent. */
+function headerNumber(response, name) {
+  const text = response.headers.get(name);
+  const value = text === null ? NaN : Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+/**
+ * POST /api/master: the upload with its plan applied, nothing stored.
+ * Resolves with {bytes (ArrayBuffer of the WAV), integratedLufs, truePeakDbtp} — the output's figures as the
+ * engine measured them (X-Integrated-LUFS, X-True-Peak-dBTP; null when undefined); rejects with an ApiError.
+ */
+export async function master(formData) {
+  let response;
+  try {
+    response = await fetch("/api/master", { method: "POST", body: formData });
+  } catch {
+    throw new ApiError("Could not reach the server. Is it running?", 0);
+  }
+  if (response.status !== 200) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    throw new ApiError(detailText(body, response.status), response.status);
+  }
+  return {
+    bytes: await response.arrayBuffer(),
+    integratedLufs: headerNumber(response, "X-Integrated-LUFS"),
+    truePeakDbtp: headerNumber(response, "X-True-Peak-dBTP"),
+  };
+}

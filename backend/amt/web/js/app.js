@@ -3,6 +3,8 @@
 import * as api from "./api.js";
 import { COLOURS, alignByMean, loudnessChart, spectrumChart, spectrumTopHz, watchResize } from "./charts.js";
 import { fillPickers, initCompare, suggestB } from "./compare.js";
+import { differenceChart, differenceCurves, plrChart, plrOverTime } from "./meters.js";
+import * as player from "./player.js";
 import { bandTolerance, el, findGenre, fmt, fmtDate, isNumber, statusTruePeak } from "./format.js";
 import {
   renderBands,
@@ -19,6 +21,7 @@ const $ = (id) => document.getElementById(id);
 const HISTORY_PAGE = 20;
 const PICKER_PAGE = 500; // the most /api/analyses returns at once
 const PICKER_STEP = 1000; // analyses the compare pickers list, and add per "List older"
+const GENRE_KEY = "amt.genre"; // localStorage: the genre last chosen, remembered between visits
 
 const state = {
   genres: [],
@@ -32,6 +35,8 @@ const state = {
   currentId: null,
   compareAvailable: false,
   openToken: 0,
+  shown: null, // {analysis, series} on screen, for the PLR plot once the file is decoded
+  decoded: new Map(), // analysis id → its file decoded in this page (AudioBuffer), for PLR over time
 };
 
 // ---------------------------------------------------------------- setup
@@ -55,6 +60,27 @@ async function loadSettings() {
     if (s.default_stage) $("stage-select").value = s.default_stage;
   } catch {
     // the defaults in the HTML stand
+  }
+}
+
+/** The genre chosen on an earlier visit, when the list still has it ("" = none); it beats the server's default. */
+function restoreGenre() {
+  let saved = null;
+  try {
+    saved = localStorage.getItem(GENRE_KEY);
+  } catch {
+    return; // storage refused (private mode): the default stands
+  }
+  if (saved === null) return;
+  const genre = saved ? findGenre(state.genres, saved) : null;
+  if (!saved || genre) $("genre-select").value = genre ? genre.name : "";
+}
+
+function rememberGenre() {
+  try {
+    localStorage.setItem(GENRE_KEY, $("genre-select").value);
+  } catch {
+    // not remembered; nothing else depends on it
   }
 }
 
@@ -183,6 +209,7 @@ function closeResult() {
   $("result").hidden = true;
   $("result").removeAttribute("data-analysis-id");
   $("welcome").hidden = false;
+  state.shown = null;
   if (location.hash) history.replaceState(null, "", location.pathname);
 }
 
@@ -213,12 +240,21 @@ async function showAnalysis(analysis) {
   renderRecommendations(analysis, genre);
   renderDestinations(analysis);
   const sections = renderSections(analysis);
+  player.showFor(analysis.id);
+  state.shown = { analysis, series: null };
+  $("plr-block").hidden = true;
+  $("spectrum-diff-block").hidden = true;
+  $("loudness-note").hidden = true;
   markCurrent();
   if (state.compareAvailable) fillPickersNow();
 
   const [series, sim] = await Promise.allSettled([api.getSeries(analysis.id), api.similar(analysis.id, 5)]);
   if (token !== state.openToken) return;
-  if (series.status === "fulfilled" && series.value) drawSeries(series.value, genre, sections, analysis);
+  if (series.status === "fulfilled" && series.value) {
+    state.shown.series = series.value;
+    drawSeries(series.value, genre, sections, analysis);
+    drawPlr();
+  }
   else showChartMessage(series.reason ? series.reason.message : "No time series stored for this analysis.");
   if (sim.status === "fulfilled") {
     renderSimilar(sim.value);
@@ -237,7 +273,20 @@ function showChartMessage(text) {
 function drawSeries(series, genre, sections, analysis) {
   const master = analysis.stage !== "mix";
   if ((series.short_term_lufs || []).length || (series.momentary_lufs || []).length) {
-    loudnessChart($("loudness-chart"), series, { targetLufs: genre && master ? genre.integrated_lufs : null, sections });
+    const playable = player.sourceId() === analysis.id;
+    loudnessChart($("loudness-chart"), series, {
+      targetLufs: genre && master ? genre.integrated_lufs : null,
+      sections,
+      onSelect: playable ? (t0, t1) => player.setLoopRegion(t0, t1) : null,
+      region: playable ? player.loopRegion : null,
+      playhead: playable ? player.position : null,
+    });
+    const clips = (series.clip_times_s || []).length;
+    $("loudness-note").hidden = !clips && !playable;
+    $("loudness-note").textContent = [
+      clips ? `Red ticks along the top: the ${clips} clip event${clips === 1 ? "" : "s"} (runs of samples at full scale).` : "",
+      playable ? "Drag across the plot to choose a section for the player to loop." : "",
+    ].filter(Boolean).join(" ");
   } else {
     $("loudness-chart").replaceChildren(el("p", { class: "muted chart-empty" }, "Too short for a loudness curve."));
   }
@@ -269,6 +318,7 @@ function drawSeries(series, genre, sections, analysis) {
       "genre's real spread (at least 4 dB). Dotted: this file's own band averages on the same scale; the gap between the two " +
       "steps is the band table's Deviation.";
   }
+  drawDifference(genre, target, freqs, spec, topHz);
   $("spectrum-note").textContent = genre ? `long-term spectrum, 1/6 octave, against ${genre.name}` : "long-term spectrum, 1/6 octave, dB";
   $("spectrum-legend").textContent = note;
   spectrumChart($("spectrum-chart"), freqs, curves, { topHz });
@@ -317,6 +367,38 @@ function spectrumTarget(analysis, genre, freqs, spec, topHz) {
   const target = steps((b) => (targets[b.band] || {}).energy_ratio);
   if (!target.some((b) => isNumber(b.level))) return null;
   return { kind: "steps", target, file: steps((b) => b.energy_ratio).map((b) => ({ ...b, tolerance: null })) };
+}
+
+/** The spectrum's difference from the genre's target as its own curve, the tolerance shaded around zero. */
+function drawDifference(genre, target, freqs, spec, topHz) {
+  const block = $("spectrum-diff-block");
+  block.hidden = !(genre && target);
+  if (block.hidden) return;
+  differenceChart($("spectrum-diff-chart"), freqs, differenceCurves(spec, target, genre.name), topHz);
+  $("spectrum-diff-note").textContent = target.kind === "curve"
+    ? "This file's spectrum minus the target curve above (both at the same mean level): above zero is more than " +
+      "the genre's masters, below is less. Shaded: each band's tolerance."
+    : "Per band: this file's level minus the target's, on the scale above. Shaded: each band's tolerance.";
+}
+
+/** PLR over time for the analysis on screen, once its file is decoded in this page and its series are in. */
+function drawPlr() {
+  const shown = state.shown;
+  const buffer = shown && state.decoded.get(shown.analysis.id);
+  const st = shown && shown.series && shown.series.short_term_lufs;
+  $("plr-block").hidden = !(buffer && st && st.length);
+  if ($("plr-block").hidden) return;
+  const hop = shown.series.loudness_hop_s || 0.1;
+  const overall = (shown.analysis.overall_metrics || {}).plr_db;
+  plrChart($("plr-chart"), plrOverTime(buffer, st, hop), hop, overall);
+  $("plr-note").textContent = "Solid: each 3 s window's sample peak (of your file as this page decoded it) minus its " +
+    "short-term loudness — low where the master is squashed. Dashed: the whole file's PLR (true peak − integrated " +
+    "loudness), as on its card.";
+}
+
+function redrawPlayhead() {
+  const plot = $("loudness-chart").uplot;
+  if (plot && player.sourceId() === state.currentId) plot.redraw(false, false);
 }
 
 async function openAnalysis(id) {
@@ -375,6 +457,7 @@ async function onSubmit(event) {
       onSent: () => setBusy(true, `Analysing ${file.name}…`, null),
     });
     setBusy(false);
+    player.setSource(file, analysis);
     await Promise.all([refreshHistory(0), refreshPickers()]);
     await showAnalysis(analysis);
   } catch (err) {
@@ -393,6 +476,19 @@ async function start() {
   const paths = api.serverPaths();
   await loadGenres();
   await Promise.all([loadSettings(), loadReferences()]);
+  restoreGenre();
+  $("genre-select").addEventListener("change", rememberGenre);
+  player.initPlayer({
+    level: () => $("level-select").value,
+    stage: () => $("stage-select").value,
+    onDecoded: (id, buffer) => {
+      state.decoded.clear(); // one file kept: the one the player holds
+      state.decoded.set(id, buffer);
+      if (state.currentId === id) drawPlr();
+    },
+    onAnalysed: () => Promise.all([refreshHistory(0), refreshPickers()]),
+    onTick: redrawPlayhead,
+  });
   state.compareAvailable = (await paths).has("/api/compare");
   $("compare-panel").hidden = !state.compareAvailable;
   initCompare({

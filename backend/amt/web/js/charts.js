@@ -14,6 +14,9 @@ export const COLOURS = {
   axis: "#9aa7b4",
   grid: "rgba(255, 255, 255, 0.07)",
   bandEdge: "rgba(255, 255, 255, 0.16)",
+  clip: "#f85149",
+  playhead: "rgba(230, 237, 243, 0.8)",
+  loop: "rgba(79, 195, 247, 0.12)",
 };
 
 const SECTION_FILL = {
@@ -53,7 +56,7 @@ export function spectrumTopFromData(freqs, ...arrays) {
 
 const charts = new Map(); // container element → uPlot instance
 
-function axis(label, values) {
+export function axis(label, values) {
   return {
     label,
     stroke: COLOURS.axis,
@@ -69,7 +72,7 @@ function chartSize(container, height) {
   return { width: Math.max(280, Math.floor(container.clientWidth || 600)), height };
 }
 
-function mount(container, opts, data) {
+export function mount(container, opts, data) {
   const old = charts.get(container);
   if (old) old.destroy();
   container.replaceChildren();
@@ -93,7 +96,7 @@ export function watchResize() {
   });
 }
 
-function finiteRange(arrays, pad, floor = -Infinity) {
+export function finiteRange(arrays, pad, floor = -Infinity) {
   let lo = Infinity;
   let hi = -Infinity;
   for (const arr of arrays) {
@@ -134,8 +137,15 @@ export function alignByMean(reference, curve) {
 /**
  * Short-term and momentary loudness over time with the target as a line and sections shaded.
  * series: the /series JSON; targetLufs: number or null; sections: [{kind, start_s, end_s}] or [].
+ * Clip events (series.clip_times_s, s) are marked as red ticks along the top. With `onSelect(t0_s, t1_s)` a
+ * drag across the plot chooses a region (kept shaded as `region()` returns it) instead of zooming; `playhead()`
+ * (s or null) is drawn as a line.
  */
-export function loudnessChart(container, series, { targetLufs = null, sections = [] } = {}) {
+export function loudnessChart(
+  container,
+  series,
+  { targetLufs = null, sections = [], onSelect = null, region = null, playhead = null } = {},
+) {
   const st = series.short_term_lufs || [];
   const mo = series.momentary_lufs || [];
   const hop = series.loudness_hop_s || 0.1;
@@ -165,9 +175,50 @@ export function loudnessChart(container, series, { targetLufs = null, sections =
     ctx.restore();
   };
 
+  const clips = (series.clip_times_s || []).filter(isNumber);
+  const marks = (u) => {
+    const { ctx } = u;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    const shown = region && region();
+    if (shown) {
+      const x0 = u.valToPos(shown[0], "x", true);
+      ctx.fillStyle = COLOURS.loop;
+      ctx.fillRect(x0, top, u.valToPos(shown[1], "x", true) - x0, height);
+    }
+    ctx.strokeStyle = COLOURS.clip;
+    ctx.lineWidth = 2 * devicePixelRatio;
+    for (const c of clips) {
+      const x = Math.round(u.valToPos(c, "x", true)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + 10 * devicePixelRatio);
+      ctx.stroke();
+    }
+    const at = playhead && playhead();
+    if (isNumber(at)) {
+      const x = Math.round(u.valToPos(at, "x", true)) + 0.5;
+      ctx.strokeStyle = COLOURS.playhead;
+      ctx.lineWidth = devicePixelRatio;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+    }
+    ctx.restore();
+  };
+  const select = (u) => {
+    if (!onSelect || u.select.width < 2) return;
+    onSelect(u.posToVal(u.select.left, "x"), u.posToVal(u.select.left + u.select.width, "x"));
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+  };
+
   const opts = {
     height: 260,
-    cursor: { drag: { x: true, y: false } },
+    cursor: { drag: { x: true, y: false, setScale: !onSelect } },
     scales: { x: { time: false }, y: { range: () => yRange } },
     axes: [axis("time (s)", (u, vals) => vals.map((v) => `${v}`)), axis("LUFS")],
     series: [
@@ -175,7 +226,7 @@ export function loudnessChart(container, series, { targetLufs = null, sections =
       { label: "momentary (LUFS)", stroke: COLOURS.momentary, width: 1, points: { show: false }, value: (u, v) => (v == null ? "—" : v.toFixed(1)) },
       { label: "short-term (LUFS)", stroke: COLOURS.shortTerm, width: 2, points: { show: false }, value: (u, v) => (v == null ? "—" : v.toFixed(1)) },
     ],
-    hooks: { drawClear: [shade] },
+    hooks: { drawClear: [shade], draw: [marks], setSelect: [select] },
   };
   const data = [t, t.map((_, i) => (isNumber(mo[i]) ? mo[i] : null)), t.map((_, i) => (isNumber(st[i]) ? st[i] : null))];
   if (target) {
