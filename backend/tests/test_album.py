@@ -1,0 +1,176 @@
+"""The album view (SPEC §8): loudness against the tracks played in a row, the DR meters' album value,
+loudness offsets and tonal balance against the album, outliers."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+import pytest
+
+from amt.analysis.album import (
+    LOUDNESS_TOLERANCE_LU,
+    Album,
+    AlbumTrackInput,
+    album_dr,
+    shape_deviation,
+    summarize_album,
+    track_input,
+)
+from amt.analysis.engine import analyze_array
+from amt.analysis.result import AnalysisResult
+from amt.config.constants import BAND_NAMES
+from amt.utils.errors import ValidationError
+
+SR = 48000
+
+
+def _track(seed: int, seconds: float, *, drive: float, quiet_db: float) -> np.ndarray:
+    """Seeded stereo noise in 1 s sections alternating loud and ``quiet_db`` quieter (so the relative gate
+    matters), soft-clipped by ``drive`` (more drive, lower DR), peak about −1 dBFS."""
+    rng = np.random.default_rng(seed)
+    n = round(seconds * SR)
+    x = rng.standard_normal((n, 2))
+    x[:, 1] = 0.6 * x[:, 1] + 0.4 * x[:, 0]
+    envelope = np.where((np.arange(n) // SR) % 3 == 2, 10 ** (-quiet_db / 20), 1.0)[:, None]
+    y = np.tanh(drive * 0.25 * x * envelope)
+    return (0.89 * y / np.abs(y).max()).astype(np.float32)
+
+
+@cache
+def _tracks() -> tuple[np.ndarray, ...]:
+    # Lengths that are not whole 100 ms: the concatenation's segments do not line up with the tracks'.
+    return (
+        _track(1, 4.33, drive=1.0, quiet_db=25.0),
+        _track(2, 5.07, drive=6.0, quiet_db=8.0),
+        0.3 * _track(3, 3.71, drive=2.5, quiet_db=15.0),
+    )
+
+
+def _dr_meter(x: np.ndarray, sr: int) -> float:
+    """The TT DR of one track, written from SPEC §4 independently of the engine."""
+    block = 3 * sr
+    values = []
+    for ch in range(x.shape[1]):
+        s = x[:, ch].astype(np.float64)
+        blocks = [s[i : i + block] for i in range(0, len(s), block)]
+        rms = np.sort([math.sqrt(2 * np.mean(b**2)) for b in blocks])
+        peaks = np.sort([np.abs(b).max() for b in blocks])
+        top = max(1, math.floor(0.2 * len(blocks)))
+        rms_top = math.sqrt(np.mean(rms[-top:] ** 2))
+        peak2 = peaks[-2] if len(blocks) >= 2 else peaks[-1]
+        values.append(max(0.0, 20 * math.log10(peak2 / rms_top)))
+    return float(np.mean(values))
+
+
+def _album() -> tuple[list[AnalysisResult], Album]:
+    results = [analyze_array(x, SR) for x in _tracks()]
+    return results, summarize_album([track_input(r, f"t{i}.wav") for i, r in enumerate(results, 1)])
+
+
+def test_album_loudness_is_the_tracks_played_in_a_row() -> None:
+    results, album = _album()
+    joined = analyze_array(np.concatenate(_tracks()), SR)
+    assert joined.overall.integrated_lufs is not None
+    assert album.album.integrated_lufs == pytest.approx(joined.overall.integrated_lufs, abs=0.1)
+    # Not just the mean of the tracks: the gate and the durations weigh in.
+    mean_of_tracks = float(np.mean([r.overall.integrated_lufs for r in results]))
+    assert abs(mean_of_tracks - joined.overall.integrated_lufs) > 0.5
+    assert album.album.true_peak_dbtp == max(r.overall.true_peak_dbtp for r in results)
+    assert album.album.duration_s == pytest.approx(sum(len(x) for x in _tracks()) / SR)
+    for track, result in zip(album.tracks, results, strict=True):
+        assert track.loudness_offset_lu == pytest.approx(result.overall.integrated_lufs - album.album.integrated_lufs)
+    loudness = [r.overall.integrated_lufs for r in results]
+    assert album.album.loudness_spread_lu == pytest.approx(max(loudness) - min(loudness))
+    assert album.album.loudness_sd_lu == pytest.approx(float(np.std(loudness)))
+
+
+def test_album_dr_is_the_meters_album_value() -> None:
+    results, album = _album()
+    per_track = [_dr_meter(x, SR) for x in _tracks()]
+    assert [r.overall.dr_value for r in results] == [round(v) for v in per_track]
+    assert len({round(v) for v in per_track}) > 1  # tracks of different DR, so the rule is exercised
+    expected_mean = sum(round(v) for v in per_track) / len(per_track)
+    assert album.album.dynamic_range_db == pytest.approx(expected_mean)
+    assert album.album.dr_value == round(expected_mean)
+
+
+def test_album_dr_rounds_the_mean_of_integer_track_values() -> None:
+    assert album_dr([8, 9]) == (8.5, 8)  # half to even, as the meters' Python re-implementation prints
+    assert album_dr([9, 10, 10]) == (pytest.approx(29 / 3), 10)
+    assert album_dr([None, 7]) == (7.0, 7)
+    assert album_dr([None, None]) == (None, None)
+
+
+def test_a_quieter_copy_is_offset_by_its_gain_and_named() -> None:
+    """Three copies of one steady track, the third 6.02 dB down: every block passes the gates, so the album's
+    mean square is (1 + 1 + 1/4)/3 of the track's, offsets follow exactly, and shapes are unchanged."""
+    x = _track(7, 4.0, drive=1.0, quiet_db=0.0)
+    loud, quiet = analyze_array(x, SR), analyze_array(0.5 * x, SR)
+    album = summarize_album([track_input(loud, "a"), track_input(loud, "b"), track_input(quiet, "c")])
+    assert loud.overall.integrated_lufs is not None
+    expected = loud.overall.integrated_lufs + 10 * math.log10(2.25 / 3)
+    assert album.album.integrated_lufs == pytest.approx(expected, abs=0.01)
+    offsets = [t.loudness_offset_lu for t in album.tracks]
+    assert offsets == pytest.approx(
+        [-10 * math.log10(2.25 / 3)] * 2 + [20 * math.log10(0.5) - 10 * math.log10(0.75)], abs=0.01
+    )
+    assert abs(offsets[2]) > LOUDNESS_TOLERANCE_LU  # type: ignore[arg-type]
+    assert album.album.outliers == ["c"]
+    assert "quieter than the album" in album.tracks[2].reasons[0]
+    for track in album.tracks:
+        assert all(abs(v) < 0.01 for v in track.tonal_deviation_db.values() if v is not None)
+
+
+def test_shape_deviation_is_the_eq_move() -> None:
+    """SPEC §5's own example: a −5 dB cut of a low band holding 57 % of the energy reads −5.0, the others 0."""
+    target = dict(zip(BAND_NAMES, (0.57, 0.15, 0.14, 0.09, 0.05), strict=True))
+    cut = dict(target, low=target["low"] * 10 ** (-5 / 10))
+    total = sum(cut.values())
+    shares = {b: v / total for b, v in cut.items()}
+    deviation = shape_deviation(shares, target)
+    assert deviation["low"] == pytest.approx(-5.0)
+    assert all(deviation[b] == pytest.approx(0.0, abs=1e-12) for b in BAND_NAMES[1:])
+
+
+def _shares(low: float) -> dict[str, float | None]:
+    raw = dict(zip(BAND_NAMES, (low, 0.2, 0.2, 0.1, 0.05), strict=True))
+    total = sum(raw.values())
+    return {b: v / total for b, v in raw.items()}
+
+
+def _given(name: str, lufs: float, shares: dict[str, float | None]) -> AlbumTrackInput:
+    blocks = [lufs] * 50
+    return AlbumTrackInput(
+        name=name,
+        duration_s=5.0,
+        integrated_lufs=lufs,
+        true_peak_dbtp=-1.0,
+        dr_value=8,
+        momentary_lufs=blocks,
+        short_term_lufs=blocks,
+        energy_ratios=shares,
+    )
+
+
+def test_a_bass_heavy_track_is_named_with_its_band() -> None:
+    tracks = [_given("a", -10.0, _shares(0.4)), _given("b", -10.0, _shares(0.4)), _given("c", -10.0, _shares(4.0))]
+    album = summarize_album(tracks)
+    mean_low = (2 * _shares(0.4)["low"] + _shares(4.0)["low"]) / 3  # type: ignore[operator]
+    mean = {b: (2 * _shares(0.4)[b] + _shares(4.0)[b]) / 3 for b in BAND_NAMES}  # type: ignore[operator]
+    d = {b: 10 * math.log10(_shares(4.0)[b] / mean[b]) for b in BAND_NAMES}  # type: ignore[operator]
+    expected_low = d["low"] - float(np.median(list(d.values())))
+    assert album.album.energy_ratios["low"] == pytest.approx(mean_low)
+    assert album.tracks[2].tonal_deviation_db["low"] == pytest.approx(expected_low)
+    assert expected_low > 4.0
+    assert album.album.outliers == ["c"]
+    assert len(album.tracks[2].reasons) == 1
+    assert album.tracks[2].reasons[0].startswith("low band")
+    assert album.album.integrated_lufs == pytest.approx(-10.0)
+    assert album.album.dr_value == 8
+
+
+def test_an_album_needs_two_tracks() -> None:
+    with pytest.raises(ValidationError, match="at least 2"):
+        summarize_album([_given("a", -10.0, _shares(0.4))])
