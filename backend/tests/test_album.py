@@ -104,18 +104,21 @@ def test_album_dr_rounds_the_mean_of_integer_track_values() -> None:
 
 
 def test_a_quieter_copy_is_offset_by_its_gain_and_named() -> None:
-    """Three copies of one steady track, the third 6.02 dB down: every block passes the gates, so the album's
-    mean square is (1 + 1 + 1/4)/3 of the track's, offsets follow exactly, and shapes are unchanged."""
+    """Three copies of one steady 4 s track, the third 6.02 dB down (a quarter of the power), played in a row:
+    every 400 ms block passes the gates. Each track holds N = 37 whole blocks; at each junction 3 blocks hold
+    4 − j segments of one track and j of the next (j = 1, 2, 3), so the album's mean square is
+    (2N + 3 + N/4 + Σ_j ((4 − j) + j/4)/4) / (3N + 6) of the track's; offsets follow; shapes are unchanged."""
     x = _track(7, 4.0, drive=1.0, quiet_db=0.0)
     loud, quiet = analyze_array(x, SR), analyze_array(0.5 * x, SR)
     album = summarize_album([track_input(loud, "a"), track_input(loud, "b"), track_input(quiet, "c")])
     assert loud.overall.integrated_lufs is not None
-    expected = loud.overall.integrated_lufs + 10 * math.log10(2.25 / 3)
+    n = 37
+    ratio = (2 * n + 3 + n / 4 + sum((4 - j) + j / 4 for j in (1, 2, 3)) / 4) / (3 * n + 6)
+    expected = loud.overall.integrated_lufs + 10 * math.log10(ratio)
     assert album.album.integrated_lufs == pytest.approx(expected, abs=0.01)
     offsets = [t.loudness_offset_lu for t in album.tracks]
-    assert offsets == pytest.approx(
-        [-10 * math.log10(2.25 / 3)] * 2 + [20 * math.log10(0.5) - 10 * math.log10(0.75)], abs=0.01
-    )
+    quiet_offset = 20 * math.log10(0.5) - 10 * math.log10(ratio)
+    assert offsets == pytest.approx([-10 * math.log10(ratio)] * 2 + [quiet_offset], abs=0.01)
     assert abs(offsets[2]) > LOUDNESS_TOLERANCE_LU  # type: ignore[arg-type]
     assert album.album.outliers == ["c"]
     assert "quieter than the album" in album.tracks[2].reasons[0]

@@ -5,9 +5,10 @@ Pure functions over the engine's per-track figures and series; nothing here deco
 * **Album loudness** is BS.1770-4 gating (§2.8, eqs. 4–6) over the 400 ms gating blocks of every
   track pooled, as if the tracks were played in a row. Each track's ``momentary_lufs`` series *is*
   its gating blocks (400 ms every 100 ms, 75 % overlap), so the blocks' mean squares are recovered
-  exactly by inverting eq. 2. Only the three blocks that would straddle each junction are missing
-  from the pool, which moves the result by far less than 0.01 LU for tracks longer than a few
-  seconds. The album loudness range pools the 3 s short-term windows the same way (Tech 3342).
+  exactly by inverting eq. 2. The three blocks that straddle each junction are not in any track's
+  series: each is estimated from the last block before the junction and the first after it, weighted by
+  how much of each track it holds (:func:`pooled_windows`). The album loudness range pools the 3 s
+  short-term windows the same way (Tech 3342), 29 estimated windows per junction.
 * **Album true peak** is the highest track true peak.
 * **Album DR** follows the Pleasurize Music Foundation's TT DR Offline Meter, as its open
   re-implementation DR14 T.meter (github.com/simon-r/dr14_t.meter, ``compute_dr14`` and the folder
@@ -30,7 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from amt.analysis.loudness import LOUDNESS_OFFSET_LKFS, integrated_loudness, loudness_range
+from amt.analysis.loudness import (
+    LOUDNESS_OFFSET_LKFS,
+    SHORT_TERM_SEGMENTS,
+    T_g_segments,
+    integrated_loudness,
+    loudness_range,
+)
 from amt.analysis.result import AnalysisResult
 from amt.config.constants import BAND_NAMES
 from amt.utils.errors import ValidationError
@@ -116,6 +123,8 @@ class AlbumSummary:
     tonal_tolerance_db: float
     outliers: list[str]
     """Names of the outlying tracks, in running order."""
+    spectrum_freqs_hz: list[float]
+    """Centres of the 1/6-octave bins of the tracks' ``spectrum_db``, Hz."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,26 @@ def lufs_to_power(values: Sequence[float | None]) -> np.ndarray:
         if value is not None:
             out[i] = 10.0 ** ((value - LOUDNESS_OFFSET_LKFS) / 10.0)
     return out
+
+
+def pooled_windows(tracks: Sequence[np.ndarray], segments: int) -> np.ndarray:
+    """The mean squares of every window of ``segments`` 100 ms segments over the tracks played in a row.
+
+    ``tracks`` holds each track's window series (entry k ends at segment k + 1; the first ``segments − 1``
+    entries, incomplete windows, are 0). Windows inside a track are its own; the ``segments − 1`` windows
+    straddling each junction hold j segments of the next track and ``segments − j`` of this one, and are
+    estimated as the same mix of the last full window before the junction and the first one after it —
+    exact when the audio is steady across the junction's edges.
+    """
+    parts: list[np.ndarray] = []
+    for i, powers in enumerate(tracks):
+        own = powers[segments - 1 :]
+        parts.append(own)
+        if i + 1 < len(tracks) and own.size and tracks[i + 1].size >= segments:
+            before, after = own[-1], tracks[i + 1][segments - 1]
+            j = np.arange(1, segments)
+            parts.append(((segments - j) * before + j * after) / segments)
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def album_dr(dr_values: Sequence[int | None]) -> tuple[float | None, int | None]:
@@ -183,12 +212,13 @@ def _reasons(offset: float | None, deviation: Mapping[str, float | None], audibl
     return reasons
 
 
-def summarize_album(tracks: Sequence[AlbumTrackInput]) -> Album:
-    """The album view of ``tracks`` in running order (at least :data:`MIN_TRACKS`)."""
+def summarize_album(tracks: Sequence[AlbumTrackInput], *, spectrum_freqs_hz: Sequence[float] = ()) -> Album:
+    """The album view of ``tracks`` in running order (at least :data:`MIN_TRACKS`); ``spectrum_freqs_hz``: the
+    bin centres of the tracks' spectra (Hz), passed through for plots."""
     if len(tracks) < MIN_TRACKS:
         raise ValidationError(f"An album needs at least {MIN_TRACKS} tracks; {len(tracks)} given.")
-    blocks = np.concatenate([lufs_to_power(t.momentary_lufs) for t in tracks])
-    windows = np.concatenate([lufs_to_power(t.short_term_lufs) for t in tracks])
+    blocks = pooled_windows([lufs_to_power(t.momentary_lufs) for t in tracks], T_g_segments)
+    windows = pooled_windows([lufs_to_power(t.short_term_lufs) for t in tracks], SHORT_TERM_SEGMENTS)
     album_lufs = integrated_loudness(blocks)
     peaks = [t.true_peak_dbtp for t in tracks if t.true_peak_dbtp is not None]
     dr_mean, dr_rounded = album_dr([t.dr_value for t in tracks])
@@ -237,6 +267,7 @@ def summarize_album(tracks: Sequence[AlbumTrackInput]) -> Album:
         loudness_tolerance_lu=LOUDNESS_TOLERANCE_LU,
         tonal_tolerance_db=TONAL_TOLERANCE_DB,
         outliers=[r.name for r in rows if r.outlier],
+        spectrum_freqs_hz=list(spectrum_freqs_hz),
     )
     return Album(album=summary, tracks=rows)
 
