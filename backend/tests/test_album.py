@@ -3,8 +3,11 @@ loudness offsets and tonal balance against the album, outliers."""
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,8 +23,10 @@ from amt.analysis.album import (
 )
 from amt.analysis.engine import analyze_array
 from amt.analysis.result import AnalysisResult
+from amt.cli.__main__ import main as cli_main
 from amt.config.constants import BAND_NAMES
 from amt.utils.errors import ValidationError
+from helpers import write_wav
 
 SR = 48000
 
@@ -177,3 +182,42 @@ def test_a_bass_heavy_track_is_named_with_its_band() -> None:
 def test_an_album_needs_two_tracks() -> None:
     with pytest.raises(ValidationError, match="at least 2"):
         summarize_album([_given("a", -10.0, _shares(0.4))])
+
+
+def test_the_command_line_album_and_exports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``amt analyze FOLDER --album``: the same album as the module on the files, as JSON, tables, HTML and CSV."""
+    monkeypatch.setenv("APP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DATABASE_URL", "")
+    folder = tmp_path / "album"
+    folder.mkdir()
+    signals = [x[: 3 * SR] for x in _tracks()]
+    for i, x in enumerate(signals, 1):
+        write_wav(folder / f"{i:02d}.wav", x, sr=SR, subtype="FLOAT")
+    out = tmp_path / "album.json"
+    report, table = tmp_path / "album.html", tmp_path / "album.csv"
+    args = ["analyze", str(folder), "--album", "--json", "--output", str(out), "--report", str(report)]
+    assert cli_main([*args, "--csv", str(table)]) == 0
+    data = json.loads(out.read_text())
+    expected = summarize_album([track_input(analyze_array(x, SR), f"{i:02d}.wav") for i, x in enumerate(signals, 1)])
+    assert data["album"]["integrated_lufs"] == pytest.approx(expected.album.integrated_lufs, abs=1e-9)
+    assert data["album"]["dr_value"] == expected.album.dr_value
+    assert [t["name"] for t in data["tracks"]] == ["01.wav", "02.wav", "03.wav"]
+    assert f"{data['album']['integrated_lufs']:.1f}" in report.read_text()
+    rows = list(csv.DictReader(table.open()))
+    assert float(rows[0]["loudness_offset_lu"]) == data["tracks"][0]["loudness_offset_lu"]
+
+    capsys.readouterr()
+    assert cli_main(["analyze", str(folder), "--album"]) == 0
+    text = capsys.readouterr().out
+    assert f"{data['album']['integrated_lufs']:.1f} LUFS" in text and f"DR{data['album']['dr_value']}" in text
+    for name in data["album"]["outliers"]:
+        assert f"* {name}: " in text
+
+    assert cli_main(["analyze", str(folder), "--report", str(report)]) == 2
+    assert "--album" in capsys.readouterr().err
+    single = tmp_path / "one.html"
+    assert cli_main(["analyze", str(folder / "01.wav"), "--report", str(single), "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert f">{one['overall_metrics']['integrated_lufs']:.1f}<" in single.read_text()
