@@ -52,7 +52,7 @@ class Album:
 def album(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Album]:
     """Three tracks (the second 8 dB down: an outlier) uploaded to a live server."""
     folder = tmp_path_factory.mktemp("album")
-    signals = (_track(11, 3.3, 0.0), _track(12, 2.9, -8.0), _track(13, 3.6, -1.0))
+    signals = (_track(11, 3.2, 0.0), _track(12, 2.1, -8.0), _track(13, 2.6, -1.0))
     paths = [write_wav(folder / name, x, sr=SR, subtype="FLOAT") for name, x in zip(NAMES, signals, strict=True)]
     with run_server(folder / "home") as server, server.client() as client:
         ids = []
