@@ -12,17 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from amt.analysis.album import (
+from amt.analysis.engine import analyze_array
+from amt.analysis.result import AnalysisResult
+from amt.api.services.album import (
     LOUDNESS_TOLERANCE_LU,
     Album,
     AlbumTrackInput,
     album_dr,
-    shape_deviation,
     summarize_album,
     track_input,
 )
-from amt.analysis.engine import analyze_array
-from amt.analysis.result import AnalysisResult
 from amt.cli.__main__ import main as cli_main
 from amt.cli.album import album_text
 from amt.config.constants import BAND_NAMES
@@ -133,24 +132,15 @@ def test_a_quieter_copy_is_offset_by_its_gain_and_named() -> None:
         assert all(abs(v) < 0.01 for v in track.tonal_deviation_db.values() if v is not None)
 
 
-def test_shape_deviation_is_the_eq_move() -> None:
-    """SPEC §5's own example: a −5 dB cut of a low band holding 57 % of the energy reads −5.0, the others 0."""
-    target = dict(zip(BAND_NAMES, (0.57, 0.15, 0.14, 0.09, 0.05), strict=True))
-    cut = dict(target, low=target["low"] * 10 ** (-5 / 10))
-    total = sum(cut.values())
-    shares = {b: v / total for b, v in cut.items()}
-    deviation = shape_deviation(shares, target)
-    assert deviation["low"] == pytest.approx(-5.0)
-    assert all(deviation[b] == pytest.approx(0.0, abs=1e-12) for b in BAND_NAMES[1:])
-
-
 def _shares(low: float) -> dict[str, float | None]:
     raw = dict(zip(BAND_NAMES, (low, 0.2, 0.2, 0.1, 0.05), strict=True))
     total = sum(raw.values())
     return {b: v / total for b, v in raw.items()}
 
 
-def _given(name: str, lufs: float, shares: dict[str, float | None]) -> AlbumTrackInput:
+def _given(
+    name: str, lufs: float, shares: dict[str, float | None], levels: dict[str, float | None] | None = None
+) -> AlbumTrackInput:
     blocks = [lufs] * 50
     return AlbumTrackInput(
         name=name,
@@ -161,6 +151,7 @@ def _given(name: str, lufs: float, shares: dict[str, float | None]) -> AlbumTrac
         momentary_lufs=blocks,
         short_term_lufs=blocks,
         energy_ratios=shares,
+        band_levels_db=levels or dict.fromkeys(BAND_NAMES, -20.0),
     )
 
 
@@ -179,6 +170,18 @@ def test_a_bass_heavy_track_is_named_with_its_band() -> None:
     assert album.tracks[2].reasons[0].startswith("low band")
     assert album.album.integrated_lufs == pytest.approx(-10.0)
     assert album.album.dr_value == 8
+
+
+def test_an_inaudible_band_is_not_judged() -> None:
+    """A band 60 dB under the track's loudest (SPEC §4: inaudible) reads null and names nothing, however far its share
+    is from the album's; the track's other bands are judged without it."""
+    quiet_high = dict.fromkeys(BAND_NAMES, -20.0) | {"high": -80.5}
+    odd = _shares(0.4) | {"high": 1e-9}
+    tracks = [_given("a", -10.0, _shares(0.4)), _given("b", -10.0, _shares(0.4)), _given("c", -10.0, odd, quiet_high)]
+    album = summarize_album(tracks)
+    assert album.tracks[2].tonal_deviation_db["high"] is None
+    assert album.album.outliers == []
+    assert all(v is not None for b, v in album.tracks[2].tonal_deviation_db.items() if b != "high")
 
 
 def test_an_album_needs_two_tracks() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from amt.analysis.album import AlbumSummary, AlbumTrack
 from amt.analysis.result import BandMetrics, OverallMetrics
+from amt.api.services.album import AlbumSummary, AlbumTrack
 from amt.api.services.recommend.model import Plan, Recommendation
 
 

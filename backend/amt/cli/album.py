@@ -11,8 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from amt.analysis.album import AlbumTrackInput, summarize_album, track_input
 from amt.analysis.result import AnalysisResult
+from amt.api.services.album import AlbumTrackInput, summarize_album, track_input
 from amt.api.services.analysis import measure_file
 from amt.api.services.export import album_csv, album_dict, album_html, analysis_csv, analysis_html
 from amt.cli.report import table

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from amt.api.deps import SessionDep
 from amt.api.schemas import AlbumOut
-from amt.api.services.album import album_of, parse_ids
 from amt.api.services.export import album_csv, album_html, report_csp
+from amt.api.services.stored_album import album_of, parse_ids
 
 router = APIRouter(prefix="/api", tags=["album"])
 

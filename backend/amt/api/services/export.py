@@ -18,7 +18,7 @@ from dataclasses import asdict
 from html import escape
 from typing import Any
 
-from amt.analysis.album import Album
+from amt.api.services.album import Album
 from amt.config.constants import BAND_NAMES
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
