@@ -191,7 +191,7 @@ def test_html_reports_open_offline_with_the_api_numbers(chromium_ready: None, al
         for t in body["tracks"]:
             p = t["position"]
             assert page.text_content(f"[data-testid=track-{p}-integrated_lufs]") == f"{t['integrated_lufs']:.1f}"
-            offset = f"{t['loudness_offset_lu']:.1f}"
+            offset = f"{t['loudness_offset_lu']:+.1f}"
             assert page.text_content(f"[data-testid=track-{p}-loudness_offset_lu]") == offset
         assert "02 ballad.wav" in page.text_content("[data-testid=album-outliers]")
         assert page.locator("svg polyline").count() >= len(body["tracks"])  # one spectrum per track
@@ -226,6 +226,7 @@ def test_the_page_analyses_several_files_as_an_album(chromium_ready: None, album
         assert href
         ids = href.split("ids=", 1)[1].split(",")
         assert len(ids) == 2 and not set(ids) & set(album.ids)  # two new analyses, in the history
+        page.wait_for_function("document.querySelectorAll('#history-list li').length === 5")
         body = _album_json(album, ids)
         a = body["album"]
         assert page.text_content("[data-testid=album-integrated_lufs]") == browser.js_fixed(a["integrated_lufs"])

@@ -30,7 +30,7 @@ padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td.name{white-space:nowrap}
 tr.outlier td{background:#fff3f0}
 .note{color:#555;font-size:.85rem}
 svg{max-width:100%;height:auto}
@@ -69,13 +69,19 @@ def fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
-def digits_of(metric: str) -> int:
-    """Decimals shown for a metric: 2 for peaks and ratios, 1 for levels, 0 for frequencies."""
+def digits_of(metric: str, value: Any = None) -> int:
+    """Decimals shown for a metric: 2 for peaks and ratios, 1 for levels, none for frequencies of 100 Hz and up."""
     if metric.endswith(("_dbtp", "_dbfs")) or unit_of(metric) == "":
-        return 2 if not metric.endswith(("_samples", "_events")) else 0
+        return 2
     if metric.endswith("_hz"):
-        return 0
+        return 0 if isinstance(value, int | float) and abs(value) >= 100 else 1
     return 1
+
+
+def label_of(metric: str) -> str:
+    """A metric's name as a column or row label: words, without the unit its name ends with."""
+    unit = next((suffix for suffix, _ in _UNITS if metric.endswith(suffix)), "")
+    return (metric[: -len(unit)] if unit else metric).replace("_", " ")
 
 
 def report_csp() -> str:
@@ -270,11 +276,14 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _cell(value: Any, metric: str = "", *, testid: str = "") -> str:
+def _cell(value: Any, metric: str = "", *, testid: str = "", signed: bool = False) -> str:
     attr = f' data-testid="{escape(testid)}"' if testid else ""
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
     css = ' class="num"' if numeric or value is None else ""
-    return f"<td{css}{attr}>{escape(fmt(value, digits_of(metric)))}</td>"
+    text = fmt(value, digits_of(metric, value))
+    if signed and numeric and not text.startswith("-") and float(text) != 0:
+        text = "+" + text
+    return f"<td{css}{attr}>{escape(text)}</td>"
 
 
 def album_html(album: Album, *, title: str = "Album report") -> str:
@@ -308,12 +317,17 @@ def album_html(album: Album, *, title: str = "Album report") -> str:
     for t in album.tracks:
         css = ' class="outlier"' if t.outlier else ""
         cells = [
-            f"<td>{t.position}</td><td>{escape(t.name)}</td>",
+            f'<td>{t.position}</td><td class="name">{escape(t.name)}</td>',
             _cell(t.integrated_lufs, "integrated_lufs", testid=f"track-{t.position}-integrated_lufs"),
-            _cell(t.loudness_offset_lu, "loudness_offset_lu", testid=f"track-{t.position}-loudness_offset_lu"),
+            _cell(
+                t.loudness_offset_lu,
+                "loudness_offset_lu",
+                testid=f"track-{t.position}-loudness_offset_lu",
+                signed=True,
+            ),
             _cell(t.true_peak_dbtp, "true_peak_dbtp", testid=f"track-{t.position}-true_peak_dbtp"),
             _cell(t.dr_value, "dr_value"),
-            *(_cell(t.tonal_deviation_db.get(b), "deviation_db") for b in BAND_NAMES),
+            *(_cell(t.tonal_deviation_db.get(b), "deviation_db", signed=True) for b in BAND_NAMES),
             f"<td>{escape('; '.join(t.reasons))}</td>",
         ]
         body.append(f"<tr{css}>{''.join(cells)}</tr>")
@@ -343,7 +357,7 @@ def analysis_html(analysis: Mapping[str, Any], series: Mapping[str, Any] | None)
         body.append(f'<p class="note">{escape(facts)}</p>')
     body.append("<h2>Overall</h2><table>")
     for key, value in (analysis.get("overall_metrics") or {}).items():
-        label = key.replace("_", " ")
+        label = label_of(key)
         body.append(
             f"<tr><th>{escape(label)}</th>{_cell(value, key, testid=f'overall-{key}')}<td>{unit_of(key)}</td></tr>"
         )
@@ -351,7 +365,7 @@ def analysis_html(analysis: Mapping[str, Any], series: Mapping[str, Any] | None)
     bands = analysis.get("band_metrics") or []
     if bands:
         keys = [k for k in bands[0] if k != "band"]
-        head = "".join(f"<th>{escape(k.replace('_', ' '))} {unit_of(k)}</th>" for k in keys)
+        head = "".join(f"<th>{escape(label_of(k))} {unit_of(k)}</th>" for k in keys)
         body.append(f"<h2>Bands</h2><table><tr><th>band</th>{head}</tr>")
         for band in bands:
             cells = "".join(_cell(band.get(k), k, testid=f"band-{band['band']}-{k}") for k in keys)

@@ -128,11 +128,13 @@ async function analyseAlbum(files) {
       const analysis = await api.uploadAnalysis(form, {});
       ids.push(analysis.id);
     }
+    document.dispatchEvent(new CustomEvent("amt:analyses-added"));
     status(`Putting the album together…`, true);
     showAlbum(await getAlbum(ids));
     status("", false);
   } catch (err) {
     status("", false);
+    if (ids.length) document.dispatchEvent(new CustomEvent("amt:analyses-added"));
     const done = ids.length ? ` (${ids.length} of ${files.length} analysed and kept in the history)` : "";
     showError(`${err.message}${done}`);
   }
