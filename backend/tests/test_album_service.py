@@ -244,4 +244,8 @@ def test_the_page_analyses_several_files_as_an_album(chromium_ready: None, album
         assert "02 ballad.wav" in page.text_content("[data-testid=album-outliers]")
         assert page.get_attribute("#album-spectra", "data-curves") == "2"
         assert page.locator("#album-spectra canvas").count() >= 1
+        # Opening one of the tracks from the history shows its analysis; the album steps aside.
+        page.click("#history-list li:first-child .history-open")
+        page.wait_for_selector("#result[data-state=ready]", timeout=60_000)
+        assert page.is_hidden("#album-panel")
         assert errors == []

@@ -94,6 +94,8 @@ export function showAlbum(data) {
     values: t.spectrum_db,
   }));
   section.hidden = false;
+  $("welcome").hidden = true;
+  $("result").hidden = true;
   spectrumChart($("album-spectra"), freqs, curves, { topHz: spectrumTopFromData(freqs, ...curves.map((c) => c.values)) });
   $("album-spectra").dataset.curves = String(curves.length);
   section.scrollIntoView({ block: "start" });
@@ -139,6 +141,12 @@ async function analyseAlbum(files) {
     showError(`${err.message}${done}`);
   }
 }
+
+// One analysis shown (uploaded, or opened from the history): the album steps aside.
+new MutationObserver(() => {
+  const section = $("album-panel");
+  if (section && !$("result").hidden) section.hidden = true;
+}).observe($("result"), { attributes: true, attributeFilter: ["hidden"] });
 
 // Runs before the page's own submit handler (capture on the document): with several files chosen the
 // album flow takes the submit; with one file it does nothing.
