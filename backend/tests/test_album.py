@@ -22,6 +22,7 @@ from amt.api.services.album import (
     summarize_album,
     track_input,
 )
+from amt.api.services.export import album_dict
 from amt.cli.__main__ import main as cli_main
 from amt.cli.album import album_text
 from amt.config.constants import BAND_NAMES
@@ -182,6 +183,27 @@ def test_an_inaudible_band_is_not_judged() -> None:
     assert album.tracks[2].tonal_deviation_db["high"] is None
     assert album.album.outliers == []
     assert all(v is not None for b, v in album.tracks[2].tonal_deviation_db.items() if b != "high")
+
+
+def test_a_silent_track_reads_null_not_nan() -> None:
+    silent = AlbumTrackInput(
+        name="silence",
+        duration_s=2.0,
+        integrated_lufs=None,
+        true_peak_dbtp=None,
+        dr_value=None,
+        momentary_lufs=[None] * 20,
+        short_term_lufs=[None] * 20,
+        energy_ratios=dict.fromkeys(BAND_NAMES),
+        band_levels_db=dict.fromkeys(BAND_NAMES),
+    )
+    album = summarize_album([_given("a", -10.0, _shares(0.4)), silent, _given("b", -12.0, _shares(0.4))])
+    assert album.album.integrated_lufs is not None and album.album.dr_value == 8
+    assert album.album.loudness_spread_lu == pytest.approx(2.0)
+    track = album.tracks[1]
+    assert track.loudness_offset_lu is None and track.max_tonal_deviation_db is None and not track.outlier
+    assert set(track.tonal_deviation_db.values()) == {None}
+    json.dumps(album_dict(album), allow_nan=False)  # null, never NaN
 
 
 def test_an_album_needs_two_tracks() -> None:
