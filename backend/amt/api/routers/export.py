@@ -23,7 +23,9 @@ def _download_name(filename: str, suffix: str) -> str:
 
 
 @router.get(
-    "/analysis/{analysis_id}/report.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
+    "/analysis/{analysis_id}/report.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def analysis_report_csv(analysis_id: AnalysisId, session: SessionDep) -> Response:
     """The analysis as CSV (``scope,metric,value,unit``: audio, overall and per-band figures)."""
