@@ -4,6 +4,7 @@ loudness offsets and tonal balance against the album, outliers."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from functools import cache
@@ -22,7 +23,7 @@ from amt.api.services.album import (
     summarize_album,
     track_input,
 )
-from amt.api.services.export import album_dict
+from amt.api.services.export import album_csv, album_dict
 from amt.cli.__main__ import main as cli_main
 from amt.cli.album import album_text
 from amt.config.constants import BAND_NAMES
@@ -204,6 +205,13 @@ def test_a_silent_track_reads_null_not_nan() -> None:
     assert track.loudness_offset_lu is None and track.max_tonal_deviation_db is None and not track.outlier
     assert set(track.tonal_deviation_db.values()) == {None}
     json.dumps(album_dict(album), allow_nan=False)  # null, never NaN
+
+
+def test_csv_never_hands_a_spreadsheet_a_formula() -> None:
+    tracks = [_given('=HYPERLINK("http://x")', -10.0, _shares(0.4)), _given("b.wav", -10.0, _shares(0.4))]
+    rows = list(csv.DictReader(io.StringIO(album_csv(summarize_album(tracks)))))
+    assert rows[0]["name"] == '\'=HYPERLINK("http://x")' and rows[1]["name"] == "b.wav"
+    assert float(rows[0]["integrated_lufs"]) == -10.0  # numbers stay numbers
 
 
 def test_an_album_needs_two_tracks() -> None:

@@ -117,10 +117,23 @@ ALBUM_CSV_FIELDS = (
 """One row per track, then an ``album`` row with the album's figures in the same columns."""
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these would be run as a formula by a spreadsheet (CSV injection, OWASP):
+such text — a file name, say — is written with a leading apostrophe."""
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(rows: Sequence[Sequence[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
     return out.getvalue()
 
 
