@@ -59,6 +59,9 @@ def check_response(response: object, server: LiveServer) -> None:
     assert status < 500, f"{status}: {text[:500]}"
     if status == 204:
         return
+    content_type = " ".join(response.headers.get("content-type", []))  # type: ignore[attr-defined]
+    if status < 400 and not content_type.startswith("application/json"):
+        return  # a report (HTML, CSV) or audio: not JSON by design
     body = response.json()  # type: ignore[attr-defined]
     if status >= 400:
         assert set(body) == {"detail"} and isinstance(body["detail"], str) and body["detail"], body
@@ -118,6 +121,9 @@ def test_every_operation_survives_generated_requests(
             }
             if path_ids and op.method.upper() != "DELETE":  # real ids reach the success paths
                 strategies.append(op.as_strategy(generation_mode=mode, path_parameters=path_ids))
+            if op.path.startswith("/api/album"):
+                album_ids = {"ids": f"{known_ids['analysis_id']},{known_ids['analysis_id']}"}
+                strategies.append(op.as_strategy(generation_mode=mode, query=album_ids))
             if op.path == "/api/compare":
                 strategies.append(
                     op.as_strategy(
@@ -134,6 +140,7 @@ def test_every_operation_survives_generated_requests(
     # The generated requests did reach the success paths, not only the refusals.
     successes = {label for label, counts in statuses.items() if any(200 <= s < 300 for s in counts)}
     assert {"GET /api/analysis/{analysis_id}", "POST /api/similarity/{analysis_id}", "GET /api/compare"} <= successes
+    assert {"GET /api/album", "GET /api/album/report.html", "GET /api/analysis/{analysis_id}/report.csv"} <= successes
     assert list((server.app_home / "tmp").iterdir()) == []
     log = server.log_path.read_text(errors="replace")
     assert "Traceback" not in log and "Exception in ASGI application" not in log

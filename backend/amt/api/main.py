@@ -25,7 +25,7 @@ from amt.api.core.config import Settings, get_settings
 from amt.api.core.logging import configure_logging
 from amt.api.core.security import RequestGuard, trusted_hosts
 from amt.api.database import classify_database_error, init_db, make_engine, make_sessionmaker, prepare_storage
-from amt.api.routers import analyze, compare, genres, health, master, references
+from amt.api.routers import album, analyze, compare, export, genres, health, master, references
 from amt.api.routers import settings as settings_router
 from amt.api.schemas import ERROR_RESPONSES
 from amt.utils.errors import AppError, StorageError, quoted
@@ -183,6 +183,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(genres.router)
     app.include_router(references.router)
     app.include_router(compare.router)
+    app.include_router(album.router)
+    app.include_router(export.router)
     _mount_docs(app)
     if (WEB_DIR / "index.html").exists():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

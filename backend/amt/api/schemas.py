@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from amt.analysis.result import BandMetrics, OverallMetrics
+from amt.api.services.album import AlbumSummary, AlbumTrack
 from amt.api.services.recommend.model import Plan, Recommendation
 
 
@@ -209,3 +210,10 @@ class GenreOut(BaseModel):
     bands: dict[str, BandTargetOut]
     spectrum_db: list[float | None] | None
     aliases: list[str]
+
+
+class AlbumOut(BaseModel):
+    """An album of stored analyses (SPEC §8): the album's figures and each track against them, in running order."""
+
+    album: AlbumSummary
+    tracks: list[AlbumTrack]

@@ -8,6 +8,8 @@ engine, targets, recommendations and reference library as the service, and print
 report as tables (or JSON with ``--json``: one analysis object for a file, a list for a
 folder; a file that fails is ``{"filename", "detail"}``). ``--codec-preview`` also encodes each file with
 every streaming destination's codec and measures its true peak after decoding (SPEC §8). No server is needed.
+``--album`` treats a folder as an album in file-name order (``{"album", "tracks"}`` with ``--json``; see
+:mod:`cli.album`); ``--report OUT.html`` / ``--csv OUT.csv`` also export a file's analysis, or the album.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from amt.analysis.result import AnalysisResult
 from amt.api.core.config import get_settings
 from amt.api.services.analysis import codec_previews, measure_file, recommendations_for
 from amt.api.services.mastering import master_file, parse_only
 from amt.api.services.report import read_time_extras
 from amt.api.services.rows import overall_for_genre
 from amt.api.services.settings import check_level, check_stage
+from amt.cli.album import run_album, write_analysis_exports
 from amt.cli.report import plan_text, render, table
 from amt.cli.targets import ReferenceLibrary, load_library, resolve_target
 from amt.config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
@@ -79,10 +83,12 @@ def build_report(
     max_duration_s: float,
     library: ReferenceLibrary | None = None,
     codec_preview: bool = False,
+    result: AnalysisResult | None = None,
 ) -> dict[str, Any]:
     """The analysis JSON of SPEC §7 (without id and date) for one file, with the §8 extras, the target used
-    and the ``SIMILAR_TOP_K`` most similar references of ``library``."""
-    result = measure_file(path, max_duration_s=max_duration_s)
+    and the ``SIMILAR_TOP_K`` most similar references of ``library``; ``result``: the file's measurement when
+    the caller has it already."""
+    result = result or measure_file(path, max_duration_s=max_duration_s)
     judgement = recommendations_for(result, target, level=level, stage=stage)
     overall = overall_for_genre(result, genre)
     series = asdict(result.series)
@@ -113,6 +119,14 @@ def analyze(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     settings = get_settings()
+    exports = {"report": args.report, "csv": args.csv}
+    if args.album:
+        return run_album(
+            files, max_duration_s=settings.max_duration_s, as_json=args.json, output=args.output, **exports
+        )
+    if args.path.is_dir() and (args.report or args.csv):
+        print("error: --report and --csv export one file, or a folder with --album", file=sys.stderr)
+        return 2
     try:
         level = check_level(args.level)
         stage = check_stage(args.stage)
@@ -127,6 +141,7 @@ def analyze(args: argparse.Namespace) -> int:
     for i, path in enumerate(files):
         bar.show(i, path.name)
         try:
+            measured = measure_file(path, max_duration_s=settings.max_duration_s) if args.report or args.csv else None
             report = build_report(
                 path,
                 genre=genre,
@@ -136,7 +151,10 @@ def analyze(args: argparse.Namespace) -> int:
                 max_duration_s=settings.max_duration_s,
                 library=library,
                 codec_preview=args.codec_preview,
+                result=measured,
             )
+            if measured is not None:
+                write_analysis_exports(report, measured, **exports)
         except AppError as exc:
             failures += 1
             bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
@@ -233,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stage", default=DEFAULT_STAGE, help="master (default) or mix")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--output", type=Path, help="with --json: write it to this file")
+    p.add_argument(
+        "--album",
+        action="store_true",
+        help="a folder as an album (file-name order): album loudness, true peak and DR, each track against it",
+    )
+    p.add_argument("--report", type=Path, help="also write a self-contained HTML report (a file, or --album)")
+    p.add_argument("--csv", type=Path, help="also write the figures as CSV (a file, or --album)")
     p.add_argument(
         "--codec-preview",
         action="store_true",

@@ -471,6 +471,8 @@ async function onSubmit(event) {
 async function start() {
   watchResize();
   $("upload-form").addEventListener("submit", onSubmit);
+  // album.js analyses several files itself and announces new analyses with this event
+  document.addEventListener("amt:analyses-added", () => Promise.all([refreshHistory(0), refreshPickers()]));
   $("history-newer").addEventListener("click", () => refreshHistory(Math.max(0, state.historyOffset - HISTORY_PAGE)));
   $("history-older").addEventListener("click", () => refreshHistory(state.historyOffset + HISTORY_PAGE));
   const paths = api.serverPaths();
