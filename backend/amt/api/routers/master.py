@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
-import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from amt.api.deps import SettingsDep
@@ -16,9 +16,11 @@ from amt.api.routers.analyze import ANALYSIS_SLOTS
 from amt.api.services import analysis as analysis_service
 from amt.api.services.mastering import master_file, parse_only
 from amt.api.services.targets import genre_target
-from amt.api.uploads import receive_upload
+from amt.api.uploads import receive_upload, run_until_disconnect
+from amt.utils.logger import get_logger
 
 router = APIRouter(prefix="/api", tags=["analysis"])
+log = get_logger(__name__)
 
 MASTER_FORM = {
     "requestBody": {
@@ -56,10 +58,12 @@ MASTER_FORM = {
     },
     openapi_extra=MASTER_FORM,
 )
-async def master(request: Request, settings: SettingsDep) -> FileResponse:
-    """Apply the upload's plan with the reference chain (multipart ``file``, ``genre``, ``stage``, ``only``)."""
+async def master(request: Request, settings: SettingsDep) -> Response:
+    """Apply the upload's plan with the reference chain (multipart ``file``, ``genre``, ``stage``, ``only``); stop
+    when the client goes away."""
     upload = await receive_upload(request, dest_dir=settings.upload_dir, max_bytes=settings.max_upload_bytes)
     factory = request.app.state.sessionmaker
+    cancel = threading.Event()
     fd, name = tempfile.mkstemp(prefix=f"upload-{os.getpid()}-master-", suffix=".wav", dir=settings.upload_dir)
     os.close(fd)
     out = Path(name)
@@ -74,9 +78,24 @@ async def master(request: Request, settings: SettingsDep) -> FileResponse:
                 )
                 target = genre_target(session, canonical) if canonical else None
             only = parse_only(upload.fields.get("only"))
-            master_file(src, out, target=target, stage=stage, only=only, max_duration_s=settings.max_duration_s)
+            master_file(
+                src,
+                out,
+                target=target,
+                stage=stage,
+                only=only,
+                max_duration_s=settings.max_duration_s,
+                cancel=cancel,
+            )
 
-        await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)
+        await run_until_disconnect(request, cancel, work, limiter=ANALYSIS_SLOTS)
+    except analysis_service.AnalysisCancelledError as exc:
+        out.unlink(missing_ok=True)
+        log.info(
+            "Mastering of %s cancelled after %.0f %% of its work: the client disconnected; nothing kept",
+            upload.filename, 100 * exc.fraction_done,
+        )  # fmt: skip
+        return JSONResponse({"detail": "The client disconnected; nothing was kept."}, status_code=499)
     except BaseException:
         out.unlink(missing_ok=True)
         raise
