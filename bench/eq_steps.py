@@ -11,24 +11,40 @@ tracks where the rule holds with the setting equal to the move; for the others, 
 median setting used, the median and worst |band move − move| and the worst neighbour move
 as a fraction of the band's; and the filters chosen. Prints figures; asserts nothing.
 
-Run from the repository root: ``.venv/bin/python bench/eq_steps.py [--corpus PATH]``.
+With ``--archetypes``, instead, the moves are re-measured on audio: each synthesiser archetype
+(20 s) is judged against every genre's target, each EQ step of its plan is applied alone
+(``mastering.rbj`` biquad) and the engine measures the result again; printed: how many
+steps moved their band within 1 dB of ``band_move_db`` (and of ``gain_db``) and kept each
+neighbour under a third of the band's move.
+
+Run from the repository root: ``.venv/bin/python bench/eq_steps.py [--corpus PATH] [--archetypes]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+from scipy import signal
+
 BACKEND = Path(__file__).resolve().parents[1] / "backend"
 sys.path.insert(0, str(BACKEND))
 
-from amt.api.services.corpus import CORPUS_PATH, load_corpus  # noqa: E402
+from amt.analysis.engine import analyze_array  # noqa: E402
+from amt.analysis.result import AnalysisResult  # noqa: E402
+from amt.api.services.corpus import CORPUS_PATH, corpus_target, load_corpus  # noqa: E402
+from amt.api.services.recommend import judge_result  # noqa: E402
 from amt.api.services.recommend.eq import band_grid, choose_filter  # noqa: E402
-from amt.config.constants import BAND_NAMES  # noqa: E402
+from amt.api.services.recommend.model import EqStep  # noqa: E402
+from amt.config.constants import BAND_NAMES, GENRE_FAMILY  # noqa: E402
+from amt.mastering.rbj import biquad  # noqa: E402
+from amt.synth import GENRES, render  # noqa: E402
 
 MOVES_DB = (-6.0, -5.0, -4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
 
@@ -37,7 +53,11 @@ def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS_PATH)
+    parser.add_argument("--archetypes", action="store_true", help="also re-measure the steps on rendered archetypes")
     args = parser.parse_args()
+    if args.archetypes:
+        remeasure()
+        return
     tracks = [t for t in load_corpus(args.corpus) if t.get("spectrum")]
     grids = [
         band_grid(
@@ -82,6 +102,52 @@ def main() -> None:
     print(
         f"overall: rule holds in {100.0 * held / total:.1f} % of {total} cases "
         f"({elapsed / total * 1e3:.1f} ms a search)"
+    )
+
+
+def _levels_db(result: AnalysisResult) -> dict[str, float]:
+    return {b.band: 10.0 * math.log10(b.energy_ratio) for b in result.bands if b.energy_ratio}
+
+
+def remeasure() -> None:
+    """Each archetype's EQ steps against every genre's target, applied alone and measured again."""
+    steps = within_move = within_gain = rule_steps = neighbours_ok = 0
+    worst = 0.0
+    for genre in GENRES:
+        r = render(genre, 1, duration_s=20.0)
+        x = r.samples.astype(np.float64)
+        before = analyze_array(r.samples, r.sample_rate)
+        base = _levels_db(before)
+        seen: set[tuple[str, str, float, float, float]] = set()
+        for target_genre in sorted(GENRE_FAMILY):
+            judged = judge_result(before, corpus_target(target_genre), level="prescriptive")
+            for step in judged.plan.steps:
+                if not isinstance(step, EqStep):
+                    continue
+                key = (step.band, step.filter.value, step.frequency_hz, step.gain_db, step.q)
+                if key in seen:
+                    continue
+                seen.add(key)
+                sos = biquad(step.filter.value, step.frequency_hz, step.gain_db, step.q, r.sample_rate)[None, :]
+                after = _levels_db(analyze_array(signal.sosfilt(sos, x, axis=0).astype(np.float32), r.sample_rate))
+                change = {b: after[b] - base[b] for b in base}
+                centre = statistics.median(change.values())
+                shape = {b: c - centre for b, c in change.items()}
+                moved = shape[step.band]
+                steps += 1
+                within_move += abs(moved - step.band_move_db) <= 1.0
+                worst = max(worst, abs(moved - step.band_move_db))
+                i = BAND_NAMES.index(step.band)
+                near = [BAND_NAMES[j] for j in (i - 1, i + 1) if 0 <= j < len(BAND_NAMES)]
+                neighbours_ok += all(abs(shape[n]) < abs(moved) / 3.0 for n in near)
+                if abs(step.band_move_db - step.gain_db) <= 1.0:
+                    rule_steps += 1
+                    within_gain += abs(moved - step.gain_db) <= 1.0
+        print(f"{genre}: {len(seen)} distinct EQ steps against {len(GENRE_FAMILY)} genre targets")
+    print(
+        f"re-measured: {within_move}/{steps} steps moved their band within 1 dB of band_move_db (worst "
+        f"{worst:.2f} dB); {within_gain}/{rule_steps} of those set to their move within 1 dB of gain_db; "
+        f"{neighbours_ok}/{steps} kept each neighbour under a third of the band's move"
     )
 
 
