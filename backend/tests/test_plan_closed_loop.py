@@ -32,6 +32,8 @@ from amt.config.constants import BAND_NAMES, BandTarget, GenreTarget
 from amt.synth import GENRES, render
 
 DURATION_S = 6.0
+"""Render length, s: the shortest at which the archetypes keep their LRA (at 4 s it collapses below 2 LU and the
+coherence check would see no dynamics step)."""
 TOLERANCE_DB = 4.0
 
 

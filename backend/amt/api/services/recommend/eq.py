@@ -14,7 +14,6 @@ long-term spectrum stands in, scaled so each band holds its measured share.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -78,24 +77,6 @@ def band_grid(
         if inside.any() and total > 0 and share is not None and share > 0:
             power[inside] *= share / total
     return BandGrid(freqs_hz=freqs, power=power, band=band, sample_rate=sample_rate)
-
-
-def level_changes_db(grid: BandGrid, sos: np.ndarray) -> dict[str, float]:
-    """Each band's power change under the sections ``sos`` (rows of RBJ biquads), dB."""
-    gain = 10.0 ** (power_response_db(sos, grid.freqs_hz, grid.sample_rate) / 10.0)
-    out: dict[str, float] = {}
-    for i, b in enumerate(BANDS):
-        inside = grid.band == i
-        before = grid.power[inside].sum()
-        if before > 0:
-            out[b.name] = 10.0 * math.log10((grid.power[inside] * gain[inside]).sum() / before)
-    return out
-
-
-def shape_changes_db(level_changes: Mapping[str, float]) -> dict[str, float]:
-    """What level changes do to the shape deviations: each change minus their median (SPEC §5)."""
-    centre = statistics.median(level_changes.values())
-    return {b: c - centre for b, c in level_changes.items()}
 
 
 def loudness_change_db(grid: BandGrid, sos: np.ndarray) -> float:
