@@ -23,6 +23,7 @@ from amt.api.schemas import (
     SectionOut,
 )
 from amt.api.services import analysis as service
+from amt.api.services.recommend.model import Level, Stage
 from amt.api.services.report import read_time_extras
 from amt.api.services.rows import band_dicts, overall_dict, plan_of, recommendation_of
 from amt.api.services.series import unpack_series
@@ -69,9 +70,9 @@ UPLOAD_FORM = {
                         "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
                         "recommendation_level": {
                             "type": "string",
-                            "enum": ["informative", "suggestive", "prescriptive"],
+                            "enum": [level.value for level in Level],
                         },
-                        "stage": {"type": "string", "enum": ["master", "mix"]},
+                        "stage": {"type": "string", "enum": [stage.value for stage in Stage]},
                         "codec_preview": {
                             "type": "boolean",
                             "description": "Also encode the master with each streaming destination's codec and "

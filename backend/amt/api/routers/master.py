@@ -15,6 +15,7 @@ from amt.api.deps import SettingsDep
 from amt.api.routers.analyze import ANALYSIS_SLOTS
 from amt.api.services import analysis as analysis_service
 from amt.api.services.mastering import master_file, parse_only
+from amt.api.services.recommend.model import Stage
 from amt.api.services.targets import genre_target
 from amt.api.uploads import receive_upload, run_until_disconnect
 from amt.utils.logger import get_logger
@@ -33,7 +34,7 @@ MASTER_FORM = {
                     "properties": {
                         "file": {"type": "string", "format": "binary", "description": "A WAV file"},
                         "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
-                        "stage": {"type": "string", "enum": ["master", "mix"]},
+                        "stage": {"type": "string", "enum": [stage.value for stage in Stage]},
                         "only": {
                             "type": "string",
                             "description": "Step kinds to apply, comma-separated: "
