@@ -1,8 +1,8 @@
 """What the recommendations say about the shipped references (SPEC §5), from stored numbers only.
 
-Each reference in ``backend/amt/data/references/reference_metadata.json`` is judged, at the
-``prescriptive`` level and the master stage, against its genre's target built from the
-other references of that genre (leave-one-out, ``target_from_references``). Printed per
+Each reference in ``backend/amt/data/references/reference_metadata.json`` (the rendered
+archetypes) is judged, at the ``prescriptive`` level and the master stage, against its
+genre's target as the product builds it from the real corpus (``corpus_target``). Printed per
 genre: references, findings per severity, critical tonal and dynamics findings per
 track, the median summed |EQ| of the plan and the median number of plan steps. Uses
 ``api.services.recommend.judge`` and ``metrics_from_dicts``; prints figures, asserts nothing.
@@ -22,9 +22,9 @@ from pathlib import Path
 BACKEND = Path(__file__).resolve().parents[1] / "backend"
 sys.path.insert(0, str(BACKEND))
 
+from amt.api.services.corpus import corpus_target  # noqa: E402
 from amt.api.services.recommend import count_findings, judge, metrics_from_dicts  # noqa: E402
 from amt.api.services.recommend.model import Metric, Severity  # noqa: E402
-from amt.api.services.targets import ReferenceNumbers, target_from_references  # noqa: E402
 
 TONAL_OR_DYNAMICS = {Metric.ENERGY_RATIO, Metric.LOUDNESS_RANGE_LU, Metric.DYNAMIC_RANGE_DB, Metric.INTEGRATED_LUFS}
 
@@ -48,14 +48,7 @@ def main() -> None:
         counts: dict[str, float] = defaultdict(float)
         eq, steps, critical = [], [], 0
         for r in members:
-            others = [
-                ReferenceNumbers(o["overall_metrics"], o["band_metrics"], o["spectrum"]["db"])
-                for o in members
-                if o["id"] != r["id"]
-            ]
-            if not others:
-                continue
-            target = target_from_references(genre, others)
+            target = corpus_target(genre)
             overall, bands = metrics_from_dicts(r["overall_metrics"], r["band_metrics"])
             judged = judge(
                 overall,

@@ -145,8 +145,10 @@ def test_a_dominant_band_boosted_reads_as_its_own_gain_and_gets_one_eq_step(gain
     assert rows[0].deviation == pytest.approx(gain, abs=1e-9)  # not the share's change (SPEC §5)
     assert rows[0].severity is severity and rows[0].tolerance == 4.0
     (step,) = [s for s in j.plan.steps if isinstance(s, EqStep)]
-    # back inside (|gain| − 4) plus a quarter of the tolerance (1), never past the centre, at most 6 dB
-    assert step.band_move_db == pytest.approx(-math.copysign(min(abs(gain) - 3.0, 6.0), gain), abs=0.05)
+    # back inside (|gain| − 4) plus a quarter of the tolerance (1), never past the centre, at most 6 dB: the
+    # setting is that move (SPEC §5), and a shelf on the outer band makes it
+    assert step.gain_db == pytest.approx(-math.copysign(min(abs(gain) - 3.0, 6.0), gain), abs=0.05)
+    assert step.filter == "low shelf" and step.band_move_db == pytest.approx(step.gain_db, abs=1.0)
     assert rows[0].step == step.order and rows[0].action is not None and rows[0].action.kind == "eq"
     assert step.because == [j.recommendations.index(rows[0])]
 
@@ -155,7 +157,8 @@ def test_the_6_db_cap_names_the_rest_as_a_mix_problem() -> None:
     j = _rows(Level.PRESCRIPTIVE, bands=_bands({"low": -14.0}))
     (step,) = [s for s in j.plan.steps if isinstance(s, EqStep)]
     assert step.gain_db == 6.0
-    assert step.left_for_mix_db == pytest.approx(14.0 - 3.0 - step.band_move_db, abs=0.15)
+    # the band stays 14 dB − the move it gets away from the target: that far outside the 4 dB tolerance
+    assert step.left_for_mix_db == pytest.approx(14.0 - step.band_move_db - 4.0, abs=0.15)
     row = next(r for r in j.recommendations if r.metric is Metric.ENERGY_RATIO)
     assert "mix problem" in row.message
 

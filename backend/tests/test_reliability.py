@@ -509,3 +509,40 @@ class _WaitingClient(threading.Thread):
 
 
 _STILL_WAITING = _WaitingClient()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc for CPU times")
+def test_a_master_request_abandoned_during_its_work_stops_it_and_keeps_no_file(
+    tmp_path: Path, three_minutes: Path
+) -> None:
+    """SPEC §5 "Applying the plan", §7: ``POST /api/master`` whose client hangs up once the WAV is on the server
+    stops between blocks (the log says how far it got), leaves neither the upload nor a partial output in the
+    temporary folder, and the server's CPU goes idle."""
+    boundary = "master-cancel-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{three_minutes.name}"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+    body = head + three_minutes.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    with run_server(tmp_path / "home") as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        request = (
+            f"POST /api/master HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(request + body)
+        wait_for_complete_upload(server, three_minutes.stat().st_size, _STILL_WAITING)
+        sock.close()
+        for _ in range(300):  # bounded: 30 s
+            log = server.log_path.read_text(errors="replace")
+            if "POST /api/master" in log:
+                break
+            time.sleep(0.1)
+        assert "POST /api/master 499" in log, log[-2000:]
+        done = float(log.split("cancelled after ", 1)[1].split(" %", 1)[0])
+        assert done < 100.0  # stopped between blocks, not run to the end and thrown away
+        cpu = _process_cpu_s(server.process.pid)
+        time.sleep(1.0)
+        assert _process_cpu_s(server.process.pid) - cpu < 0.2  # idle: no work left running
+        assert list((server.app_home / "tmp").iterdir()) == []

@@ -13,11 +13,16 @@ import errno
 import os
 import re
 import tempfile
+import threading
 import unicodedata
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+import anyio
+from anyio import CapacityLimiter
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
@@ -224,3 +229,34 @@ async def receive_upload(request: Request, *, dest_dir: Path, max_bytes: int) ->
     if upload.path is None:
         raise ValidationError("No file was sent: put the audio file in the form field 'file'.")
     return upload
+
+
+T = TypeVar("T")
+
+
+async def _set_on_disconnect(request: Request, cancel: threading.Event) -> None:
+    """Set ``cancel`` when the client goes away (the body is read by now: the next message is the disconnect)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            cancel.set()
+            return
+
+
+async def run_until_disconnect(
+    request: Request, cancel: threading.Event, work: Callable[[], T], *, limiter: CapacityLimiter
+) -> T:
+    """Run ``work`` in a worker thread (one of ``limiter``'s slots) while watching for the client going away:
+    ``cancel`` is set when it does, and ``work`` is expected to stop between blocks when it sees that."""
+    outcome: T | Exception
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(_set_on_disconnect, request, cancel)
+        try:
+            outcome = await anyio.to_thread.run_sync(work, limiter=limiter)
+        except Exception as exc:  # raised below, outside the group (which would wrap it in an ExceptionGroup)
+            outcome = exc
+        finally:
+            tasks.cancel_scope.cancel()
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome

@@ -33,11 +33,10 @@ SPECTRUM_HIGH_HZ = 20000.0
 SPECTRUM_BINS_PER_OCTAVE = 6
 """The long-term spectrum series: 1/6-octave bins with edges 20·2^(k/6) Hz, k = 0 … 60."""
 
-RECOMMENDATION_LEVELS: tuple[str, ...] = ("informative", "suggestive", "prescriptive")
-STAGES: tuple[str, ...] = ("master", "mix")
-
 DEFAULT_RECOMMENDATION_LEVEL = "suggestive"
+"""A ``Level`` (api.services.recommend.model), the closed set of levels."""
 DEFAULT_STAGE = "master"
+"""A ``Stage`` (api.services.recommend.model), the closed set of stages."""
 
 # ---------------------------------------------------------------------------
 # Genres and their targets (SPEC §5). Targets are measured on the real reference corpus

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio
@@ -24,10 +23,11 @@ from amt.api.schemas import (
     SectionOut,
 )
 from amt.api.services import analysis as service
+from amt.api.services.recommend.model import Level, Stage
 from amt.api.services.report import read_time_extras
 from amt.api.services.rows import band_dicts, overall_dict, plan_of, recommendation_of
 from amt.api.services.series import unpack_series
-from amt.api.uploads import receive_upload
+from amt.api.uploads import receive_upload, run_until_disconnect
 from amt.utils.errors import ValidationError
 from amt.utils.logger import get_logger
 
@@ -70,9 +70,9 @@ UPLOAD_FORM = {
                         "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
                         "recommendation_level": {
                             "type": "string",
-                            "enum": ["informative", "suggestive", "prescriptive"],
+                            "enum": [level.value for level in Level],
                         },
-                        "stage": {"type": "string", "enum": ["master", "mix"]},
+                        "stage": {"type": "string", "enum": [stage.value for stage in Stage]},
                         "codec_preview": {
                             "type": "boolean",
                             "description": "Also encode the master with each streaming destination's codec and "
@@ -120,31 +120,6 @@ def analysis_out(row: Analysis) -> AnalysisOut:
     )
 
 
-async def _set_on_disconnect(request: Request, cancel: threading.Event) -> None:
-    """Set ``cancel`` when the client goes away (the body is read by now: the next message is the disconnect)."""
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            cancel.set()
-            return
-
-
-async def _run_until_disconnect(request: Request, cancel: threading.Event, work: Callable[[], str]) -> str:
-    """Run ``work`` in a worker thread (one of ANALYSIS_SLOTS) while watching for the client going away."""
-    outcome: str | Exception
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(_set_on_disconnect, request, cancel)
-        try:
-            outcome = await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)
-        except Exception as exc:  # raised below, outside the group (which would wrap it in an ExceptionGroup)
-            outcome = exc
-        finally:
-            tasks.cancel_scope.cancel()
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
-
-
 @router.post("/analyze", status_code=201, response_model=AnalysisOut, openapi_extra=UPLOAD_FORM)
 async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
     """Analyse an uploaded audio file (multipart ``file``, ``genre``, ``recommendation_level``, ``stage``,
@@ -170,7 +145,7 @@ async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
                 cancel=cancel,
             )
 
-        analysis_id = await _run_until_disconnect(request, cancel, work)
+        analysis_id = await run_until_disconnect(request, cancel, work, limiter=ANALYSIS_SLOTS)
     except service.AnalysisCancelledError as exc:
         log.info(
             "Upload of %s cancelled after %.0f %% of its analysis: the client disconnected; nothing stored",

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
-import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from amt.api.deps import SettingsDep
 from amt.api.routers.analyze import ANALYSIS_SLOTS
 from amt.api.services import analysis as analysis_service
 from amt.api.services.mastering import Mastered, master_file, parse_only
+from amt.api.services.recommend.model import Stage
 from amt.api.services.targets import genre_target
-from amt.api.uploads import receive_upload
+from amt.api.uploads import receive_upload, run_until_disconnect
+from amt.utils.logger import get_logger
 
 router = APIRouter(prefix="/api", tags=["analysis"])
+log = get_logger(__name__)
 
 LOUDNESS_HEADER = "X-Integrated-LUFS"
 """The returned WAV's integrated loudness as measured by the engine, LUFS (absent when undefined: silence)."""
@@ -37,7 +40,7 @@ MASTER_FORM = {
                     "properties": {
                         "file": {"type": "string", "format": "binary", "description": "A WAV file"},
                         "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
-                        "stage": {"type": "string", "enum": ["master", "mix"]},
+                        "stage": {"type": "string", "enum": [stage.value for stage in Stage]},
                         "only": {
                             "type": "string",
                             "description": "Step kinds to apply, comma-separated: "
@@ -72,14 +75,16 @@ MASTER_FORM = {
     },
     openapi_extra=MASTER_FORM,
 )
-async def master(request: Request, settings: SettingsDep) -> FileResponse:
-    """Apply the upload's plan with the reference chain (multipart ``file``, ``genre``, ``stage``, ``only``).
+async def master(request: Request, settings: SettingsDep) -> Response:
+    """Apply the upload's plan with the reference chain (multipart ``file``, ``genre``, ``stage``, ``only``); stop
+    when the client goes away.
 
     The output's measured integrated loudness and true peak come back as ``X-Integrated-LUFS`` and
     ``X-True-Peak-dBTP``, so the page can play it level-matched against the original.
     """
     upload = await receive_upload(request, dest_dir=settings.upload_dir, max_bytes=settings.max_upload_bytes)
     factory = request.app.state.sessionmaker
+    cancel = threading.Event()
     fd, name = tempfile.mkstemp(prefix=f"upload-{os.getpid()}-master-", suffix=".wav", dir=settings.upload_dir)
     os.close(fd)
     out = Path(name)
@@ -94,9 +99,24 @@ async def master(request: Request, settings: SettingsDep) -> FileResponse:
                 )
                 target = genre_target(session, canonical) if canonical else None
             only = parse_only(upload.fields.get("only"))
-            return master_file(src, out, target=target, stage=stage, only=only, max_duration_s=settings.max_duration_s)
+            return master_file(
+                src,
+                out,
+                target=target,
+                stage=stage,
+                only=only,
+                max_duration_s=settings.max_duration_s,
+                cancel=cancel,
+            )
 
-        done = await anyio.to_thread.run_sync(work, limiter=ANALYSIS_SLOTS)
+        done = await run_until_disconnect(request, cancel, work, limiter=ANALYSIS_SLOTS)
+    except analysis_service.AnalysisCancelledError as exc:
+        out.unlink(missing_ok=True)
+        log.info(
+            "Mastering of %s cancelled after %.0f %% of its work: the client disconnected; nothing kept",
+            upload.filename, 100 * exc.fraction_done,
+        )  # fmt: skip
+        return JSONResponse({"detail": "The client disconnected; nothing was kept."}, status_code=499)
     except BaseException:
         out.unlink(missing_ok=True)
         raise

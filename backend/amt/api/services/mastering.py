@@ -5,7 +5,8 @@ Only this workflow touches files; the chain itself (:mod:`mastering.chain`) is p
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import threading
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import soundfile as sf
 from amt.analysis import decode
 from amt.analysis.engine import analyze_blocks
 from amt.analysis.result import AnalysisResult, OverallMetrics
+from amt.api.services.analysis import AnalysisCancelledError
 from amt.api.services.recommend import Judgement, judge_result
 from amt.api.services.recommend.model import (
     DynamicsAction,
@@ -109,10 +111,36 @@ class Mastered:
     chain: Chain
 
 
-def measure(path: Path, *, max_duration_s: float | None = None) -> AnalysisResult:
-    """Decode a file block by block and run every §4 metric on it."""
+def measure(
+    path: Path,
+    *,
+    max_duration_s: float | None = None,
+    cancel: threading.Event | None = None,
+    share: tuple[float, float] = (0.0, 1.0),
+) -> AnalysisResult:
+    """Decode a file block by block and run every §4 metric on it; stopped between blocks when ``cancel`` is set
+    (AnalysisCancelledError, its fraction mapped into ``share`` of the whole job)."""
     info = decode.probe_wav(path, max_duration_s=max_duration_s)
-    return analyze_blocks(decode.iter_blocks(path), info)
+    if cancel is None:
+        return analyze_blocks(decode.iter_blocks(path), info)
+
+    def check(fraction: float) -> None:
+        if cancel.is_set():
+            raise AnalysisCancelledError(share[0] + fraction * (share[1] - share[0]))
+
+    check(0.0)
+    return analyze_blocks(decode.iter_blocks(path), info, progress=check)
+
+
+def _until_cancelled(blocks: Iterator[np.ndarray], frames: int, cancel: threading.Event | None) -> Iterator[np.ndarray]:
+    """``blocks`` as they are, stopping (AnalysisCancelledError) once ``cancel`` is set: rendering is the middle
+    third of the job."""
+    done = 0
+    for block in blocks:
+        if cancel is not None and cancel.is_set():
+            raise AnalysisCancelledError((1.0 + done / max(frames, 1)) / 3.0)
+        done += len(block)
+        yield block
 
 
 def master_file(
@@ -123,15 +151,20 @@ def master_file(
     stage: Stage | str = Stage.MASTER,
     only: Collection[StepKind] | None = None,
     max_duration_s: float | None = None,
+    cancel: threading.Event | None = None,
 ) -> Mastered:
-    """Render ``src``'s prescriptive plan into ``dest`` (32-bit float WAV), block by block, and measure the result."""
-    before = measure(src, max_duration_s=max_duration_s)
+    """Render ``src``'s prescriptive plan into ``dest`` (32-bit float WAV), block by block, and measure the result.
+
+    ``cancel`` set (the client went away) stops the work between blocks with AnalysisCancelledError; ``dest``
+    may then hold part of the output and is the caller's to remove.
+    """
+    before = measure(src, max_duration_s=max_duration_s, cancel=cancel, share=(0.0, 1.0 / 3.0))
     judgement = judge_result(before, target, level=Level.PRESCRIPTIVE, stage=stage)
     chain = chain_of(judgement.plan, before.overall, only)
     info = before.audio
     with sf.SoundFile(
         dest, "w", samplerate=info.sample_rate, channels=info.channels, subtype="FLOAT", format="WAV"
     ) as out:
-        for block in render(decode.iter_blocks(src), info.sample_rate, chain):
+        for block in render(_until_cancelled(decode.iter_blocks(src), info.frames, cancel), info.sample_rate, chain):
             out.write(np.ascontiguousarray(block, dtype=np.float32))
-    return Mastered(before, judgement, measure(dest), chain)
+    return Mastered(before, judgement, measure(dest, cancel=cancel, share=(2.0 / 3.0, 1.0)), chain)

@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from amt.api.repositories.settings_repo import SettingsRepository
 from amt.api.services.genres import resolve_genre
-from amt.config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, RECOMMENDATION_LEVELS, STAGES
+from amt.api.services.recommend.model import Level, Stage
+from amt.config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE
 from amt.utils.errors import ValidationError, quoted
 
 DEFAULTS: dict[str, Any] = {
     "default_genre": None,
-    "default_recommendation_level": DEFAULT_RECOMMENDATION_LEVEL,
-    "default_stage": DEFAULT_STAGE,
+    "default_recommendation_level": Level(DEFAULT_RECOMMENDATION_LEVEL),
+    "default_stage": Stage(DEFAULT_STAGE),
 }
 
 
@@ -24,22 +25,22 @@ def read_settings(session: Session) -> dict[str, Any]:
     return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
 
 
-def check_level(value: str) -> str:
-    """A recommendation level, lower-cased; ValidationError if unknown."""
-    level = value.strip().lower()
-    if level not in RECOMMENDATION_LEVELS:
+def check_level(value: str) -> Level:
+    """A recommendation level (case and spaces ignored); ValidationError if unknown."""
+    try:
+        return Level(value.strip().lower())
+    except ValueError as exc:
         raise ValidationError(
-            f"Unknown recommendation level '{quoted(value)}'. Use one of: {', '.join(RECOMMENDATION_LEVELS)}."
-        )
-    return level
+            f"Unknown recommendation level '{quoted(value)}'. Use one of: {', '.join(Level)}."
+        ) from exc
 
 
-def check_stage(value: str) -> str:
-    """A stage, lower-cased; ValidationError if unknown."""
-    stage = value.strip().lower()
-    if stage not in STAGES:
-        raise ValidationError(f"Unknown stage '{quoted(value)}'. Use one of: {', '.join(STAGES)}.")
-    return stage
+def check_stage(value: str) -> Stage:
+    """A stage (case and spaces ignored); ValidationError if unknown."""
+    try:
+        return Stage(value.strip().lower())
+    except ValueError as exc:
+        raise ValidationError(f"Unknown stage '{quoted(value)}'. Use one of: {', '.join(Stage)}.") from exc
 
 
 def update_settings(session: Session, changes: dict[str, Any]) -> dict[str, Any]:

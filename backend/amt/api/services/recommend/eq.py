@@ -1,18 +1,19 @@
 """EQ steps whose parameters do what they say (SPEC §5 "The plan").
 
-For a band and a gain, a filter type, frequency and Q are chosen among an engineer's
-usual moves (a shelf on the outer bands, a bell inside) so that the RBJ biquad moves
-that band's shape deviation by the gain (within 1 dB) and its neighbours' by less than
-a third of it. The choice is worked out on the track's own long-term spectrum: each
-band's power is the sum of the spectrum inside it, and a filter changes it by the
-power-weighted mean of |H(f)|² there. Without a spectrum, a typical master's
+For a band and a move, the RBJ biquad is set to that move (its ``gain_db``) and its type,
+frequency and Q are searched — bells across the band in 1/6-octave steps, shelves about
+the inner edge of the outer bands — so that it moves the band's shape deviation by the
+move (within 1 dB) and its neighbours' by less than a third of it. The effect is worked
+out on the track's own long-term spectrum: each band's power is the sum of the spectrum
+inside it, a filter changes it by the power-weighted mean of |H(f)|² there, and the
+shape takes out the median of the five changes. Without a spectrum, a typical master's
 long-term spectrum stands in, scaled so each band holds its measured share.
+``bench/eq_steps.py`` measures on the real corpus how often one biquad can do it.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,16 +26,14 @@ from amt.mastering.rbj import biquad, power_response_db
 GRID_PER_OCTAVE = 48
 """Resolution of the frequency grid the band powers are summed on."""
 
-_CANDIDATES: dict[str, tuple[tuple[str, float, float], ...]] = {
-    "low": tuple(("low shelf", f, q) for f in (100.0, 120.0, 150.0, 180.0) for q in (0.5, 0.7, 1.0))
-    + tuple(("bell", f, q) for f in (50.0, 63.0, 80.0) for q in (0.5, 0.7)),
-    "low_mid": tuple(("bell", f, q) for f in (250.0, 300.0, 316.0, 350.0) for q in (0.9, 1.2, 1.5, 2.0)),
-    "mid": tuple(("bell", f, q) for f in (800.0, 1000.0, 1200.0) for q in (0.5, 0.7, 1.0, 1.4)),
-    "high_mid": tuple(("bell", f, q) for f in (3000.0, 3464.0, 4000.0) for q in (0.7, 1.0, 1.4, 2.0)),
-    "high": tuple(("high shelf", f, q) for f in (6000.0, 7000.0, 8000.0, 9000.0) for q in (0.5, 0.7, 1.0))
-    + tuple(("bell", f, q) for f in (8000.0, 10000.0, 12000.0) for q in (0.5, 0.7)),
-}
-"""(filter, frequency Hz, Q) an engineer reaches for on each band."""
+STEPS_PER_OCTAVE = 6
+"""Frequency steps of the filter search (the spectrum's 1/6-octave resolution)."""
+BELL_QS: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.2, 1.4, 1.7, 2.0, 2.5, 3.0)
+"""Bell Qs searched (cookbook Q; 0.3 spans about four octaves, 3 about half an octave)."""
+SHELF_QS: tuple[float, ...] = (0.4, 0.5, 0.6, 0.707, 0.85, 1.0)
+"""Shelf Qs searched (cookbook Q; above 1/√2 the shelf overshoots a little at its corner)."""
+SHELF_SPAN_OCTAVES = 1.0
+"""How far past the band's inner edge a shelf's corner may sit, octaves (either side)."""
 
 
 @dataclass(frozen=True)
@@ -80,24 +79,6 @@ def band_grid(
     return BandGrid(freqs_hz=freqs, power=power, band=band, sample_rate=sample_rate)
 
 
-def level_changes_db(grid: BandGrid, sos: np.ndarray) -> dict[str, float]:
-    """Each band's power change under the sections ``sos`` (rows of RBJ biquads), dB."""
-    gain = 10.0 ** (power_response_db(sos, grid.freqs_hz, grid.sample_rate) / 10.0)
-    out: dict[str, float] = {}
-    for i, b in enumerate(BANDS):
-        inside = grid.band == i
-        before = grid.power[inside].sum()
-        if before > 0:
-            out[b.name] = 10.0 * math.log10((grid.power[inside] * gain[inside]).sum() / before)
-    return out
-
-
-def shape_changes_db(level_changes: Mapping[str, float]) -> dict[str, float]:
-    """What level changes do to the shape deviations: each change minus their median (SPEC §5)."""
-    centre = statistics.median(level_changes.values())
-    return {b: c - centre for b, c in level_changes.items()}
-
-
 def loudness_change_db(grid: BandGrid, sos: np.ndarray) -> float:
     """Change of the programme's K-weighted power (BS.1770-4) under ``sos``, LU: the plan's loudness estimate."""
     k_db = power_response_db(k_weighting_sos(int(grid.sample_rate)), grid.freqs_hz, grid.sample_rate)
@@ -118,48 +99,101 @@ class EqChoice:
     frequency_hz: float
     q: float
     gain_db: float
-    """The filter's gain setting (RBJ dBgain), at most ``MAX_EQ_DB``."""
+    """The filter's gain setting (RBJ dBgain): the move asked for, capped at ±``MAX_EQ_DB``."""
     band_move_db: float
     """Predicted change of the band's shape deviation."""
     neighbour_move_db: float
     """Largest predicted change of a neighbouring band's shape deviation (absolute)."""
 
+    @property
+    def meets_rule(self) -> bool:
+        """SPEC §5: the band moves by ``gain_db`` within 1 dB, each neighbour by less than a third of it."""
+        return abs(self.band_move_db - self.gain_db) <= 1.0 and self.neighbour_move_db < abs(self.gain_db) / 3.0
 
-def _neighbours(band: str) -> list[str]:
+
+def _span_hz(low_hz: float, high_hz: float) -> np.ndarray:
+    """Frequencies from ``low_hz`` to ``high_hz`` in 1/``STEPS_PER_OCTAVE``-octave steps, rounded to 1 Hz."""
+    n = math.floor(math.log2(high_hz / low_hz) * STEPS_PER_OCTAVE + 1e-9)
+    return np.round(low_hz * 2.0 ** (np.arange(n + 1) / STEPS_PER_OCTAVE))
+
+
+def candidates(band: str, sample_rate: float) -> list[tuple[str, float, float]]:
+    """(filter, frequency Hz, Q) searched for ``band``: bells across the band, and on the outer bands shelves
+    whose corner lies within ``SHELF_SPAN_OCTAVES`` of the band's inner edge."""
     names = [b.name for b in BANDS]
     i = names.index(band)
-    return [names[j] for j in (i - 1, i + 1) if 0 <= j < len(names)]
+    b = BANDS[i]
+    top = 0.4 * sample_rate
+    out = [("bell", float(f), q) for f in _span_hz(b.low_hz, min(b.high_hz, top)) for q in BELL_QS]
+    spread = 2.0**SHELF_SPAN_OCTAVES
+    if i == 0:
+        out += [("low shelf", float(f), q) for f in _span_hz(b.high_hz / spread, b.high_hz * spread) for q in SHELF_QS]
+    if i == len(BANDS) - 1:
+        edge = b.low_hz
+        out += [("high shelf", float(f), q) for f in _span_hz(edge / spread, min(edge * spread, top)) for q in SHELF_QS]
+    return out
 
 
-def _moves(band: str, kind: str, freq: float, q: float, gain_db: float, grid: BandGrid) -> tuple[float, float]:
-    moves = shape_changes_db(level_changes_db(grid, biquad(kind, freq, gain_db, q, grid.sample_rate)[None, :]))
-    side = max((abs(moves[n]) for n in _neighbours(band) if n in moves), default=0.0)
-    return moves.get(band, 0.0), side
+def _sections(kinds: Sequence[tuple[str, float, float]], gain_db: float, sample_rate: float) -> np.ndarray:
+    return np.array([biquad(kind, f, gain_db, q, sample_rate) for kind, f, q in kinds])
+
+
+def shape_moves_db(grid: BandGrid, sections: np.ndarray) -> np.ndarray:
+    """Shape-deviation changes (SPEC §5: level change minus the median of the five) of each single section,
+    shape (n_sections, n_bands), dB."""
+    z = np.exp(-1j * 2.0 * np.pi * grid.freqs_hz / grid.sample_rate)
+    b0, b1, b2, _, a1, a2 = (sections[:, k : k + 1] for k in range(6))
+    h = (b0 + b1 * z + b2 * z * z) / (1.0 + a1 * z + a2 * z * z)
+    gain = np.abs(h) ** 2
+    before = np.array([grid.power[grid.band == i].sum() for i in range(len(BANDS))])
+    after = np.stack([(gain[:, grid.band == i] * grid.power[grid.band == i]).sum(axis=1) for i in range(len(BANDS))], 1)
+    levels = 10.0 * np.log10(np.maximum(after, 1e-30) / np.maximum(before, 1e-30))
+    moves: np.ndarray = levels - np.median(levels, axis=1, keepdims=True)
+    return moves
+
+
+KNOB_STEP_DB = 0.5
+"""Steps by which the gain setting is raised past the move when no biquad set to the move can make it, dB."""
 
 
 def choose_filter(band: str, move_db: float, grid: BandGrid) -> EqChoice:
-    """The filter that moves ``band``'s shape deviation by ``move_db`` with its neighbours moving least.
+    """The RBJ biquad for moving ``band``'s shape deviation by ``move_db`` (SPEC §5 "The plan").
 
-    For each candidate the gain setting is solved so the predicted move equals ``move_db``
-    (a bell inside a two-octave band moves the band's share by about two thirds of its
-    peak gain; a shelf on an outer band by nearly all of it), capped at ±``MAX_EQ_DB``.
-    Preferred: the move reached, then neighbours under a quarter of it, then a setting
-    close to the move itself (what the engineer reads on the knob).
+    Its gain setting is the move (capped at ±``MAX_EQ_DB``); frequency and Q are searched
+    (:func:`candidates`) on the track's spectrum (:class:`BandGrid`), so a bell lands where
+    the band's energy is. Chosen: a candidate that meets SPEC §5's rule with a margin (band
+    within 0.5 dB of the move, neighbours under a quarter of it), the closest first. When
+    none can — a bell on a two-octave middle band beyond about ±3 dB spreads too much into
+    its neighbours, whose median is taken out — the setting is raised in ``KNOB_STEP_DB``
+    steps up to ±``MAX_EQ_DB`` and the candidate that comes closest with the least setting is
+    kept; its ``band_move_db`` is then the honest prediction, not the setting.
     """
+    target = max(-MAX_EQ_DB, min(MAX_EQ_DB, move_db))
+    if abs(target) < 0.05:
+        raise ValueError("an EQ step needs a move of at least 0.05 dB")
+    sign = math.copysign(1.0, target)
+    gains = [round(target, 1)]
+    while abs(gains[-1]) < MAX_EQ_DB:
+        gains.append(round(sign * min(MAX_EQ_DB, abs(gains[-1]) + KNOB_STEP_DB), 1))
+    kinds = candidates(band, grid.sample_rate)
+    i = [b.name for b in BANDS].index(band)
+    near = [j for j in (i - 1, i + 1) if 0 <= j < len(BANDS)]
     best: tuple[float, EqChoice] | None = None
-    for kind, freq, q in _CANDIDATES[band]:
-        if freq >= 0.4 * grid.sample_rate:
-            continue
-        gain = move_db
-        own, side = _moves(band, kind, freq, q, gain, grid)
-        for _ in range(2):
-            if abs(own) < 1e-9:
-                break
-            gain = max(-MAX_EQ_DB, min(MAX_EQ_DB, gain * move_db / own))
-            own, side = _moves(band, kind, freq, q, gain, grid)
-        cost = abs(own - move_db) + 4.0 * max(0.0, side - 0.25 * abs(own)) + 0.1 * side + 0.05 * abs(gain - move_db)
-        choice = EqChoice(kind, freq, q, round(gain, 1), own, side)
-        if best is None or cost < best[0]:
-            best = (cost, choice)
-    assert best is not None, f"no EQ candidate fits band {band} at {grid.sample_rate} Hz"
+    for gain in gains:
+        moves = shape_moves_db(grid, _sections(kinds, gain, grid.sample_rate))
+        own = moves[:, i]
+        side = np.abs(moves[:, near]).max(axis=1)
+        err = np.abs(own - target)
+        short = np.maximum(0.0, err - 0.5) + np.maximum(0.0, side - abs(target) / 4.0)
+        cost = 10.0 * short + err + 0.5 * side + abs(gain - target)
+        meets = (err <= 1.0) & (side < abs(target) / 3.0)
+        if gain == gains[0] and meets.any():
+            cost = np.where(meets, cost, np.inf)
+        k = int(np.argmin(cost))
+        if best is None or cost[k] < best[0]:
+            kind, freq, q = kinds[k]
+            best = (float(cost[k]), EqChoice(kind, freq, q, gain, float(own[k]), float(side[k])))
+        if (gain == gains[0] and meets.any()) or short[k] == 0.0:
+            break
+    assert best is not None
     return best[1]

@@ -8,7 +8,7 @@ API returns the same model; the plan is stored and served as :class:`Plan`.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -109,11 +109,13 @@ class GainAction(_Frozen):
 
 
 class EqAction(_Frozen):
-    """One RBJ biquad on one band, fitted on the track's spectrum so it moves that band's shape deviation by
-    ``band_move_db`` (the SPEC §5 move) and its neighbours' by less than a third of that.
+    """One RBJ biquad on one band, its frequency and Q searched on the track's spectrum so that, set to
+    ``gain_db``, it moves that band's shape deviation by ``gain_db`` (within 1 dB) and its neighbours' by less
+    than a third of that (SPEC §5).
 
-    On the outer bands a shelf's ``gain_db`` is that move (±1 dB); a bell inside a two-octave band moves
-    the band's share by about two thirds of its peak gain, so its setting is larger than the move.
+    Where no single biquad can (a bell on a two-octave middle band beyond about ±3 dB spreads
+    into its neighbours; ``bench/eq_steps.py`` measures how often), the setting is raised up to
+    ±6 dB and ``band_move_db`` is the move it is predicted to make.
     """
 
     kind: Literal[StepKind.EQ] = StepKind.EQ
@@ -125,12 +127,13 @@ class EqAction(_Frozen):
     q: float
     """The cookbook's Q (for shelves too)."""
     band_move_db: float
-    """Predicted change of the band's shape deviation, dB."""
+    """Predicted change of the band's shape deviation, dB (equal to ``gain_db`` within 1 dB where the rule holds)."""
     makeup_gain_db: float = 0.0
     """Gain after the filter that keeps the programme's loudness (K-weighted, on the track's spectrum), dB: the
     step changes the balance, not the level."""
     left_for_mix_db: float = 0.0
-    """What the 6 dB cap left undone: the band stays this far outside its tolerance, a mix problem, dB."""
+    """How far outside its tolerance the band stays after ``band_move_db`` (the 6 dB cap, or a move one biquad
+    cannot make): a mix problem, dB."""
 
 
 class StereoAction(_Frozen):
@@ -244,7 +247,9 @@ class Recommendation(_Frozen):
     """``order`` of the plan step the row belongs to."""
 
 
-_ACTION: TypeAdapter[Action] = TypeAdapter(Action)  # type: ignore[arg-type, unused-ignore]  # mypy varies on Annotated unions
+# An Annotated union, which pydantic takes; mypy reads it as a value or as a type depending on the order it
+# meets the modules in, so it is handed over untyped.
+_ACTION: TypeAdapter[Action] = TypeAdapter(cast(Any, Action))
 
 
 def action_of(step: Step) -> Action:

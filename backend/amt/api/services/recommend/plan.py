@@ -104,7 +104,8 @@ def eq_steps(findings: Sequence[Finding], grid: BandGrid) -> list[DraftStep]:
             continue
         move = nudge(f.deviation, f.tolerance)
         choice = choose_filter(f.band.value, move, grid)
-        rest = abs(move) - abs(choice.band_move_db)
+        # How far outside its tolerance the band stays after the move the filter is predicted to make.
+        rest = abs(f.deviation + choice.band_move_db) - f.tolerance
         sos = biquad(choice.filter, choice.frequency_hz, choice.gain_db, choice.q, grid.sample_rate)[None, :]
         eq = EqAction.model_validate(
             {

@@ -94,11 +94,14 @@ def _eq_words(a: EqAction, f: Finding, level: Level) -> str:
         )
     else:
         text = f"EQ: {a.filter} at {_hz(a.frequency_hz)}, {num(a.gain_db, signed=True)} dB, Q {a.q:g}"
-    if a.left_for_mix_db > 0:
+    if abs(a.band_move_db - a.gain_db) > 0.5:
         text += (
-            f"; that is the most a master takes (±6 dB): the remaining {a.left_for_mix_db:.1f} dB is a mix "
-            "problem, rebalance the parts in this band"
+            f" (it moves this band {num(a.band_move_db, signed=True)} dB against the others: a single filter "
+            "spreads into the neighbouring bands)"
         )
+    if a.left_for_mix_db > 0:
+        cap = "that is the most a master takes (±6 dB)" if abs(a.gain_db) >= 6.0 else "that is what one filter does"
+        text += f"; {cap}: the remaining {a.left_for_mix_db:.1f} dB is a mix problem, rebalance the parts in this band"
     return text
 
 
