@@ -338,3 +338,13 @@ def test_judge_on_stored_numbers_equals_judge_on_the_dataclasses() -> None:
     assert o2 == o and b2 == bands
     assert judge(o2, b2, TARGET, level="prescriptive") == judge(o, bands, TARGET, level="prescriptive")
     assert replace(o, clip_events=0) == o
+
+
+def test_a_middle_band_move_one_bell_cannot_make_is_cut_back_and_the_rest_named() -> None:
+    j = _rows(Level.PRESCRIPTIVE, bands=_bands({"mid": -9.0}))
+    (step,) = [s for s in j.plan.steps if isinstance(s, EqStep)]
+    assert step.filter == "bell" and 0.5 <= step.gain_db < 6.0  # a single bell set to +6 dB spreads too far
+    assert step.band_move_db == pytest.approx(step.gain_db, abs=1.0)  # SPEC §5's rule for what is asked
+    assert step.left_for_mix_db == pytest.approx(9.0 - step.band_move_db - 4.0, abs=0.15)
+    row = next(r for r in j.recommendations if r.metric is Metric.ENERGY_RATIO)
+    assert "what one filter does" in row.message and "mix problem" in row.message

@@ -99,7 +99,8 @@ class EqChoice:
     frequency_hz: float
     q: float
     gain_db: float
-    """The filter's gain setting (RBJ dBgain): the move asked for, capped at ±``MAX_EQ_DB``."""
+    """The filter's gain setting (RBJ dBgain): the move asked for, capped at ±``MAX_EQ_DB`` or cut back to what one
+    biquad makes."""
     band_move_db: float
     """Predicted change of the band's shape deviation."""
     neighbour_move_db: float
@@ -153,7 +154,7 @@ def shape_moves_db(grid: BandGrid, sections: np.ndarray) -> np.ndarray:
 
 
 KNOB_STEP_DB = 0.5
-"""Steps by which the gain setting is raised past the move when no biquad set to the move can make it, dB."""
+"""Steps by which the move is cut back when no biquad can make the whole of it, dB."""
 
 
 def choose_filter(band: str, move_db: float, grid: BandGrid) -> EqChoice:
@@ -161,39 +162,39 @@ def choose_filter(band: str, move_db: float, grid: BandGrid) -> EqChoice:
 
     Its gain setting is the move (capped at ±``MAX_EQ_DB``); frequency and Q are searched
     (:func:`candidates`) on the track's spectrum (:class:`BandGrid`), so a bell lands where
-    the band's energy is. Chosen: a candidate that meets SPEC §5's rule with a margin (band
-    within 0.5 dB of the move, neighbours under a quarter of it), the closest first. When
-    none can — a bell on a two-octave middle band beyond about ±3 dB spreads too much into
-    its neighbours, whose median is taken out — the setting is raised in ``KNOB_STEP_DB``
-    steps up to ±``MAX_EQ_DB`` and the candidate that comes closest with the least setting is
-    kept; its ``band_move_db`` is then the honest prediction, not the setting.
+    the band's energy is. Chosen: a candidate that meets SPEC §5's rule (band within 1 dB of
+    the setting, each neighbour under a third of it), the closest to a margin (within 0.5 dB,
+    neighbours under a quarter) first. When none can — a bell on a two-octave middle band
+    beyond about ±3 dB spreads too much into its neighbours, whose median is taken out — the
+    move is cut back in ``KNOB_STEP_DB`` steps to the largest one a single biquad makes, and
+    the plan names the rest as a mix problem (as it does beyond ±6 dB). Only if not even
+    ±``KNOB_STEP_DB`` can be made is the closest candidate at the full move kept, with its
+    honest ``band_move_db``.
     """
     target = max(-MAX_EQ_DB, min(MAX_EQ_DB, move_db))
     if abs(target) < 0.05:
         raise ValueError("an EQ step needs a move of at least 0.05 dB")
     sign = math.copysign(1.0, target)
     gains = [round(target, 1)]
-    while abs(gains[-1]) < MAX_EQ_DB:
-        gains.append(round(sign * min(MAX_EQ_DB, abs(gains[-1]) + KNOB_STEP_DB), 1))
+    while abs(gains[-1]) > KNOB_STEP_DB + 1e-9:
+        gains.append(round(sign * max(KNOB_STEP_DB, abs(gains[-1]) - KNOB_STEP_DB), 1))
     kinds = candidates(band, grid.sample_rate)
     i = [b.name for b in BANDS].index(band)
     near = [j for j in (i - 1, i + 1) if 0 <= j < len(BANDS)]
-    best: tuple[float, EqChoice] | None = None
+    fallback: EqChoice | None = None
     for gain in gains:
         moves = shape_moves_db(grid, _sections(kinds, gain, grid.sample_rate))
         own = moves[:, i]
-        side = np.abs(moves[:, near]).max(axis=1)
-        err = np.abs(own - target)
-        short = np.maximum(0.0, err - 0.5) + np.maximum(0.0, side - abs(target) / 4.0)
-        cost = 10.0 * short + err + 0.5 * side + abs(gain - target)
-        meets = (err <= 1.0) & (side < abs(target) / 3.0)
-        if gain == gains[0] and meets.any():
-            cost = np.where(meets, cost, np.inf)
-        k = int(np.argmin(cost))
-        if best is None or cost[k] < best[0]:
-            kind, freq, q = kinds[k]
-            best = (float(cost[k]), EqChoice(kind, freq, q, gain, float(own[k]), float(side[k])))
-        if (gain == gains[0] and meets.any()) or short[k] == 0.0:
-            break
-    assert best is not None
-    return best[1]
+        side = np.abs(moves[:, near]).max(axis=1) if near else np.zeros(len(kinds))
+        err = np.abs(own - gain)
+        short = np.maximum(0.0, err - 0.5) + np.maximum(0.0, side - abs(gain) / 4.0)
+        cost = 10.0 * short + err + 0.5 * side
+        meets = (err <= 1.0) & (side < abs(gain) / 3.0)
+        if fallback is None:
+            k = int(np.argmin(cost))
+            fallback = EqChoice(*kinds[k], gain, float(own[k]), float(side[k]))
+        if meets.any():
+            k = int(np.argmin(np.where(meets, cost, np.inf)))
+            return EqChoice(*kinds[k], gain, float(own[k]), float(side[k]))
+    assert fallback is not None
+    return fallback
