@@ -1,0 +1,323 @@
+"""A catalogue: many files analysed at once on local processes or a Dask cluster (SPEC §10).
+
+One code path for both: the jobs go to a :class:`concurrent.futures.Executor`, either a
+``ProcessPoolExecutor`` (``workers`` local processes) or a Dask ``distributed.Client``'s
+executor (``scheduler``, a ``tcp://HOST:8786`` address). A worker only needs the files
+(at the same path) and the package: it decodes and measures a file block by block
+(bounded memory) and returns the engine's result and the recommendations; the client
+stores each result as it arrives (one transaction per file), so a run that is killed
+keeps what it finished, and a re-run skips every file whose content (SHA-256 of its
+bytes) is already stored with the current engine version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import socket
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from amt.analysis.result import ENGINE_VERSION, AnalysisResult
+from amt.api.database import session_scope
+from amt.api.repositories.analysis_repo import AnalysisRepository
+from amt.api.services.analysis import build_analysis_row, codec_previews, measure_file, recommendations_for
+from amt.api.services.recommend import Judgement
+from amt.config.constants import GenreTarget
+from amt.utils.errors import AppError, ValidationError
+from amt.utils.logger import get_logger
+
+log = get_logger(__name__)
+
+HASH_CHUNK_BYTES = 1 << 20
+IN_FLIGHT_PER_SLOT = 2
+"""Jobs submitted ahead per worker thread: enough to keep every worker busy, few enough that the client holds
+only a handful of results (and a re-run's skip checks stay close behind the analyses)."""
+CONNECT_TIMEOUT_S = 30.0
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes, hex (64 characters), read in 1 MB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class MeasureOptions:
+    """What every job of a run is asked (validated by the client before any job is sent)."""
+
+    target: GenreTarget | None
+    level: str
+    stage: str
+    max_duration_s: float | None
+    codec_preview: bool = False
+    judge: bool = True
+    """False for references, which store no recommendations."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One file measured by a worker."""
+
+    path: Path
+    result: AnalysisResult
+    judgement: Judgement | None
+    encoded: list[dict[str, Any]] | None
+    """The §8 codec previews, when asked for."""
+    seconds: float
+    """Wall time the job took on its worker, s."""
+    worker: str
+    """``host:pid`` of the process that ran it."""
+    peak_rss_mb: float
+    """That process's peak resident set so far, MB (getrusage)."""
+    content_hash: str | None = None
+    """Set by :func:`run_jobs` when the run checks what is stored."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A file that could not be read or analysed, and why (in words for a person)."""
+
+    path: Path
+    message: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file not analysed because its content is already stored (or was met earlier in this run)."""
+
+    path: Path
+    content_hash: str
+    reason: str
+    analysis_id: str | None = None
+    """The stored analysis with that content, when there is one."""
+
+
+Outcome = Measured | Failed | Skipped
+
+
+@dataclass(frozen=True)
+class _Hashed:
+    path: Path
+    content_hash: str
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in kB on Linux, in bytes on macOS.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+
+def measure_job(path: Path, options: MeasureOptions) -> Measured | Failed:
+    """The worker's side of one file: decode → engine (→ codec previews) → recommendations.
+
+    Expected problems with the file come back as :class:`Failed` (exceptions of the project's own
+    family need not travel between processes).
+    """
+    started = time.perf_counter()
+    try:
+        result = measure_file(path, max_duration_s=options.max_duration_s)
+        encoded = codec_previews(path, result) if options.codec_preview else None
+        judgement = (
+            recommendations_for(result, options.target, level=options.level, stage=options.stage)
+            if options.judge
+            else None
+        )
+    except AppError as exc:
+        return Failed(path, exc.message)
+    except OSError as exc:
+        return Failed(path, f"it could not be read ({exc.strerror or exc})")
+    return Measured(
+        path=path,
+        result=result,
+        judgement=judgement,
+        encoded=encoded,
+        seconds=time.perf_counter() - started,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        peak_rss_mb=_peak_rss_mb(),
+    )
+
+
+def hash_job(path: Path) -> _Hashed | Failed:
+    """The worker's side of a skip check: the file's :func:`content_hash`."""
+    try:
+        return _Hashed(path, content_hash(path))
+    except OSError as exc:
+        return Failed(path, f"it could not be read ({exc.strerror or exc})")
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Where the jobs run: an executor, how many jobs it runs at once, and its name for people."""
+
+    executor: Executor
+    slots: int
+    where: str
+
+
+def local_workers() -> int:
+    """The default number of local worker processes: the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> Iterator[Pool]:
+    """``workers`` local processes (default :func:`local_workers`), or the Dask cluster at ``scheduler``.
+
+    Local processes never fork the client itself, which may run threads (a progress display, a database
+    pool) that a fork would copy mid-lock. ValidationError when the scheduler cannot be reached.
+    """
+    if scheduler:
+        from distributed import Client  # imported only for a cluster run: it starts an event loop thread
+
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except OSError as exc:
+            raise ValidationError(f"No Dask scheduler answers at {scheduler}: {exc}") from exc
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+            threads = sum(client.nthreads().values())
+            yield Pool(client.get_executor(pure=False), slots=max(1, threads), where=f"Dask scheduler {scheduler}")
+        except TimeoutError as exc:
+            raise ValidationError(f"The Dask scheduler at {scheduler} has no workers.") from exc
+        finally:
+            client.close()
+        return
+    count = workers or local_workers()
+    if count < 1:
+        raise ValidationError("--workers must be at least 1.")
+    executor = ProcessPoolExecutor(max_workers=count, mp_context=_worker_context())
+    try:
+        yield Pool(executor, slots=count, where=f"{count} local process{'es' if count > 1 else ''}")
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the jobs in flight
+        raise
+    executor.shutdown(wait=True)
+
+
+def _worker_context() -> BaseContext:
+    """Processes forked from a server that imported the engine once (started before any thread of ours), or
+    spawned where there is no fork server (macOS: fork is unsafe, Windows)."""
+    if sys.platform.startswith("linux"):
+        context = get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return get_context("spawn")
+
+
+def run_jobs(
+    pool: Pool,
+    paths: Sequence[Path],
+    options: MeasureOptions,
+    *,
+    stored: Callable[[str], str | None] | None = None,
+) -> Iterator[Outcome]:
+    """Measure every file on ``pool``; outcomes in the order they finish.
+
+    With ``stored`` (content hash → id of a stored analysis, or None), each file is hashed first (on the
+    workers too) and measured only when its content is neither stored nor met earlier in this run.
+    At most ``IN_FLIGHT_PER_SLOT × slots`` jobs are out at a time.
+    """
+    queue = deque(paths)
+    pending: dict[Future[Any], Path] = {}
+    hashes: dict[Path, str] = {}
+    seen: dict[str, Path] = {}
+    limit = IN_FLIGHT_PER_SLOT * pool.slots
+
+    def refill() -> None:
+        while queue and len(pending) < limit:
+            path = queue.popleft()
+            if stored is None:
+                pending[pool.executor.submit(measure_job, path, options)] = path
+            else:
+                pending[pool.executor.submit(hash_job, path)] = path
+
+    refill()
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            path = pending.pop(future)
+            outcome = future.result()
+            if isinstance(outcome, _Hashed):
+                h = outcome.content_hash
+                earlier = seen.get(h)
+                existing = None if earlier is not None or stored is None else stored(h)
+                if earlier is not None:
+                    yield Skipped(path, h, f"same content as {earlier.name}")
+                elif existing is not None:
+                    yield Skipped(path, h, "already stored", existing)
+                else:
+                    seen[h] = path
+                    hashes[path] = h
+                    pending[pool.executor.submit(measure_job, path, options)] = path
+                continue
+            if isinstance(outcome, Measured) and path in hashes:
+                outcome = replace(outcome, content_hash=hashes.pop(path))
+            yield outcome
+        refill()
+
+
+def stored_analysis_id(factory: sessionmaker[Session], digest: str) -> str | None:
+    """The id of an analysis stored from content ``digest`` by this engine version, or None."""
+    with session_scope(factory) as session:
+        return AnalysisRepository(session).find_by_content(digest, ENGINE_VERSION)
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    """Where :func:`store_measured` put a result: its id, and False when that content was stored already."""
+
+    id: str
+    created: bool
+
+
+def store_measured(
+    factory: sessionmaker[Session], measured: Measured, *, genre: str | None, level: str, stage: str
+) -> StoredAnalysis:
+    """Store one measured file as ``POST /api/analyze`` stores an upload (the same rows), with its content hash,
+    in one transaction; a content stored meanwhile (another run) is not stored twice."""
+    if measured.judgement is None:
+        raise ValueError("store_measured needs a result measured with judge=True")
+    row = build_analysis_row(
+        measured.result,
+        measured.judgement,
+        filename=measured.path.name,
+        genre=genre,
+        level=level,
+        stage=stage,
+        encoded=measured.encoded,
+    )
+    row.content_hash = measured.content_hash
+    with session_scope(factory) as session:
+        repo = AnalysisRepository(session)
+        if measured.content_hash is not None:
+            existing = repo.find_by_content(measured.content_hash, measured.result.engine_version)
+            if existing is not None:
+                return StoredAnalysis(existing, created=False)
+        repo.add(row)
+    log.info(
+        "Stored %s: %.1f s of audio measured in %.2f s on %s",
+        measured.path.name,
+        measured.result.audio.duration_s,
+        measured.seconds,
+        measured.worker,
+    )
+    return StoredAnalysis(row.id, created=True)
