@@ -172,7 +172,7 @@ def analyze_many(
                     continue
                 audio_s += outcome.result.audio.duration_s
                 report = _report(outcome, genre=genre, target=target, level=level, stage=stage, library=library)
-                line = f"{name}: {outcome.result.audio.duration_s:.1f} s in {outcome.seconds:.2f} s"
+                line = f"{name}: {outcome.result.audio.duration_s:.1f} s in {outcome.seconds:.2f} s on {outcome.worker}"
                 if factory is not None:
                     saved = store_measured(factory, outcome, genre=genre, level=level, stage=stage)
                     report = {"id": saved.id, **report}

@@ -17,6 +17,7 @@ import os
 import resource
 import socket
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -24,11 +25,11 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
+from threadpoolctl import threadpool_limits
 
 from amt.analysis.result import ENGINE_VERSION, AnalysisResult
 from amt.api.database import session_scope
@@ -46,6 +47,8 @@ IN_FLIGHT_PER_SLOT = 2
 """Jobs submitted ahead per worker thread: enough to keep every worker busy, few enough that the client holds
 only a handful of results (and a re-run's skip checks stay close behind the analyses)."""
 CONNECT_TIMEOUT_S = 30.0
+CLIENT_WATCH_S = 1.0
+"""How often a local worker checks that its client still runs, s."""
 
 
 def content_hash(path: Path) -> str:
@@ -131,13 +134,16 @@ def measure_job(path: Path, options: MeasureOptions) -> Measured | Failed:
     """
     started = time.perf_counter()
     try:
-        result = measure_file(path, max_duration_s=options.max_duration_s)
-        encoded = codec_previews(path, result) if options.codec_preview else None
-        judgement = (
-            recommendations_for(result, options.target, level=options.level, stage=options.stage)
-            if options.judge
-            else None
-        )
+        # One BLAS thread, as the service and the CLI run the engine: a multi-threaded BLAS sums in another
+        # order (≈ 1e-8 LU apart), and a Dask worker's BLAS threads are its deployment's choice.
+        with threadpool_limits(limits=1):
+            result = measure_file(path, max_duration_s=options.max_duration_s)
+            encoded = codec_previews(path, result) if options.codec_preview else None
+            judgement = (
+                recommendations_for(result, options.target, level=options.level, stage=options.stage)
+                if options.judge
+                else None
+            )
     except AppError as exc:
         return Failed(path, exc.message)
     except OSError as exc:
@@ -182,8 +188,8 @@ def local_workers() -> int:
 def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> Iterator[Pool]:
     """``workers`` local processes (default :func:`local_workers`), or the Dask cluster at ``scheduler``.
 
-    Local processes never fork the client itself, which may run threads (a progress display, a database
-    pool) that a fork would copy mid-lock. ValidationError when the scheduler cannot be reached.
+    Local processes are spawned, never forked from the client, which may run threads (a progress display, a
+    database pool) that a fork would copy mid-lock. ValidationError when the scheduler cannot be reached.
     """
     if scheduler:
         from distributed import Client  # imported only for a cluster run: it starts an event loop thread
@@ -204,7 +210,9 @@ def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> It
     count = workers or local_workers()
     if count < 1:
         raise ValidationError("--workers must be at least 1.")
-    executor = ProcessPoolExecutor(max_workers=count, mp_context=_worker_context())
+    executor = ProcessPoolExecutor(
+        max_workers=count, mp_context=get_context("spawn"), initializer=_end_with_client, initargs=(os.getpid(),)
+    )
     try:
         yield Pool(executor, slots=count, where=f"{count} local process{'es' if count > 1 else ''}")
     except BaseException:
@@ -213,14 +221,21 @@ def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> It
     executor.shutdown(wait=True)
 
 
-def _worker_context() -> BaseContext:
-    """Processes forked from a server that imported the engine once (started before any thread of ours), or
-    spawned where there is no fork server (macOS: fork is unsafe, Windows)."""
-    if sys.platform.startswith("linux"):
-        context = get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return context
-    return get_context("spawn")
+def _end_with_client(client_pid: int) -> None:
+    """Initializer of a local worker: end it when the client that started it is gone (killed), instead of
+    waiting for jobs that will never come."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(CLIENT_WATCH_S)
+            try:
+                os.kill(client_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # a pid taken over by another user's process: the client is gone too
+                os._exit(1)
+
+    threading.Thread(target=watch, name="client-watch", daemon=True).start()
 
 
 def run_jobs(
