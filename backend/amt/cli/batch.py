@@ -171,7 +171,9 @@ def analyze_many(
                     progress.advance(f"{name}: skipped, {outcome.reason}")
                     continue
                 audio_s += outcome.result.audio.duration_s
-                report = _report(outcome, genre=genre, target=target, level=level, stage=stage, library=library)
+                report: dict[str, Any] = {}
+                if args.json or not args.store:
+                    report = _report(outcome, genre=genre, target=target, level=level, stage=stage, library=library)
                 line = f"{name}: {outcome.result.audio.duration_s:.1f} s in {outcome.seconds:.2f} s on {outcome.worker}"
                 if factory is not None:
                     saved = store_measured(factory, outcome, genre=genre, level=level, stage=stage)

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
+from multiprocessing import forkserver, get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,9 @@ class Pool:
     executor: Executor
     slots: int
     where: str
+    hash_in_client: bool = False
+    """Whether the client hashes the files itself (local processes: the same disks, and no process is
+    started for a re-run that finds everything stored)."""
 
 
 def local_workers() -> int:
@@ -188,8 +192,8 @@ def local_workers() -> int:
 def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> Iterator[Pool]:
     """``workers`` local processes (default :func:`local_workers`), or the Dask cluster at ``scheduler``.
 
-    Local processes are spawned, never forked from the client, which may run threads (a progress display, a
-    database pool) that a fork would copy mid-lock. ValidationError when the scheduler cannot be reached.
+    Local processes are never forked from the client, which may run threads (a progress display, a database
+    pool) that a fork would copy mid-lock. ValidationError when the scheduler cannot be reached.
     """
     if scheduler:
         from distributed import Client  # imported only for a cluster run: it starts an event loop thread
@@ -211,10 +215,12 @@ def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> It
     if count < 1:
         raise ValidationError("--workers must be at least 1.")
     executor = ProcessPoolExecutor(
-        max_workers=count, mp_context=get_context("spawn"), initializer=_end_with_client, initargs=(os.getpid(),)
+        max_workers=count, mp_context=_worker_context(), initializer=_end_with_client, initargs=(os.getpid(),)
     )
     try:
-        yield Pool(executor, slots=count, where=f"{count} local process{'es' if count > 1 else ''}")
+        yield Pool(
+            executor, slots=count, where=f"{count} local process{'es' if count > 1 else ''}", hash_in_client=True
+        )
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the jobs in flight
         raise
@@ -238,6 +244,27 @@ def _end_with_client(client_pid: int) -> None:
     threading.Thread(target=watch, name="client-watch", daemon=True).start()
 
 
+def _worker_context() -> BaseContext:
+    """Processes forked from a fork server that imported the engine once (it is started by exec, before any
+    job, so no thread of the client is copied), or spawned where there is none (macOS, Windows)."""
+    if not sys.platform.startswith("linux"):
+        return get_context("spawn")
+    context = get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    # The fork server imports the preload before it takes the client's sys.path (CPython 3.11–3.13): point
+    # it at the folder this package came from, so it imports the same code as the client.
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[3]), saved) if p)
+    try:
+        forkserver.ensure_running()
+    finally:
+        if saved is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = saved
+    return context
+
+
 def run_jobs(
     pool: Pool,
     paths: Sequence[Path],
@@ -247,9 +274,10 @@ def run_jobs(
 ) -> Iterator[Outcome]:
     """Measure every file on ``pool``; outcomes in the order they finish.
 
-    With ``stored`` (content hash → id of a stored analysis, or None), each file is hashed first (on the
-    workers too) and measured only when its content is neither stored nor met earlier in this run.
-    At most ``IN_FLIGHT_PER_SLOT × slots`` jobs are out at a time.
+    With ``stored`` (content hash → id of a stored analysis, or None), each file is hashed first (by the
+    client for local processes, which read the same disks; by the workers on a cluster, where the files
+    may be far from the client) and measured only when its content is neither stored nor met earlier in
+    this run. At most ``IN_FLIGHT_PER_SLOT × slots`` jobs are out at a time.
     """
     queue = deque(paths)
     pending: dict[Future[Any], Path] = {}
@@ -257,37 +285,45 @@ def run_jobs(
     seen: dict[str, Path] = {}
     limit = IN_FLIGHT_PER_SLOT * pool.slots
 
-    def refill() -> None:
+    def admit(path: Path, digest: str) -> Skipped | None:
+        """Skip a content stored or met already; else send the file to be measured."""
+        earlier = seen.get(digest)
+        if earlier is not None:
+            return Skipped(path, digest, f"same content as {earlier.name}")
+        existing = stored(digest) if stored is not None else None
+        if existing is not None:
+            return Skipped(path, digest, "already stored", existing)
+        seen[digest] = path
+        hashes[path] = digest
+        pending[pool.executor.submit(measure_job, path, options)] = path
+        return None
+
+    while queue or pending:
         while queue and len(pending) < limit:
             path = queue.popleft()
             if stored is None:
                 pending[pool.executor.submit(measure_job, path, options)] = path
+            elif pool.hash_in_client:
+                hashed = hash_job(path)
+                early = hashed if isinstance(hashed, Failed) else admit(path, hashed.content_hash)
+                if early is not None:
+                    yield early
             else:
                 pending[pool.executor.submit(hash_job, path)] = path
-
-    refill()
-    while pending:
+        if not pending:
+            continue
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             path = pending.pop(future)
             outcome = future.result()
             if isinstance(outcome, _Hashed):
-                h = outcome.content_hash
-                earlier = seen.get(h)
-                existing = None if earlier is not None or stored is None else stored(h)
-                if earlier is not None:
-                    yield Skipped(path, h, f"same content as {earlier.name}")
-                elif existing is not None:
-                    yield Skipped(path, h, "already stored", existing)
-                else:
-                    seen[h] = path
-                    hashes[path] = h
-                    pending[pool.executor.submit(measure_job, path, options)] = path
+                skipped = admit(path, outcome.content_hash)
+                if skipped is not None:
+                    yield skipped
                 continue
             if isinstance(outcome, Measured) and path in hashes:
                 outcome = replace(outcome, content_hash=hashes.pop(path))
             yield outcome
-        refill()
 
 
 def stored_analysis_id(factory: sessionmaker[Session], digest: str) -> str | None:
