@@ -156,7 +156,8 @@ def analyze_many(
     started = time.perf_counter()
     audio_s = 0.0
     try:
-        with open_pool(workers=args.workers, scheduler=args.scheduler) as pool, FileProgress(len(files)) as progress:
+        workers = args.workers or (1 if len(files) == 1 else None)
+        with open_pool(workers=workers, scheduler=args.scheduler) as pool, FileProgress(len(files)) as progress:
             stored = None if factory is None else partial(stored_analysis_id, factory)
             for outcome in run_jobs(pool, files, options, stored=stored):
                 name = outcome.path.name

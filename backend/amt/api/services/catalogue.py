@@ -180,6 +180,18 @@ class Pool:
     started for a re-run that finds everything stored)."""
 
 
+class InlineExecutor(Executor):
+    """One worker without a process to start: each job runs at once, in the calling thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
 def local_workers() -> int:
     """The default number of local worker processes: the cores this process may run on."""
     try:
@@ -190,7 +202,8 @@ def local_workers() -> int:
 
 @contextmanager
 def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> Iterator[Pool]:
-    """``workers`` local processes (default :func:`local_workers`), or the Dask cluster at ``scheduler``.
+    """``workers`` local processes (default :func:`local_workers`; one is this process), or the Dask cluster
+    at ``scheduler``.
 
     Local processes are never forked from the client, which may run threads (a progress display, a database
     pool) that a fork would copy mid-lock. ValidationError when the scheduler cannot be reached.
@@ -214,6 +227,9 @@ def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> It
     count = workers or local_workers()
     if count < 1:
         raise ValidationError("--workers must be at least 1.")
+    if count == 1:
+        yield Pool(InlineExecutor(), slots=1, where="1 local process", hash_in_client=True)
+        return
     executor = ProcessPoolExecutor(
         max_workers=count, mp_context=_worker_context(), initializer=_end_with_client, initargs=(os.getpid(),)
     )
