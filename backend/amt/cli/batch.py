@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from concurrent.futures import BrokenExecutor
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -192,6 +193,10 @@ def analyze_many(
     except AppError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
+    except BrokenExecutor:
+        stored_note = " What was stored is kept: run the same command again to resume." if args.store else ""
+        print(f"error: a worker process died (out of memory, or killed).{stored_note}", file=sys.stderr)
+        return 1
     finally:
         if engine is not None:
             engine.dispose()

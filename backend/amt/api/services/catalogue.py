@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing import forkserver, get_context
@@ -331,7 +331,13 @@ def run_jobs(
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             path = pending.pop(future)
-            outcome = future.result()
+            try:
+                outcome = future.result()
+            except BrokenExecutor:
+                raise
+            except Exception as exc:  # the job's worker failed (a cluster gives up on a file after retries)
+                yield Failed(path, f"its worker failed ({type(exc).__name__}: {exc})")
+                continue
             if isinstance(outcome, _Hashed):
                 skipped = admit(path, outcome.content_hash)
                 if skipped is not None:
