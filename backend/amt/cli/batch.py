@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from amt.api.core.config import Settings
 from amt.api.database import open_database
@@ -151,7 +152,12 @@ def analyze_many(
         max_duration_s=settings.max_duration_s,
         codec_preview=args.codec_preview,
     )
-    engine, factory = open_database(settings) if args.store else (None, None)
+    files = [p.absolute() for p in files]  # workers on other machines have another working directory
+    try:
+        engine, factory = open_database(settings) if args.store else (None, None)
+    except SQLAlchemyError as exc:
+        print(f"error: the database ({settings.sqlalchemy_url.split('@')[-1]}) cannot be used: {exc}", file=sys.stderr)
+        return 2
     reports: dict[Path, dict[str, Any]] = {}
     counts = {"stored": 0, "skipped": 0, "failed": 0}
     started = time.perf_counter()

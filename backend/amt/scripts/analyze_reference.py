@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             genre = " ".join(args.genre.split())
         options = MeasureOptions(target=None, level="", stage="", max_duration_s=settings.max_duration_s, judge=False)
         failures = 0
+        files = [p.absolute() for p in files]  # workers on other machines have another working directory
         workers = args.workers or (1 if len(files) == 1 else None)
         with open_pool(workers=workers, scheduler=args.scheduler) as pool, FileProgress(len(files)) as progress:
             for outcome in run_jobs(pool, files, options):
