@@ -7,12 +7,14 @@ Renders music-like 48 kHz stereo 24-bit WAVs (kick, bass, a chord, noise hats; e
 own tempo, key and level; no audio is shipped), then analyses the whole folder through the
 same path as ``amt analyze FOLDER --workers N`` (``amt.api.services.catalogue``: jobs on
 local worker processes, results to this client; one worker runs in this process), once per
-worker count. Prints per run: wall time (forking the workers included; the fork server that imports the
-engine once per run is started first and timed on its own), files/s, × real
-time, the speed-up over one worker, and each worker's peak resident set (getrusage, as the
-worker reports it with each result). More workers than cores is a simulation of a bigger
-machine on this one: they share the cores, so it shows the overhead, not a gain. The load
-average is printed before and after, since other jobs on the machine change every figure.
+worker count. Prints per run: wall time (forking the workers included; the fork server that
+imports the engine once per run is started first and timed on its own), files/s, × real
+time, the speed-up over the first row, the jobs' CPU seconds per file (what a file costs
+whatever else runs: equal across rows when parallel running adds no work), and each worker's
+peak resident set (getrusage, as the worker reports it with each result). More workers than
+cores is a simulation of a bigger machine on this one: they share the cores. On a machine
+that other jobs keep busy, more processes also win a bigger share of it, which inflates the
+speed-up: the load average is printed before and after.
 Figures only: nothing is asserted.
 """
 
@@ -70,16 +72,17 @@ def run(files: list[Path], workers: int) -> dict[str, float]:
     """One pass over the folder; wall time, audio seconds, and the peak RSS (MB) of each worker."""
     options = MeasureOptions(target=None, level="suggestive", stage="master", max_duration_s=None)
     peaks: dict[str, float] = {}
-    audio_s = 0.0
+    audio_s = cpu_s = 0.0
     started = time.perf_counter()
     with open_pool(workers=workers) as pool:
         for outcome in run_jobs(pool, files, options):
             if not isinstance(outcome, Measured):
                 raise SystemExit(f"{outcome.path.name}: {outcome}")
             audio_s += outcome.result.audio.duration_s
+            cpu_s += outcome.cpu_s
             peaks[outcome.worker] = max(peaks.get(outcome.worker, 0.0), outcome.peak_rss_mb)
     wall = time.perf_counter() - started
-    return {"wall": wall, "audio": audio_s, **{f"rss:{k}": v for k, v in peaks.items()}}
+    return {"wall": wall, "audio": audio_s, "cpu": cpu_s, **{f"rss:{k}": v for k, v in peaks.items()}}
 
 
 def main() -> None:
@@ -106,7 +109,10 @@ def main() -> None:
         render(warm, 99, 1 / 60)
         warm_s = run([warm], max(2, *args.workers))["wall"]
         print(f"starting the fork server and a 1 s job: {warm_s:.1f} s (once per run, not in the rows below)")
-        print(f"{'workers':>8} {'wall s':>8} {'files/s':>8} {'× real time':>12} {'speed-up':>9}  peak RSS per worker")
+        print(
+            f"{'workers':>8} {'wall s':>8} {'files/s':>8} {'× real time':>12} {'speed-up':>9} {'CPU s/file':>11}  "
+            "peak RSS per worker"
+        )
         base = None
         for n in args.workers:
             figures = run(files, n)
@@ -115,9 +121,8 @@ def main() -> None:
             rss = sorted(v for k, v in figures.items() if k.startswith("rss:"))
             note = f"  (simulated: {n} workers on {cores} cores)" if n > cores else ""
             print(
-                f"{n:>8} {wall:>8.1f} {args.files / wall:>8.2f} {audio / wall:>11.0f}× {base / wall:>8.2f}×  "
-                + ", ".join(f"{v:.0f} MB" for v in rss)
-                + note
+                f"{n:>8} {wall:>8.1f} {args.files / wall:>8.2f} {audio / wall:>11.0f}× {base / wall:>8.2f}× "
+                f"{figures['cpu'] / args.files:>11.2f}  " + ", ".join(f"{v:.0f} MB" for v in rss) + note
             )
         print(f"load average after: {load()}")
 

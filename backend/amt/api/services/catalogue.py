@@ -85,6 +85,8 @@ class Measured:
     """The §8 codec previews, when asked for."""
     seconds: float
     """Wall time the job took on its worker, s."""
+    cpu_s: float
+    """CPU time of the job's thread, s (what it costs whatever else runs on the machine)."""
     worker: str
     """``host:pid`` of the process that ran it."""
     peak_rss_mb: float
@@ -133,7 +135,7 @@ def measure_job(path: Path, options: MeasureOptions) -> Measured | Failed:
     Expected problems with the file come back as :class:`Failed` (exceptions of the project's own
     family need not travel between processes).
     """
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.thread_time()
     try:
         # One BLAS thread, as the service and the CLI run the engine: a multi-threaded BLAS sums in another
         # order (≈ 1e-8 LU apart), and a Dask worker's BLAS threads are its deployment's choice.
@@ -155,6 +157,7 @@ def measure_job(path: Path, options: MeasureOptions) -> Measured | Failed:
         judgement=judgement,
         encoded=encoded,
         seconds=time.perf_counter() - started,
+        cpu_s=time.thread_time() - started_cpu,
         worker=f"{socket.gethostname()}:{os.getpid()}",
         peak_rss_mb=_peak_rss_mb(),
     )
