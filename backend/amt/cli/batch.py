@@ -209,7 +209,8 @@ def analyze_many(
     elapsed = time.perf_counter() - started
     summary = f"{len(files)} files on {pool.where} in {elapsed:.1f} s"
     if audio_s:
-        summary += f" ({audio_s / elapsed:.0f}× real time)"
+        speed = audio_s / elapsed
+        summary += f" ({speed:.0f}× real time)" if speed >= 10 else f" ({speed:.1f}× real time)"
     if args.store:
         summary += f"; stored {counts['stored']}, skipped {counts['skipped']} already stored"
     if counts["failed"]:
