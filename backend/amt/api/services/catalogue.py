@@ -219,11 +219,12 @@ def open_pool(*, workers: int | None = None, scheduler: str | None = None) -> It
         except OSError as exc:
             raise ValidationError(f"No Dask scheduler answers at {scheduler}: {exc}") from exc
         try:
-            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+            try:
+                client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+            except TimeoutError as exc:
+                raise ValidationError(f"The Dask scheduler at {scheduler} has no workers.") from exc
             threads = sum(client.nthreads().values())
             yield Pool(client.get_executor(pure=False), slots=max(1, threads), where=f"Dask scheduler {scheduler}")
-        except TimeoutError as exc:
-            raise ValidationError(f"The Dask scheduler at {scheduler} has no workers.") from exc
         finally:
             client.close()
         return
