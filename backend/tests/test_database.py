@@ -60,6 +60,7 @@ def test_sql_migrations_create_the_same_schema_as_the_orm(sqlite_engine: Engine,
         "add_reference_overall_metrics.sql",
         "add_reference_licence.sql",
         "add_analysis_codec.sql",
+        "add_analysis_content_hash.sql",
     ):
         conn.executescript((MIGRATIONS / name).read_text())
     conn.close()
@@ -83,7 +84,8 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(sqlite_engine: En
 
 
 def test_a_database_from_an_older_release_gains_the_new_columns(tmp_path: Path) -> None:
-    """A database created before the codec columns: init_db adds them, and the schema equals the ORM's."""
+    """A database created before the codec and content-hash columns: init_db adds them (and the index), and the
+    schema equals the ORM's."""
     old, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
     conn = sqlite3.connect(old)
     for name in ("init_schema.sql", "add_reference_overall_metrics.sql"):
@@ -101,7 +103,8 @@ def test_a_database_from_an_older_release_gains_the_new_columns(tmp_path: Path) 
             init_db(engine)
         assert _describe(engines[0]) == _describe(engines[1])
         with engines[0].connect() as c:
-            assert c.execute(text("SELECT filename, codec, lossy FROM analysis")).one() == ("x.wav", None, None)
+            row = c.execute(text("SELECT filename, codec, lossy, content_hash FROM analysis")).one()
+            assert row == ("x.wav", None, None, None)
     finally:
         for engine in engines:
             engine.dispose()

@@ -133,6 +133,7 @@ def init_db(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, waited for up to the busy timeout
         Base.metadata.create_all(conn)
         add_missing_columns(conn)
+        add_missing_indexes(conn)
 
 
 def add_missing_columns(conn: Connection) -> list[str]:
@@ -150,6 +151,21 @@ def add_missing_columns(conn: Connection) -> list[str]:
             added.append(f"{table.name}.{column.name}")
     if added:
         log.info("Database schema upgraded: added %s", ", ".join(added))
+    return added
+
+
+def add_missing_indexes(conn: Connection) -> list[str]:
+    """Create the indexes a newer release declares on tables created by an older one; their names."""
+    insp = inspect(conn)
+    added = []
+    for table in Base.metadata.sorted_tables:
+        present = {i["name"] for i in insp.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(conn)
+                added.append(str(index.name))
+    if added:
+        log.info("Database schema upgraded: added index %s", ", ".join(added))
     return added
 
 

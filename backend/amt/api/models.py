@@ -154,6 +154,8 @@ class Analysis(AudioColumns, Base):
     lowpass_hz: Mapped[float | None] = mapped_column(Float)
     codec_preview: Mapped[str | None] = mapped_column(Text)
     """JSON list of the §8 codec previews (``analysis.codec_preview``), when they were asked for."""
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    """SHA-256 of the analysed file's bytes, hex, when a catalogue run stored it (``amt analyze … --store``)."""
 
     overall_metrics: Mapped[OverallMetrics | None] = relationship(
         back_populates="analysis", cascade="all, delete-orphan", passive_deletes=True, uselist=False

@@ -1,4 +1,5 @@
-"""``amt analyze PATH [--genre G] [--level L] [--stage S] [--json [--output FILE]]``,
+"""``amt analyze PATH [--genre G] [--level L] [--stage S] [--json [--output FILE]] [--workers N | --scheduler
+tcp://HOST:8786] [--store]``,
 ``amt master IN --genre G --output OUT [--only eq,stereo,dynamics,limiter]``, ``amt serve`` and
 ``amt references populate|add|build-corpus|render-archetypes …`` (``python -m cli …`` from ``backend/``).
 
@@ -10,6 +11,7 @@ folder; a file that fails is ``{"filename", "detail"}``). ``--codec-preview`` al
 every streaming destination's codec and measures its true peak after decoding (SPEC §8). No server is needed.
 ``--album`` treats a folder as an album in file-name order (``{"album", "tracks"}`` with ``--json``; see
 :mod:`cli.album`); ``--report OUT.html`` / ``--csv OUT.csv`` also export a file's analysis, or the album.
+A folder's files are analysed in parallel, ``--store`` keeps them in the service's database (``amt.cli.batch``).
 """
 
 from __future__ import annotations
@@ -28,49 +30,17 @@ from amt.analysis.result import AnalysisResult
 from amt.api.core.config import get_settings
 from amt.api.services.analysis import codec_previews, measure_file, recommendations_for
 from amt.api.services.mastering import master_file, parse_only
-from amt.api.services.report import read_time_extras
-from amt.api.services.rows import overall_for_genre
 from amt.api.services.settings import check_level, check_stage
 from amt.cli.album import run_album, write_analysis_exports
+from amt.cli import batch
+from amt.cli.analysis_json import report_json
 from amt.cli.report import plan_text, render, table
 from amt.cli.targets import ReferenceLibrary, load_library, resolve_target
 from amt.config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
-from amt.ml.feature_extraction import extract_features
 from amt.scripts import analyze_reference, build_reference_corpus, populate_references, render_references
 from amt.utils.errors import AppError
 from amt.utils.paths import audio_files_or_error
 from amt.utils.progress import ProgressBar
-
-SIMILAR_TOP_K = 5
-
-
-def target_summary(target: GenreTarget | None) -> dict[str, Any] | None:
-    """The genre target's overall figures (what the report's LRA and DR ranges come from)."""
-    if target is None:
-        return None
-    return {
-        "genre": target.genre,
-        "source": target.source,
-        "integrated_lufs": target.integrated_lufs,
-        "true_peak_ceiling_dbtp": target.true_peak_ceiling_dbtp,
-        "lra_lu": list(target.lra_lu),
-        "dr_db": list(target.dr_db),
-        "plr_db": list(target.plr_db),
-    }
-
-
-AUDIO_FIELDS = (
-    "sample_rate",
-    "channels",
-    "bit_depth",
-    "duration_s",
-    "format",
-    "codec",
-    "lossy",
-    "bit_rate_kbps",
-    "lowpass_hz",
-)
-"""The ``audio`` object of the analysis JSON (SPEC §7)."""
 
 
 def build_report(
@@ -90,24 +60,18 @@ def build_report(
     the caller has it already."""
     result = result or measure_file(path, max_duration_s=max_duration_s)
     judgement = recommendations_for(result, target, level=level, stage=stage)
-    overall = overall_for_genre(result, genre)
-    series = asdict(result.series)
     encoded = codec_previews(path, result) if codec_preview else None
-    return {
-        "filename": path.name,
-        "genre": genre,
-        "recommendation_level": level,
-        "stage": stage,
-        "engine_version": result.engine_version,
-        "audio": {k: getattr(result.audio, k) for k in AUDIO_FIELDS},
-        "overall_metrics": overall,
-        "band_metrics": [asdict(b) for b in result.bands],
-        "recommendations": [r.model_dump(mode="json") for r in judgement.recommendations],
-        "plan": judgement.plan.model_dump(mode="json"),
-        **read_time_extras(overall, series, result.audio.duration_s, encoded),
-        "target": target_summary(target),
-        "similar_references": library.similar(extract_features(result), SIMILAR_TOP_K) if library else [],
-    }
+    return report_json(
+        result,
+        judgement,
+        encoded,
+        filename=path.name,
+        genre=genre,
+        target=target,
+        level=level,
+        stage=stage,
+        library=library,
+    )
 
 
 def analyze(args: argparse.Namespace) -> int:
@@ -135,6 +99,10 @@ def analyze(args: argparse.Namespace) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     library = load_library(settings)
+    if batch.wants_batch(args):
+        return batch.analyze_many(
+            args, files, settings=settings, genre=genre, target=target, level=level, stage=stage, library=library
+        )
     bar = ProgressBar(len(files), enabled=len(files) > 1)
     reports: list[dict[str, Any]] = []
     failures = 0
@@ -263,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also encode with each streaming destination's codec and measure the true peak after it",
     )
+    batch.add_arguments(p)
     m = sub.add_parser("master", help="apply the plan to a WAV file and measure the result")
     m.add_argument("path", type=Path, help="the WAV file to master")
     m.add_argument("--genre", help="genre for targets (e.g. Techno, dnb, rock)")

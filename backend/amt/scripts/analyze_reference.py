@@ -4,7 +4,9 @@
     python -m scripts.analyze_reference path/to/folder --artist "Various" --genre "My Target" --new-genre
 
 A folder adds every audio file in it (WAV, AIFF, FLAC, MP3, Ogg Vorbis, Opus, AAC or ALAC in M4A; names
-from the file names; a line names each file skipped and why). A genre that is not
+from the file names; a line names each file skipped and why), analysed as ``amt analyze FOLDER`` does: on
+``--workers N`` local processes (default: the cores) or a Dask cluster (``--scheduler tcp://HOST:8786``),
+each reference stored as it finishes. A genre that is not
 known is refused unless ``--new-genre`` is given (typo protection); after that the
 genre exists, with targets derived from its references.
 """
@@ -17,12 +19,13 @@ from pathlib import Path
 
 from amt.api.core.config import get_settings
 from amt.api.database import open_database, session_scope
-from amt.api.services.analysis import measure_file
+from amt.api.services.catalogue import Failed, Measured, MeasureOptions, open_pool, run_jobs
 from amt.api.services.genres import genre_key, known_genres, match_genre
 from amt.api.services.references import build_reference_row
+from amt.cli import batch
+from amt.cli.batch import FileProgress
 from amt.utils.errors import AppError
 from amt.utils.paths import audio_files_or_error
-from amt.utils.progress import ProgressBar
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -34,6 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--genre", required=True, help="genre (case-insensitive; aliases such as 'dnb' work)")
     parser.add_argument("--year", type=int, help="release year")
     parser.add_argument("--new-genre", action="store_true", help="create the genre if it is not known yet")
+    batch.add_arguments(parser, store=False)
     return parser.parse_args(argv)
 
 
@@ -43,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     files, skipped, problem = audio_files_or_error(args.path)
     for item in skipped:
         print(f"skipped: {item.path.name}: {item.reason}", file=sys.stderr)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    problem = batch.check_workers(args.workers)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -64,29 +72,40 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 2
             genre = " ".join(args.genre.split())
-        bar = ProgressBar(len(files), enabled=len(files) > 1)
+        options = MeasureOptions(target=None, level="", stage="", max_duration_s=settings.max_duration_s, judge=False)
         failures = 0
-        for i, path in enumerate(files):
-            bar.show(i, path.name)
-            try:
-                result = measure_file(path, max_duration_s=settings.max_duration_s)
-            except AppError as exc:
-                failures += 1
-                bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
-                continue
-            name = args.name if args.name and len(files) == 1 else path.stem
-            row = build_reference_row(
-                result, name=name, artist=args.artist, genre=genre, year=args.year, is_builtin=False, source=path.name
-            )
-            with session_scope(factory) as session:
-                session.add(row)
-            lufs = result.overall.integrated_lufs
-            bar.print(
-                f"added {name!r} ({genre}): {result.audio.duration_s:.1f} s, "
-                f"{'—' if lufs is None else f'{lufs:.1f} LUFS'}, id {row.id}"
-            )
-        bar.show(len(files), "done")
+        files = [p.absolute() for p in files]  # workers on other machines have another working directory
+        workers = args.workers or (1 if len(files) == 1 else None)
+        with open_pool(workers=workers, scheduler=args.scheduler) as pool, FileProgress(len(files)) as progress:
+            for outcome in run_jobs(pool, files, options):
+                path = outcome.path
+                if isinstance(outcome, Failed):
+                    failures += 1
+                    progress.advance(f"error: {path.name}: {outcome.message}")
+                    continue
+                assert isinstance(outcome, Measured)  # nothing is skipped without a content check
+                result = outcome.result
+                name = args.name if args.name and len(files) == 1 else path.stem
+                row = build_reference_row(
+                    result,
+                    name=name,
+                    artist=args.artist,
+                    genre=genre,
+                    year=args.year,
+                    is_builtin=False,
+                    source=path.name,
+                )
+                with session_scope(factory) as session:
+                    session.add(row)
+                lufs = result.overall.integrated_lufs
+                progress.advance(
+                    f"added {name!r} ({genre}): {result.audio.duration_s:.1f} s, "
+                    f"{'—' if lufs is None else f'{lufs:.1f} LUFS'}, id {row.id}"
+                )
         return 1 if failures else 0
+    except AppError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
     finally:
         engine.dispose()
 

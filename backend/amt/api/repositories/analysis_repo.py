@@ -44,6 +44,15 @@ class AnalysisRepository(RepositoryBase[Analysis]):
         """Number of stored analyses."""
         return int(self.session.scalar(select(func.count(Analysis.id))) or 0)
 
+    def find_by_content(self, content_hash: str, engine_version: str) -> str | None:
+        """The id of an analysis of the file content ``content_hash`` (SHA-256, hex) by ``engine_version``, or None."""
+        stmt = (
+            select(Analysis.id)
+            .where(Analysis.content_hash == content_hash, Analysis.engine_version == engine_version)
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()
+
     def delete(self, analysis: Analysis) -> None:
         """Delete an analysis and (by cascade) its rows in every table."""
         self.session.delete(analysis)
