@@ -199,3 +199,90 @@ def test_where_one_biquad_cannot_make_the_move_the_step_is_cut_back_to_what_it_m
     assert moved[band] == pytest.approx(step.gain_db, abs=1.0), moved  # the rule holds for what is asked
     for n in neighbours(band):
         assert abs(moved[n]) < abs(step.gain_db) / 3, (n, moved)
+
+
+def _coherent(result: AnalysisResult, target: GenreTarget, level: str = "prescriptive") -> None:
+    judgement = judge_result(result, target, level=level)
+    steps = judgement.plan.steps
+    assert [s.order for s in steps] == list(range(1, len(steps) + 1))
+    kinds = [s.kind for s in steps]
+    assert kinds == sorted(kinds, key=list(StepKind).index), "signal-chain order"
+    assert sum(isinstance(s, LimiterStep) for s in steps) <= 1
+    eq_steps(steps)
+    for s in steps:
+        assert s.because, s
+        for i in s.because:
+            assert judgement.recommendations[i].step == s.order
+    lufs = result.overall.integrated_lufs
+    low, high = target.loudness_range_lufs
+    if lufs is not None and low <= lufs <= high:
+        for s in steps:
+            assert not (isinstance(s, LimiterStep) and s.input_gain_db > 0), "louder although inside its range"
+        assert judgement.plan.expected.integrated_lufs is not None
+        assert judgement.plan.expected.integrated_lufs <= lufs + 0.1
+    found = find_sections(
+        {
+            "short_term_lufs": result.series.short_term_lufs,
+            "momentary_lufs": result.series.momentary_lufs,
+            "loudness_hop_s": result.series.loudness_hop_s,
+            "band_rms_db": result.series.band_rms_db,
+            "band_rms_hop_s": result.series.band_rms_hop_s,
+        },
+        result.audio.duration_s,
+    ).sections
+    spans = {(s.kind, s.start_s, s.end_s) for s in found}
+    for s in steps:
+        if isinstance(s, DynamicsStep):
+            assert {(x.kind, x.start_s, x.end_s) for x in s.sections} <= spans
+    for r in judgement.recommendations:
+        if r.metric in ("stereo_width", "phase_correlation") and not (r.band == "low" and (r.current or 0) < 0):
+            assert r.severity != "critical", "width and correlation are style: warning at most"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("genre", GENRES)
+def test_every_archetype_gets_a_coherent_plan_against_its_own_and_every_other_target(genre: str) -> None:
+    result = measured(genre)
+    own = own_target(result)
+    judgement = judge_result(result, own, level="prescriptive")
+    # On its own target a master gets no step but what the always-flagged checks ask.
+    assert {s.kind for s in judgement.plan.steps} <= {StepKind.LIMITER}
+    assert all(r.metric in ("true_peak_dbtp", "clip_events") for r in judgement.recommendations)
+    for other in GENRES:
+        _coherent(result, own_target(measured(other), other))
+
+
+@pytest.mark.slow
+def test_cli_master_output_meets_the_ceiling_and_the_tolerances(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    x, sr = archetype("Techno")
+    target = own_target(measured("Techno"))
+    damaged = signal.sosfilt(rbj("low shelf", 150.0, -8.0, 0.7, sr), x.astype(np.float64), axis=0)
+    src = tmp_path / "damaged.wav"
+    sf.write(src, (damaged * 10 ** (4 / 20)).astype(np.float32), sr, subtype="FLOAT")  # 4 dB hotter: over the ceiling
+    done = master_file(src, tmp_path / "out.wav", target=target)
+    assert done.before.overall.true_peak_dbtp > target.true_peak_ceiling_dbtp + 1.0
+    assert done.after.overall.true_peak_dbtp <= target.true_peak_ceiling_dbtp + 0.1
+    steps = eq_steps(done.judgement.plan.steps)
+    after = shape_of(done.after, target)
+    for name, d in after.items():
+        assert abs(d) <= TOLERANCE_DB + (steps[name].left_for_mix_db if name in steps else 0.0) + 0.1, (name, d)
+    expected = done.judgement.plan.expected
+    assert done.after.overall.integrated_lufs == pytest.approx(expected.integrated_lufs, abs=1.5)
+    assert done.after.overall.true_peak_dbtp == pytest.approx(expected.true_peak_dbtp, abs=0.5)
+    only_eq = master_file(src, tmp_path / "eq.wav", target=target, only={StepKind.EQ})
+    assert steps and not only_eq.chain.ceiling_dbtp
+    assert abs(only_eq.after.overall.integrated_lufs - only_eq.before.overall.integrated_lufs) < 1.0
+    # The command line runs the same service, with the genre's target (in this process: the same code as `amt`).
+    monkeypatch.setenv("APP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DATABASE_URL", "")
+    capsys.readouterr()
+    argv = ["master", str(src), "--genre", "Techno", "--output", str(tmp_path / "c.wav"), "--only", "limiter"]
+    assert cli_main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    ceiling = next(s["ceiling_dbtp"] for s in report["plan"]["steps"] if s["kind"] == "limiter")
+    assert report["after"]["true_peak_dbtp"] <= ceiling + 0.1
+    assert all(s["kind"] == "limiter" for s in report["plan"]["steps"])
+    assert cli_main(["master", str(src), "--output", str(tmp_path / "d.wav"), "--only", "reverb"]) == 2
+    assert "reverb" in capsys.readouterr().err and not (tmp_path / "d.wav").exists()

@@ -31,8 +31,8 @@ from amt.api.core.config import get_settings
 from amt.api.services.analysis import codec_previews, measure_file, recommendations_for
 from amt.api.services.mastering import master_file, parse_only
 from amt.api.services.settings import check_level, check_stage
-from amt.cli.album import run_album, write_analysis_exports
 from amt.cli import batch
+from amt.cli.album import run_album, write_analysis_exports
 from amt.cli.analysis_json import report_json
 from amt.cli.report import plan_text, render, table
 from amt.cli.targets import ReferenceLibrary, load_library, resolve_target
