@@ -116,7 +116,7 @@ def analyze_blocks(
         )
     td = time_meter.finish()
     sp = spectral_meter.finish()
-    overall = OverallMetrics(**td.overall_fields(), **sp.overall_fields())  # type: ignore[arg-type]
+    overall = OverallMetrics.from_parts(td, sp)
     series = TimeSeries(
         momentary_lufs=td.momentary_lufs,
         short_term_lufs=td.short_term_lufs,
