@@ -12,7 +12,15 @@ from sqlalchemy.engine import Engine
 
 from amt.analysis.result import BandMetrics, OverallMetrics
 from amt.api.database import init_db
-from amt.api.models import BAND_METRIC_FIELDS, OVERALL_METRIC_FIELDS, Base, metric_columns, schema_sql
+from amt.api.models import (
+    BAND_METRIC_FIELDS,
+    OVERALL_METRIC_FIELDS,
+    Base,
+    ReferenceBandMetrics,
+    ReferenceOverallMetrics,
+    metric_columns,
+    schema_sql,
+)
 from amt.scripts.render_schema import SCHEMA_PATH
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "database" / "migrations"
@@ -150,3 +158,19 @@ def test_a_database_from_an_older_release_gains_the_new_columns(tmp_path: Path, 
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_a_metric_row_reads_back_as_the_engine_dataclass() -> None:
+    """The typed view of a row (``metrics()``) is the engine dataclass it was made from."""
+    names = [f.name for f in dataclasses.fields(OverallMetrics)]
+    values = {
+        name: (i if name in ("clipped_samples", "clip_events", "dr_value") else i + 0.5) for i, name in enumerate(names)
+    }
+    overall = OverallMetrics(**values)  # type: ignore[arg-type]
+    assert ReferenceOverallMetrics(**dataclasses.asdict(overall)).metrics() == overall
+    band = BandMetrics(
+        band="low", freq_low_hz=60.0, freq_high_hz=250.0, rms_db=-20.0, energy_ratio=0.3, peak_db=-6.0,
+        crest_factor_db=None, level_range_db=None, spectral_centroid_hz=120.0, spectral_rolloff_hz=None,
+        spectral_flatness=None, stereo_width=0.1, phase_correlation=0.9,
+    )  # fmt: skip
+    assert ReferenceBandMetrics(position=0, **dataclasses.asdict(band)).metrics() == band

@@ -114,7 +114,8 @@ def _channel_mean(power: np.ndarray) -> np.ndarray:
         pooled += power[c]
     if power.shape[0] > 1:
         pooled *= np.float32(1.0 / power.shape[0])
-    return pooled
+    returned: np.ndarray = pooled
+    return returned
 
 
 def _frame_sums(power: np.ndarray) -> np.ndarray:
@@ -123,12 +124,14 @@ def _frame_sums(power: np.ndarray) -> np.ndarray:
     Summed in float32 by BLAS (a few thousand frames a block: ~1e-6 relative), then
     accumulated over blocks in float64.
     """
-    return (np.ones(power.shape[1], dtype=np.float32) @ power).astype(np.float64)
+    returned: np.ndarray = (np.ones(power.shape[1], dtype=np.float32) @ power).astype(np.float64)
+    return returned
 
 
 def hi_fft_size(sample_rate: int) -> int:
     """Frame of the full-rate STFT: the power of two nearest :data:`HI_FRAME_S` (at least 128 samples)."""
-    return 1 << max(7, round(np.log2(HI_FRAME_S * sample_rate)))
+    returned: int = 1 << max(7, round(np.log2(HI_FRAME_S * sample_rate)))
+    return returned
 
 
 @dataclass(frozen=True)

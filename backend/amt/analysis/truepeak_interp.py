@@ -133,7 +133,8 @@ def hermite_abs_max(fa: FloatArray, sa: FloatArray, fb: FloatArray, sb: FloatArr
     for r in (r1, r2):
         u = np.clip(np.where((disc >= 0.0) & np.isfinite(r), r, 0.0), 0.0, 1.0)
         best = np.maximum(best, np.abs(((c3 * u + c2) * u + c1) * u + c0))
-    return best
+    returned: np.ndarray = best
+    return returned
 
 
 def values_and_slopes(x: FloatArray, at: Eighths) -> tuple[FloatArray, FloatArray]:

@@ -114,7 +114,8 @@ def far_bound(beta: float, far: int = FAR) -> float:
     ≤ 3.8·C/t². Each side of the lattice, from t₀ > far − 1 on, sums to at most
     3.8·C·(1/t₀² + 1/t₀) < 3.8·C/(far − 2); both sides stay below 8·C/(far − 1).
     """
-    return 8.0 * (beta / np.sinh(beta)) / (far - 1)
+    returned: float = 8.0 * (beta / np.sinh(beta)) / (far - 1)
+    return returned
 
 
 def cut_error(beta: float, offsets: FloatArray, half: float, *, order: int = 0) -> float:

@@ -95,11 +95,25 @@ def metric_columns(source: type) -> dict[str, MappedColumn[Any]]:
 
 
 class OverallMetricsColumns:
-    """The SPEC §4 overall metrics, one column per field of :class:`amt.analysis.result.OverallMetrics`."""
+    """The SPEC §4 overall metrics, one column per field of :class:`amt.analysis.result.OverallMetrics`.
+
+    The columns are typed for the type checker through :meth:`metrics` (the row as the engine's dataclass)
+    and, in queries, through the table's columns (``ReferenceOverallMetrics.__table__.c.integrated_lufs``).
+    """
+
+    def metrics(self) -> engine.OverallMetrics:
+        """This row's figures as the engine's dataclass."""
+        return engine.OverallMetrics(
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(engine.OverallMetrics)}
+        )
 
 
 class BandMetricsColumns:
     """The SPEC §4 band metrics, one column per field of :class:`amt.analysis.result.BandMetrics`."""
+
+    def metrics(self) -> engine.BandMetrics:
+        """This row's figures as the engine's dataclass."""
+        return engine.BandMetrics(**{f.name: getattr(self, f.name) for f in dataclasses.fields(engine.BandMetrics)})
 
 
 for _mixin, _source in ((OverallMetricsColumns, engine.OverallMetrics), (BandMetricsColumns, engine.BandMetrics)):
