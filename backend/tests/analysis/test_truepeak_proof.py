@@ -142,3 +142,34 @@ def test_slacks_fit_inside_the_search_tolerance() -> None:
     assert proof.interval_slack(4) > tolerance
     assert proof.PEAK_TOLERANCE == pytest.approx(proof.SEARCH_TOLERANCE_DB, rel=1e-12)
     assert proof.SCREEN_HALF == pytest.approx(math.cos(proof.SIGMA / 4) - proof.COARSE_ERROR, rel=1e-15)
+
+
+def test_derivative_rows_err_by_less_than_their_bounds() -> None:
+    """The septic's first three derivatives at a sample, against a tone at the band limit (x⁽ᵏ⁾ = σᵏ·cos(… + kπ/2))."""
+    phases, x = band_limit_tones()
+    n = 100
+    window = x[:, n - 31 : n + 33]
+    rows = interp._sample_derivative_rows()
+    for k, bound in zip((1, 2, 3), proof.DERIVATIVE_ERRORS, strict=True):
+        exact = proof.SIGMA**k * np.cos(proof.SIGMA * n + phases + k * np.pi / 2)
+        assert np.abs(window @ rows[:, k - 1] - exact).max() <= bound, k
+    assert proof.DERIVATIVE_ERRORS[0] == proof.FINE_SLOPE_ERROR
+
+
+def test_the_half_grid_point_nearest_a_crest_holds_cos_sigma_over_4() -> None:
+    """Szegő: for content up to 0.45·fs, the ½-sample grid point nearest the crest holds ≥ M·cos(σ/4)
+    (random spectra weighted towards few strong components, crest found on a 1/64-sample grid)."""
+    rng = np.random.default_rng(4)
+    n, factor = 512, 64
+    for _ in range(20):
+        spectrum = np.zeros(n // 2 + 1, dtype=complex)
+        bins = np.arange(1, int(0.45 * n) + 1)
+        spectrum[bins] = (rng.standard_normal(bins.size) + 1j * rng.standard_normal(bins.size)) * rng.uniform(
+            0, 1, bins.size
+        ) ** 4
+        padded = np.zeros(n * factor // 2 + 1, dtype=complex)
+        padded[: spectrum.size] = spectrum
+        fine = np.fft.irfft(padded, n * factor)  # every 1/64 sample: the half-grid points are on it
+        crest = int(np.abs(fine).argmax())
+        nearest = round(crest / (factor // 2)) * (factor // 2) % fine.size
+        assert abs(fine[nearest]) >= np.abs(fine).max() * proof.COS_HALF_GRID
