@@ -51,7 +51,7 @@ forcing each on the same signals; counts in :attr:`TruePeakMeter.paths`):
 ============================  ==============================================  =====================================
 path (:class:`SearchPath`)    runs when                                       why
 ============================  ==============================================  =====================================
-``skipped``                   G·(largest sample nearby) ≤ R·(1 − FINE_ERROR), nothing there can exceed R; below
+``skipped``                   G·(largest sample nearby) ≤ R·(1 − FINE_ERROR)  nothing there can exceed R; below
                               or < SEARCH_FLOOR, or no position with a full   −80 dBFS near-silence would make
                               window inside the programme                     every sample a candidate
 ``no_candidates``             screened (2×), nothing passes                   R is already near M
@@ -59,7 +59,7 @@ path (:class:`SearchPath`)    runs when                                       wh
                               (0.5 %: transients, most music)                 loudest first so R rises fast
 ``septic``                    more candidates, on ≤ ``quarter_share`` of the  block products at every sample;
                               ½-sample grid (limited masters)                 the septic settles flat crests
-``septic_bisect``             after ``septic``: ≤ ``few`` intervals left       one by one is cheaper
+``septic_bisect``             after ``septic``: ≤ ``few`` intervals left      one by one is cheaper
 ``septic_quarters``           after ``septic``: more than ``few`` left        the ¼-sample grid in one product
 ``quarters``                  candidates on > ``quarter_share`` of the        steady tones: the septic would
                               ½-sample grid                                   leave nearly all; ¼ grid at once
