@@ -58,7 +58,8 @@ def lr4_sos(low_hz: float, high_hz: float, sample_rate: float) -> np.ndarray:
 def sos_power_response(sos: np.ndarray, freqs_hz: np.ndarray, sample_rate: float) -> np.ndarray:
     """|H(f)|² of a digital filter at ``freqs_hz`` (1-D, Hz)."""
     _, h = scipy.signal.sosfreqz(sos, worN=np.asarray(freqs_hz, dtype=float), fs=sample_rate)
-    return np.abs(h) ** 2
+    returned: np.ndarray = np.abs(h) ** 2
+    return returned
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ class SpectrumGrid:
         cumulative = np.concatenate([[0.0], np.cumsum(power, dtype=np.float64)])
         lo = np.interp(lo_hz, self.edges_hz, cumulative)
         hi = np.interp(hi_hz, self.edges_hz, cumulative)
-        return np.asarray(hi) - np.asarray(lo)
+        returned: np.ndarray = np.asarray(hi) - np.asarray(lo)
+        return returned
 
 
 def uniform_grid(bin_hz: float, first: int, stop: int) -> SpectrumGrid:
@@ -329,4 +331,5 @@ class BandSignals:
         if step <= BLOCK:  # rows start at multiples of BLOCK, so at multiples of step
             return np.ascontiguousarray(y.T).reshape(-1)[: -(-count // step)]
         rows = np.arange((-first // BLOCK) % (step // BLOCK), -(-count // BLOCK), step // BLOCK)
-        return y[0, rows]
+        returned: np.ndarray = y[0, rows]
+        return returned

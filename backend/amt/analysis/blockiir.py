@@ -61,7 +61,8 @@ def balanced(a_mat: np.ndarray, b_vec: np.ndarray, c_vec: np.ndarray) -> tuple[n
 
     def root(gram: np.ndarray) -> np.ndarray:
         values, vectors = np.linalg.eigh((gram + gram.T) / 2)
-        return vectors * np.sqrt(np.clip(values, values.max() * 1e-18, None))
+        returned: np.ndarray = vectors * np.sqrt(np.clip(values, values.max() * 1e-18, None))
+        return returned
 
     lc, lo = root(wc), root(wo)
     u, sv, vt = np.linalg.svd(lo.T @ lc)

@@ -217,7 +217,8 @@ class _VorbisRoundTrip:
             for start in range(0, x.shape[0], _SNDFILE_WRITE_FRAMES):
                 out.write(x[start : start + _SNDFILE_WRITE_FRAMES])
         buf.seek(0)
-        return sf.read(buf, dtype="float32", always_2d=True)[0]
+        returned: np.ndarray = sf.read(buf, dtype="float32", always_2d=True)[0]
+        return returned
 
     def _emit(self, end: int) -> np.ndarray:
         """Encode frames ``_next − context`` … ``end + context``; return the decoded ``_next`` … ``end``."""

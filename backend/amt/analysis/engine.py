@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 
@@ -116,7 +117,7 @@ def analyze_blocks(
         )
     td = time_meter.finish()
     sp = spectral_meter.finish()
-    overall = OverallMetrics(**td.overall_fields(), **sp.overall_fields())  # type: ignore[arg-type]
+    overall = OverallMetrics.from_parts(td, sp)
     series = TimeSeries(
         momentary_lufs=td.momentary_lufs,
         short_term_lufs=td.short_term_lufs,
@@ -155,6 +156,6 @@ def analyze_array(
     return analyze_blocks([data], info)
 
 
-def result_to_dict(result: AnalysisResult) -> dict:
+def result_to_dict(result: AnalysisResult) -> dict[str, Any]:
     """Plain-dict form of a result (for JSON and the reference metadata)."""
     return asdict(result)

@@ -49,7 +49,8 @@ HPSS_MAX_HZ = 16000.0
 
 
 def _fft_size(frame_s: float, sample_rate: int) -> int:
-    return 1 << max(6, round(np.log2(frame_s * sample_rate)))
+    returned: int = 1 << max(6, round(np.log2(frame_s * sample_rate)))
+    return returned
 
 
 class ExcerptSampler:
@@ -131,7 +132,8 @@ def thd_of_frames(frames: np.ndarray, sample_rate: int) -> np.ndarray:
         idx = centre[:, None] + offsets[None, :]
         valid = (centre + hw <= hi)[:, None] & np.ones_like(idx, dtype=bool)
         vals = np.take_along_axis(power, np.clip(idx, 0, power.shape[1] - 1), axis=1)
-        return np.where(valid, vals, 0.0).sum(axis=1)
+        returned: np.ndarray = np.where(valid, vals, 0.0).sum(axis=1)
+        return returned
 
     fundamental = partial(k0)
     harmonics = sum(partial(np.round(h * kf).astype(int)) for h in THD_HARMONICS)
@@ -170,7 +172,8 @@ def _median9(a: np.ndarray, axis: int) -> np.ndarray:
     v4 = np.minimum(v4, v7)  # (4, 7)
     v4, v2 = np.minimum(v4, v2), np.maximum(v4, v2)  # (4, 2)
     v4 = np.maximum(v6, v4)  # (6, 4)
-    return np.minimum(v4, v2)  # (4, 2)
+    returned: np.ndarray = np.minimum(v4, v2)  # (4, 2)
+    return returned
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,8 @@ def hpss_power(frames: np.ndarray, sample_rate: int) -> np.ndarray:
     df = sample_rate / n_fft
     lo, hi = int(np.ceil(20.0 / df)), min(int(HPSS_MAX_HZ / df), n_fft // 2) + 1
     spec = scipy.fft.rfft(frames * scipy.signal.get_window("hann", n_fft).astype(np.float32), axis=-1)[..., lo:hi]
-    return (spec.real**2 + spec.imag**2).mean(axis=0)
+    returned: np.ndarray = (spec.real**2 + spec.imag**2).mean(axis=0)
+    return returned
 
 
 def split_harmonic(power: np.ndarray) -> HarmonicEnergy:

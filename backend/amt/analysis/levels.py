@@ -197,7 +197,8 @@ class ClipTracker:
         lengths = np.bincount(stretch_id)
         ends = starts + lengths
         useful = (lengths >= CLIP_MIN_RUN) | (starts == 0) | (ends == frames)
-        return idx[useful[stretch_id]]
+        returned: np.ndarray = idx[useful[stretch_id]]
+        return returned
 
     def finish(self, sample_rate: int) -> ClipSummary:
         """Resolve the counts against each channel's final peak."""

@@ -96,13 +96,15 @@ def window_powers(segment_sums: np.ndarray, segments_per_window: int, segment_fr
     csum = np.concatenate(([0.0], np.cumsum(segment_sums, dtype=np.float64)))
     sums = csum[segments_per_window:] - csum[:count]
     # Cumulative sums can leave a tiny negative residue where the signal is silent.
-    return np.maximum(sums, 0.0) / (segments_per_window * segment_frames)
+    returned: np.ndarray = np.maximum(sums, 0.0) / (segments_per_window * segment_frames)
+    return returned
 
 
 def _gate(powers: np.ndarray, threshold_lufs: float) -> np.ndarray:
     """The mean squares whose loudness (eq. 2) is above ``threshold_lufs``."""
     positive = powers[powers > 0.0]
-    return positive[LOUDNESS_OFFSET_LKFS + 10.0 * np.log10(positive) > threshold_lufs]
+    returned: np.ndarray = positive[LOUDNESS_OFFSET_LKFS + 10.0 * np.log10(positive) > threshold_lufs]
+    return returned
 
 
 def _mean_lufs(powers: np.ndarray) -> float:

@@ -8,7 +8,7 @@ is ever NaN or infinite.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -138,8 +138,8 @@ class BandMetrics:
 
 
 @dataclass(frozen=True)
-class OverallMetrics:
-    """One ``overall_metrics`` row (SPEC §4, Overall metrics)."""
+class TimeDomainMetrics:
+    """The overall metrics the time-domain meter measures (:mod:`analysis.timedomain`; SPEC §4 names and units)."""
 
     integrated_lufs: float | None
     momentary_max_lufs: float | None
@@ -157,9 +157,22 @@ class OverallMetrics:
     phase_correlation: float | None
     phase_correlation_min: float | None
     negative_correlation_pct: float | None
+    clipped_samples: int
+    clip_events: int
+    dc_offset: float | None
+    mono_compatibility_db: float | None
+    leading_silence_s: float | None
+    trailing_silence_s: float | None
+
+
+@dataclass(frozen=True)
+class SpectralMetrics:
+    """The overall metrics the spectral meter measures (:mod:`analysis.spectral`; SPEC §4 names and units)."""
+
     spectral_centroid_hz: float | None
     spectral_rolloff_hz: float | None
     spectral_flatness: float | None
+    sub_20hz_ratio: float | None
     thd_percent: float | None
     harmonic_ratio: float | None
     transient_preservation: float | None
@@ -168,13 +181,20 @@ class OverallMetrics:
     spectral_flux: float | None
     tempo_bpm: float | None
     pulse_clarity: float | None
-    clipped_samples: int
-    clip_events: int
-    dc_offset: float | None
-    mono_compatibility_db: float | None
-    leading_silence_s: float | None
-    trailing_silence_s: float | None
-    sub_20hz_ratio: float | None
+
+
+@dataclass(frozen=True)
+class OverallMetrics(SpectralMetrics, TimeDomainMetrics):
+    """One ``overall_metrics`` row (SPEC §4, Overall metrics): the fields of :class:`TimeDomainMetrics`, then
+    those of :class:`SpectralMetrics`. These dataclasses are the one list of metric fields: the database
+    columns (``api.models.metric_columns``) and the meters' summaries are made from them."""
+
+    @classmethod
+    def from_parts(cls, time_domain: TimeDomainMetrics, spectral: SpectralMetrics) -> OverallMetrics:
+        """The row made of the two meters' parts (their summaries, which subclass the parts, are accepted)."""
+        values = {f.name: getattr(time_domain, f.name) for f in fields(TimeDomainMetrics)}
+        values.update({f.name: getattr(spectral, f.name) for f in fields(SpectralMetrics)})
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ from amt.analysis.bands import (
 )
 from amt.analysis.blockiir import BlockForm
 from amt.analysis.harmonics import HarmonicMeter
-from amt.analysis.result import SEGMENT_S, BandMetrics, StreamLayout
+from amt.analysis.result import SEGMENT_S, BandMetrics, SpectralMetrics, StreamLayout
 from amt.analysis.stft import FirDecimator, FrameBatch, FrameStream, decimation_factor, parseval_weights, power_spectra
 from amt.analysis.stft import sine_window as make_sine_window
 from amt.analysis.transients import PULSE_LOW_HZ, transient_summary
@@ -88,21 +88,9 @@ ENVELOPE_STEP_S = 1e-3
 
 
 @dataclass(frozen=True)
-class SpectralSummary:
-    """What the spectral meter hands to the engine (fields as SPEC §4)."""
+class SpectralSummary(SpectralMetrics):
+    """What the spectral meter hands to the engine: the :class:`SpectralMetrics` fields, bands and series."""
 
-    spectral_centroid_hz: float | None
-    spectral_rolloff_hz: float | None
-    spectral_flatness: float | None
-    sub_20hz_ratio: float | None
-    thd_percent: float | None
-    harmonic_ratio: float | None
-    transient_preservation: float | None
-    attack_time_ms: float | None
-    onset_rate_hz: float | None
-    spectral_flux: float | None
-    tempo_bpm: float | None
-    pulse_clarity: float | None
     bands: tuple[BandMetrics, ...]
     spectrum_freqs_hz: list[float]
     spectrum_db: list[float | None]
@@ -111,8 +99,7 @@ class SpectralSummary:
 
     def overall_fields(self) -> dict[str, object]:
         """The ``OverallMetrics`` fields this meter owns."""
-        skip = {"bands", "spectrum_freqs_hz", "spectrum_db", "band_rms_db", "band_rms_hop_s"}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        return {f.name: getattr(self, f.name) for f in fields(SpectralMetrics)}
 
 
 def spectrum_edges_hz() -> np.ndarray:
@@ -127,7 +114,8 @@ def _channel_mean(power: np.ndarray) -> np.ndarray:
         pooled += power[c]
     if power.shape[0] > 1:
         pooled *= np.float32(1.0 / power.shape[0])
-    return pooled
+    returned: np.ndarray = pooled
+    return returned
 
 
 def _frame_sums(power: np.ndarray) -> np.ndarray:
@@ -136,12 +124,14 @@ def _frame_sums(power: np.ndarray) -> np.ndarray:
     Summed in float32 by BLAS (a few thousand frames a block: ~1e-6 relative), then
     accumulated over blocks in float64.
     """
-    return (np.ones(power.shape[1], dtype=np.float32) @ power).astype(np.float64)
+    returned: np.ndarray = (np.ones(power.shape[1], dtype=np.float32) @ power).astype(np.float64)
+    return returned
 
 
 def hi_fft_size(sample_rate: int) -> int:
     """Frame of the full-rate STFT: the power of two nearest :data:`HI_FRAME_S` (at least 128 samples)."""
-    return 1 << max(7, round(np.log2(HI_FRAME_S * sample_rate)))
+    returned: int = 1 << max(7, round(np.log2(HI_FRAME_S * sample_rate)))
+    return returned
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,8 @@ def summarize_stereo(
     usable = groups * CORRELATION_WINDOW_SEGMENTS
 
     def grouped(v: np.ndarray) -> np.ndarray:
-        return v[:usable].reshape(groups, CORRELATION_WINDOW_SEGMENTS).sum(axis=1)
+        returned: np.ndarray = v[:usable].reshape(groups, CORRELATION_WINDOW_SEGMENTS).sum(axis=1)
+        return returned
 
     window_power = grouped(sums.weighted) / (CORRELATION_WINDOW_SEGMENTS * segment_frames)
     window_lufs = power_to_lufs(window_power)

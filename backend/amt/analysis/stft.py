@@ -175,7 +175,8 @@ class FirDecimator:
             self._zprev = z[:, :, rows - (k - 1) :].copy()
         else:  # a tiny block: shift the kept columns along
             self._zprev = np.concatenate([self._zprev, z], axis=2)[:, :, -(k - 1) :]
-        return y
+        returned: np.ndarray = y
+        return returned
 
     def flush(self) -> np.ndarray:
         """Push zeros through so the filter's tail (and any remainder) comes out."""

@@ -17,7 +17,7 @@ import numpy as np
 from amt.analysis.blockiir import BlockFilter, BlockForm
 from amt.analysis.levels import DR_BLOCK_SEGMENTS, ClipTracker, dr_of_blocks
 from amt.analysis.loudness import k_weighting_sos, summarize_loudness
-from amt.analysis.result import SEGMENT_S, StreamLayout
+from amt.analysis.result import SEGMENT_S, StreamLayout, TimeDomainMetrics
 from amt.analysis.stereo import StereoSums, summarize_stereo
 from amt.analysis.truepeak import TruePeakMeter
 
@@ -27,31 +27,9 @@ _SILENCE_LINEAR = 10.0 ** (SILENCE_DBFS / 20.0)
 
 
 @dataclass(frozen=True)
-class TimeDomainSummary:
-    """Time-domain part of the result: OverallMetrics fields (SPEC §4 names/units) and series."""
+class TimeDomainSummary(TimeDomainMetrics):
+    """Time-domain part of the result: the :class:`TimeDomainMetrics` fields, then the series."""
 
-    integrated_lufs: float | None
-    momentary_max_lufs: float | None
-    short_term_max_lufs: float | None
-    loudness_range_lu: float | None
-    true_peak_dbtp: float | None
-    sample_peak_dbfs: float | None
-    rms_dbfs: float | None
-    crest_factor_db: float | None
-    plr_db: float | None
-    dynamic_range_db: float | None
-    dr_value: int | None
-    stereo_width: float | None
-    lr_balance_db: float | None
-    phase_correlation: float | None
-    phase_correlation_min: float | None
-    negative_correlation_pct: float | None
-    clipped_samples: int
-    clip_events: int
-    dc_offset: float | None
-    mono_compatibility_db: float | None
-    leading_silence_s: float | None
-    trailing_silence_s: float | None
     momentary_lufs: list[float | None]
     """400 ms loudness every 100 ms; entry k is the window ending at (k + 1)·100 ms, LUFS."""
     short_term_lufs: list[float | None]
@@ -64,8 +42,7 @@ class TimeDomainSummary:
 
     def overall_fields(self) -> dict[str, object]:
         """The OverallMetrics fields only, as a dict."""
-        series = {"momentary_lufs", "short_term_lufs", "correlation", "correlation_hop_s", "clip_times_s"}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in series}
+        return {f.name: getattr(self, f.name) for f in fields(TimeDomainMetrics)}
 
     def as_dict(self) -> dict[str, object]:
         """Every field, as a plain dict."""

@@ -102,7 +102,10 @@ def _odd(n: float) -> int:
 
 def _local_magnitude(magnitude_sum: np.ndarray, hop_s: float) -> np.ndarray:
     """Mean magnitude sum over ONSET_MAGNITUDE_WINDOW_S around each frame."""
-    return scipy.ndimage.uniform_filter1d(magnitude_sum, _odd(ONSET_MAGNITUDE_WINDOW_S / hop_s), mode="nearest")
+    returned: np.ndarray = scipy.ndimage.uniform_filter1d(
+        magnitude_sum, _odd(ONSET_MAGNITUDE_WINDOW_S / hop_s), mode="nearest"
+    )
+    return returned
 
 
 def onset_strength(flux: np.ndarray, magnitude_sum: np.ndarray, hop_s: float) -> np.ndarray:
@@ -160,7 +163,8 @@ def _refine(env_ms: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     floor = np.maximum(rows.max(axis=1, keepdims=True) * 1e-6, LEVEL_FLOOR)
     rise = np.diff(np.log10(np.maximum(rows, floor)), axis=1)
     rise[np.arange(width - 1)[None, :] >= (hi - lo)[:, None]] = -np.inf
-    return np.clip(lo + np.argmax(rise, axis=1), 0, max(env_ms.size - 1, 0))
+    returned: np.ndarray = np.clip(lo + np.argmax(rise, axis=1), 0, max(env_ms.size - 1, 0))
+    return returned
 
 
 def _crossing(rows: np.ndarray, level: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -173,7 +177,8 @@ def _crossing(rows: np.ndarray, level: np.ndarray, start: np.ndarray) -> np.ndar
     cur = rows[r, j]
     step = cur - prev
     frac = np.divide(level - prev, step, out=np.ones_like(step), where=(step > 0) & (j > start))
-    return np.where(j > start, j - 1 + frac, j.astype(float))
+    returned: np.ndarray = np.where(j > start, j - 1 + frac, j.astype(float))
+    return returned
 
 
 def _attack_steps(
@@ -214,7 +219,8 @@ def _tolerant(ac: np.ndarray, lags: np.ndarray) -> np.ndarray:
     """The autocorrelation's highest point within ± (TEMPO_TOLERANCE·lag + 1 frame) of each (fractional) lag."""
     offsets = np.linspace(-1.0, 1.0, 9)
     points = lags[..., None] * (1.0 + TEMPO_TOLERANCE * offsets) + offsets
-    return np.interp(points, np.arange(ac.size), ac).max(axis=-1)
+    returned: np.ndarray = np.interp(points, np.arange(ac.size), ac).max(axis=-1)
+    return returned
 
 
 def _peak(ac: np.ndarray, centre: float, reach: float) -> tuple[float, float]:

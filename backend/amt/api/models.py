@@ -1,14 +1,20 @@
 """SQLAlchemy 2.0 models of the 8 tables named by the seed (SPEC §3).
 
-Metric columns are the SPEC §4 field names; the two metric mixins are shared by
-the analysis tables and the reference tables so both carry the same columns.
-A test keeps them equal to :mod:`analysis.result` and to the SQL migrations.
+The metric columns are not written here: :func:`metric_columns` makes one per field
+of the engine's dataclasses (:class:`amt.analysis.result.OverallMetrics`,
+:class:`~amt.analysis.result.BandMetrics`), with the SPEC §4 name, and the two metric
+mixins carry them to the analysis tables and the reference tables alike. Adding a
+metric to the engine's dataclass adds its column; ``database/schema.sql`` is rendered
+from this metadata (:func:`schema_sql`, ``python -m amt.scripts.render_schema``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import types
 import uuid
 from datetime import UTC, datetime
+from typing import Any, get_args, get_type_hints
 
 from sqlalchemy import (
     Boolean,
@@ -21,9 +27,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, declared_attr, mapped_column, relationship
+from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from amt.analysis import result as engine
 
 
 def new_id() -> str:
@@ -61,61 +71,54 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
 
-class OverallMetricsColumns:
-    """The SPEC §4 overall metrics, one column each (units in the names)."""
+_COLUMN_TYPES: dict[type, type[TypeEngine[Any]] | TypeEngine[Any]] = {float: Float, int: Integer, str: String(16)}
+"""Column type per field type of the engine's metric dataclasses (their one string is the band name)."""
 
-    integrated_lufs: Mapped[float | None] = mapped_column(Float)
-    momentary_max_lufs: Mapped[float | None] = mapped_column(Float)
-    short_term_max_lufs: Mapped[float | None] = mapped_column(Float)
-    loudness_range_lu: Mapped[float | None] = mapped_column(Float)
-    true_peak_dbtp: Mapped[float | None] = mapped_column(Float)
-    sample_peak_dbfs: Mapped[float | None] = mapped_column(Float)
-    rms_dbfs: Mapped[float | None] = mapped_column(Float)
-    crest_factor_db: Mapped[float | None] = mapped_column(Float)
-    plr_db: Mapped[float | None] = mapped_column(Float)
-    dynamic_range_db: Mapped[float | None] = mapped_column(Float)
-    dr_value: Mapped[int | None] = mapped_column(Integer)
-    stereo_width: Mapped[float | None] = mapped_column(Float)
-    lr_balance_db: Mapped[float | None] = mapped_column(Float)
-    phase_correlation: Mapped[float | None] = mapped_column(Float)
-    phase_correlation_min: Mapped[float | None] = mapped_column(Float)
-    negative_correlation_pct: Mapped[float | None] = mapped_column(Float)
-    spectral_centroid_hz: Mapped[float | None] = mapped_column(Float)
-    spectral_rolloff_hz: Mapped[float | None] = mapped_column(Float)
-    spectral_flatness: Mapped[float | None] = mapped_column(Float)
-    thd_percent: Mapped[float | None] = mapped_column(Float)
-    harmonic_ratio: Mapped[float | None] = mapped_column(Float)
-    transient_preservation: Mapped[float | None] = mapped_column(Float)
-    attack_time_ms: Mapped[float | None] = mapped_column(Float)
-    onset_rate_hz: Mapped[float | None] = mapped_column(Float)
-    spectral_flux: Mapped[float | None] = mapped_column(Float)
-    tempo_bpm: Mapped[float | None] = mapped_column(Float)
-    pulse_clarity: Mapped[float | None] = mapped_column(Float)
-    clipped_samples: Mapped[int] = mapped_column(Integer, default=0)
-    clip_events: Mapped[int] = mapped_column(Integer, default=0)
-    dc_offset: Mapped[float | None] = mapped_column(Float)
-    mono_compatibility_db: Mapped[float | None] = mapped_column(Float)
-    leading_silence_s: Mapped[float | None] = mapped_column(Float)
-    trailing_silence_s: Mapped[float | None] = mapped_column(Float)
-    sub_20hz_ratio: Mapped[float | None] = mapped_column(Float)
+
+def metric_columns(source: type) -> dict[str, MappedColumn[Any]]:
+    """One column per field of the engine dataclass ``source``, in its order, named as the field.
+
+    ``float`` → FLOAT, ``int`` → INTEGER, ``str`` → VARCHAR(16); nullable exactly when the field
+    may be None (an undefined metric); an ``int`` that is never None (a count) defaults to 0.
+    """
+    hints = get_type_hints(source)
+    columns: dict[str, MappedColumn[Any]] = {}
+    for f in dataclasses.fields(source):
+        hint = hints[f.name]
+        kinds = [k for k in get_args(hint) if k is not types.NoneType] if isinstance(hint, types.UnionType) else [hint]
+        if len(kinds) != 1 or kinds[0] not in _COLUMN_TYPES:
+            raise TypeError(f"{source.__name__}.{f.name}: no column type for {hint!r}")
+        nullable = isinstance(hint, types.UnionType)
+        default = 0 if kinds[0] is int and not nullable else None
+        columns[f.name] = mapped_column(_COLUMN_TYPES[kinds[0]], nullable=nullable, default=default)
+    return columns
+
+
+class OverallMetricsColumns:
+    """The SPEC §4 overall metrics, one column per field of :class:`amt.analysis.result.OverallMetrics`.
+
+    The columns are typed for the type checker through :meth:`metrics` (the row as the engine's dataclass)
+    and, in queries, through the table's columns (``ReferenceOverallMetrics.__table__.c.integrated_lufs``).
+    """
+
+    def metrics(self) -> engine.OverallMetrics:
+        """This row's figures as the engine's dataclass."""
+        return engine.OverallMetrics(
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(engine.OverallMetrics)}
+        )
 
 
 class BandMetricsColumns:
-    """The SPEC §4 band metrics, one column each."""
+    """The SPEC §4 band metrics, one column per field of :class:`amt.analysis.result.BandMetrics`."""
 
-    band: Mapped[str] = mapped_column(String(16))
-    freq_low_hz: Mapped[float] = mapped_column(Float)
-    freq_high_hz: Mapped[float] = mapped_column(Float)
-    rms_db: Mapped[float | None] = mapped_column(Float)
-    energy_ratio: Mapped[float | None] = mapped_column(Float)
-    peak_db: Mapped[float | None] = mapped_column(Float)
-    crest_factor_db: Mapped[float | None] = mapped_column(Float)
-    level_range_db: Mapped[float | None] = mapped_column(Float)
-    spectral_centroid_hz: Mapped[float | None] = mapped_column(Float)
-    spectral_rolloff_hz: Mapped[float | None] = mapped_column(Float)
-    spectral_flatness: Mapped[float | None] = mapped_column(Float)
-    stereo_width: Mapped[float | None] = mapped_column(Float)
-    phase_correlation: Mapped[float | None] = mapped_column(Float)
+    def metrics(self) -> engine.BandMetrics:
+        """This row's figures as the engine's dataclass."""
+        return engine.BandMetrics(**{f.name: getattr(self, f.name) for f in dataclasses.fields(engine.BandMetrics)})
+
+
+for _mixin, _source in ((OverallMetricsColumns, engine.OverallMetrics), (BandMetricsColumns, engine.BandMetrics)):
+    for _name, _column in metric_columns(_source).items():
+        setattr(_mixin, _name, _column)
 
 
 class AudioColumns:
@@ -288,5 +291,23 @@ class UserSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
-OVERALL_METRIC_FIELDS: tuple[str, ...] = tuple(OverallMetricsColumns.__annotations__)
-BAND_METRIC_FIELDS: tuple[str, ...] = tuple(BandMetricsColumns.__annotations__)
+OVERALL_METRIC_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(engine.OverallMetrics))
+"""The overall metric columns, in the engine's order."""
+BAND_METRIC_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(engine.BandMetrics))
+"""The band metric columns, in the engine's order."""
+
+
+def schema_sql() -> str:
+    """The reference schema (SQLite dialect) of every table, rendered from this metadata: ``database/schema.sql``."""
+    dialect = sqlite.dialect()
+    parts = [
+        "-- Audio Mastering Tool: reference schema (SQLite dialect), rendered from backend/amt/api/models.py.\n"
+        "-- Do not edit: python -m amt.scripts.render_schema rewrites it (a test checks it is current).",
+        "PRAGMA foreign_keys = ON;",
+    ]
+    for table in Base.metadata.sorted_tables:
+        parts.append(str(CreateTable(table).compile(dialect=dialect)).strip() + ";")
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            parts.append(str(CreateIndex(index).compile(dialect=dialect)).strip() + ";")
+    text = "\n\n".join(parts) + "\n"
+    return "\n".join(line.rstrip() for line in text.split("\n"))

@@ -70,7 +70,7 @@ class DatabaseLibrary:
 
 def _summary(ref: ReferenceTrack) -> dict[str, Any]:
     summary = {f: getattr(ref, f) for f in SUMMARY_FIELDS}
-    summary["integrated_lufs"] = ref.overall_metrics.integrated_lufs if ref.overall_metrics else None
+    summary["integrated_lufs"] = ref.overall_metrics.metrics().integrated_lufs if ref.overall_metrics else None
     return summary
 
 

@@ -61,7 +61,8 @@ def matrix_from_bytes(blobs: Sequence[bytes]) -> np.ndarray:
 def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length; all-zero rows stay zero (similarity 0 to everything)."""
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    returned: np.ndarray = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    return returned
 
 
 class Match(NamedTuple):
@@ -107,7 +108,8 @@ class SimilarityIndex:
     @property
     def ids(self) -> list[str]:
         """Reference ids in matrix row order."""
-        return self._ids.tolist()
+        returned: list[str] = self._ids.tolist()
+        return returned
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of ``query`` to every reference, in row order (float32)."""
@@ -117,7 +119,8 @@ class SimilarityIndex:
         norm = float(np.linalg.norm(q))
         if norm == 0.0 or not np.isfinite(norm):
             return np.zeros(len(self), dtype=np.float32)
-        return self._matrix @ (q / np.float32(norm))
+        returned: np.ndarray = self._matrix @ (q / np.float32(norm))
+        return returned
 
     def rank(self, query: np.ndarray, *, top_k: int = 5, genre: str | None = None) -> list[Match]:
         """The ``top_k`` most similar references, best first, optionally only those of ``genre`` (case-insensitive)."""

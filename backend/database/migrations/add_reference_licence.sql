@@ -1,4 +1,4 @@
 -- Adds the licence of a reference (corpus tracks, SPEC §6, §7).
--- Kept equal to backend/api/models.py by tests/test_database.py; api.database.init_db adds it to older databases.
+-- Historic (frozen): api.database.init_db adds it to older databases; the current schema is database/schema.sql.
 
 ALTER TABLE reference_tracks ADD COLUMN licence VARCHAR(64);

@@ -1,5 +1,5 @@
 -- Adds the overall metrics of reference tracks (SPEC §3, §6).
--- Kept equal to backend/api/models.py by tests/test_database.py.
+-- Historic (frozen): the columns as first released; the current schema is database/schema.sql.
 
 CREATE TABLE reference_overall_metrics (
 	id VARCHAR(36) NOT NULL,

@@ -1,5 +1,5 @@
 -- Audio Mastering Tool: reference schema (SQLite dialect).
--- Kept equal to backend/api/models.py by tests/test_database.py; the app creates tables from the ORM.
+-- Historic (frozen): the first release's schema; the current one is database/schema.sql, rendered from the ORM.
 
 PRAGMA foreign_keys = ON;
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from golden import check, ebu_name
 from test_td_support import measure, measure_file, music, stereo, tone, write
 
 from amt.analysis.loudness import k_weighting_sos
@@ -44,6 +45,7 @@ def test_tech_3341_integrated(tmp_path: Path, case: str, sample_rate: int) -> No
     path = write(tmp_path / "case.wav", sequence(parts, sample_rate), sample_rate, subtype="PCM_24")
     summary = measure_file(path)
     assert summary.integrated_lufs == pytest.approx(expected, abs=0.1)
+    check("ebu", ebu_name("3341", case, sample_rate), summary.as_dict())  # every figure, as before the split
 
 
 @pytest.mark.parametrize("sample_rate", RATES)
@@ -74,6 +76,7 @@ def test_tech_3342_loudness_range(case: str, sample_rate: int) -> None:
     parts, expected = TECH_3342[case]
     summary = measure(sequence(parts, sample_rate), sample_rate)
     assert summary.loudness_range_lu == pytest.approx(expected, abs=1.0)
+    check("ebu", ebu_name("3342", case, sample_rate), summary.as_dict())  # every figure, as before the split
 
 
 @pytest.mark.parametrize("sample_rate", [8000, 44100, 48000, 96000, 192000])

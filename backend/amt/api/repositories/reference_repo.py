@@ -96,7 +96,7 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
 
     def list_summaries(self, *, genres: Sequence[str] | None, limit: int, offset: int) -> list[ReferenceSummaryRow]:
         """One page of references (by genre, name, id): metadata and headline figures, no series or band rows."""
-        om = ReferenceOverallMetrics
+        om, metric = ReferenceOverallMetrics, ReferenceOverallMetrics.__table__.c
         stmt = (
             select(
                 ReferenceTrack.id,
@@ -107,10 +107,10 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
                 ReferenceTrack.is_builtin,
                 ReferenceTrack.source,
                 ReferenceTrack.licence,
-                om.integrated_lufs,
-                om.true_peak_dbtp,
-                om.loudness_range_lu,
-                om.dynamic_range_db,
+                metric.integrated_lufs,
+                metric.true_peak_dbtp,
+                metric.loudness_range_lu,
+                metric.dynamic_range_db,
             )
             .outerjoin(om, om.reference_id == ReferenceTrack.id)
             .order_by(ReferenceTrack.genre, ReferenceTrack.name, ReferenceTrack.id)

@@ -169,7 +169,7 @@ def list_analyses(
     repo = AnalysisRepository(session)
     items = []
     for row in repo.list_recent(limit=limit, offset=offset):
-        om = row.overall_metrics
+        om = row.overall_metrics.metrics() if row.overall_metrics else None
         items.append(
             AnalysisSummary(
                 id=row.id,

@@ -39,7 +39,8 @@ def album_of(session: Session, ids: Sequence[str]) -> Album:
     for analysis_id in ids:
         row = get_analysis(session, analysis_id)
         series = unpack_series(row.series) or {}
-        om = row.overall_metrics
+        om = row.overall_metrics.metrics() if row.overall_metrics else None
+        bands = [b.metrics() for b in row.band_metrics]
         freqs = freqs or list(series.get("spectrum_freqs_hz") or [])
         tracks.append(
             AlbumTrackInput(
@@ -51,8 +52,8 @@ def album_of(session: Session, ids: Sequence[str]) -> Album:
                 dr_value=om.dr_value if om else None,
                 momentary_lufs=series.get("momentary_lufs") or [],
                 short_term_lufs=series.get("short_term_lufs") or [],
-                energy_ratios={b.band: b.energy_ratio for b in row.band_metrics},
-                band_levels_db={b.band: b.rms_db for b in row.band_metrics},
+                energy_ratios={b.band: b.energy_ratio for b in bands},
+                band_levels_db={b.band: b.rms_db for b in bands},
                 spectrum_db=series.get("spectrum_db") or [],
             )
         )
