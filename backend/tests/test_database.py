@@ -60,6 +60,7 @@ def test_sql_migrations_create_the_same_schema_as_the_orm(sqlite_engine: Engine,
         "add_reference_overall_metrics.sql",
         "add_reference_licence.sql",
         "add_analysis_codec.sql",
+        "add_reference_target_inputs.sql",
     ):
         conn.executescript((MIGRATIONS / name).read_text())
     conn.close()

@@ -15,9 +15,10 @@ from amt.api.models import ReferenceBandMetrics, ReferenceOverallMetrics, Refere
 from amt.api.repositories.reference_repo import ReferenceRepository
 from amt.api.schemas import ReferenceSummary
 from amt.api.services.analysis import get_analysis
+from amt.api.services.corpus import band_figure_rows
 from amt.api.services.genres import genre_key, known_genres, match_genre, stored_spellings
 from amt.api.services.rows import audio_columns, band_dicts, overall_dict
-from amt.api.services.series import unpack_series
+from amt.api.services.series import pack_floats, unpack_series
 from amt.ml.feature_extraction import FEATURE_VERSION
 from amt.ml.similarity import SimilarityIndex, vector_from_bytes
 from amt.utils.errors import NotFoundError, ValidationError, quoted
@@ -111,7 +112,11 @@ def build_reference_row(
     )
     if id_ is not None:
         ref.id = id_
-    ref.overall_metrics = ReferenceOverallMetrics(**asdict(result.overall))
+    ref.overall_metrics = ReferenceOverallMetrics(
+        **asdict(result.overall),
+        spectrum_db=pack_floats(result.series.spectrum_db),
+        band_figures=pack_floats(band_figure_rows([asdict(b) for b in result.bands])),
+    )
     ref.band_metrics = [ReferenceBandMetrics(position=i, **asdict(b)) for i, b in enumerate(result.bands)]
     return ref
 
