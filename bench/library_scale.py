@@ -45,8 +45,10 @@ from amt.analysis.engine import analyze_array  # noqa: E402
 from amt.api.database import init_db, make_engine  # noqa: E402
 from amt.api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack, utcnow  # noqa: E402
 from amt.api.repositories import reference_repo  # noqa: E402, F401  (its session events bump the library version)
+from amt.api.services.corpus import band_figure_rows  # noqa: E402
 from amt.api.services.rows import audio_columns  # noqa: E402
-from amt.config.constants import CONSTANT_GENRE_TARGETS, REFERENCE_GENRES  # noqa: E402
+from amt.api.services.series import pack_floats  # noqa: E402
+from amt.config.constants import GENRE_FAMILY  # noqa: E402
 from helpers import run_server  # noqa: E402
 
 USER_GENRES = ("Garage", "Breakbeat", "Synthwave", "Lo-fi")
@@ -61,8 +63,12 @@ def prototype() -> tuple[dict, dict, list[dict]]:
     mono = 0.3 * np.sin(2 * np.pi * 55 * t) + 0.1 * rng.standard_normal(t.size)
     result = analyze_array(np.stack([mono, 0.9 * mono], axis=1).astype(np.float32), sr)
     track = audio_columns(result)
-    overall = asdict(result.overall)
     bands = [{"position": i, **asdict(b)} for i, b in enumerate(result.bands)]
+    overall = {
+        **asdict(result.overall),
+        "spectrum_db": pack_floats(result.series.spectrum_db),
+        "band_figures": pack_floats(band_figure_rows(bands)),
+    }
     return track, overall, bands
 
 
@@ -71,7 +77,7 @@ def fill(url: str, n: int) -> None:
     engine = make_engine(url)
     init_db(engine)
     track, overall, bands = prototype()
-    genres = [*REFERENCE_GENRES, *CONSTANT_GENRE_TARGETS, *USER_GENRES]
+    genres = [*GENRE_FAMILY, *USER_GENRES]
     try:
         with engine.begin() as conn:
             for start in range(0, n, CHUNK):
