@@ -24,11 +24,17 @@ from amt.api.services.corpus import (
     band_figure_rows,
     corpus_target,
 )
-from amt.api.services.genres import genre_key, spellings_of, with_builtin
+from amt.api.services.genres import builtin_genres, genre_key, spellings_of, with_builtin
 from amt.api.services.series import pack_floats, unpack_floats, unpack_series_field
 from amt.config.constants import BAND_NAMES, GenreTarget
 
 __all__ = ["ReferenceNumbers", "all_genre_targets", "builtin_target", "genre_target"]
+
+
+def load_shipped_targets() -> None:
+    """Read the shipped corpus and derive its genres' targets now (at start-up), not in the first request."""
+    for genre in builtin_genres():
+        builtin_target(genre)
 
 
 def builtin_target(genre: str) -> GenreTarget:
