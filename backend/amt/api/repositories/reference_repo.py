@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -56,23 +56,6 @@ class VectorRows:
     """References left out because their vector has another ``feature_version``."""
 
 
-class ReferenceSummaryRow(NamedTuple):
-    """A reference as the library list shows it."""
-
-    id: str
-    name: str
-    artist: str
-    genre: str
-    year: int | None
-    is_builtin: bool
-    source: str | None
-    licence: str | None
-    integrated_lufs: float | None
-    true_peak_dbtp: float | None
-    loudness_range_lu: float | None
-    dynamic_range_db: float | None
-
-
 @dataclass(frozen=True)
 class TargetColumns:
     """What target derivation reads of a set of references, column by column (row i is one reference)."""
@@ -111,30 +94,21 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
     def _filtered(self, stmt: Select[Any], genres: Sequence[str] | None) -> Select[Any]:
         return stmt if genres is None else stmt.where(ReferenceTrack.genre.in_(list(genres)))
 
-    def list_summaries(self, *, genres: Sequence[str] | None, limit: int, offset: int) -> list[ReferenceSummaryRow]:
-        """One page of references (by genre, name, id): metadata and headline figures, no series or band rows."""
+    def list_summaries(
+        self, *, fields: Sequence[str], genres: Sequence[str] | None, limit: int, offset: int
+    ) -> list[dict[str, Any]]:
+        """One page of references (by genre, name, id) as ``fields`` → value: columns of the reference, else of its
+        overall metrics (no series, no band rows)."""
         om = ReferenceOverallMetrics
+        columns = [getattr(ReferenceTrack, f, None) or getattr(om, f) for f in fields]
         stmt = (
-            select(
-                ReferenceTrack.id,
-                ReferenceTrack.name,
-                ReferenceTrack.artist,
-                ReferenceTrack.genre,
-                ReferenceTrack.year,
-                ReferenceTrack.is_builtin,
-                ReferenceTrack.source,
-                ReferenceTrack.licence,
-                om.integrated_lufs,
-                om.true_peak_dbtp,
-                om.loudness_range_lu,
-                om.dynamic_range_db,
-            )
+            select(*columns)
             .outerjoin(om, om.reference_id == ReferenceTrack.id)
             .order_by(ReferenceTrack.genre, ReferenceTrack.name, ReferenceTrack.id)
             .limit(limit)
             .offset(offset)
         )
-        return [ReferenceSummaryRow(*row) for row in self.session.execute(self._filtered(stmt, genres))]
+        return [dict(zip(fields, row, strict=True)) for row in self.session.execute(self._filtered(stmt, genres))]
 
     def count(self, *, genres: Sequence[str] | None = None) -> int:
         """Number of references (optionally only those whose genre is one of ``genres``)."""

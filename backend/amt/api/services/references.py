@@ -84,8 +84,10 @@ def list_references(session: Session, genre: str | None, *, limit: int, offset: 
     canonical = canonical_filter_genre(genre, known_genres(session))
     spellings = None if canonical is None else stored_spellings(session, canonical)
     repo = ReferenceRepository(session)
-    rows = repo.list_summaries(genres=spellings, limit=limit, offset=offset)
-    items = [ReferenceSummary(**row._asdict()) for row in rows]
+    rows = repo.list_summaries(
+        fields=tuple(ReferenceSummary.model_fields), genres=spellings, limit=limit, offset=offset
+    )
+    items = [ReferenceSummary.model_validate(row) for row in rows]
     return ReferencePage(items=items, total=repo.count(genres=spellings))
 
 
