@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 
 from amt.api.deps import SettingsDep
 from amt.api.routers.analyze import ANALYSIS_SLOTS
+from amt.api.routers.upload_form import GENRE_FIELD, STAGE_FIELD, upload_form
 from amt.api.services import analysis as analysis_service
 from amt.api.services.mastering import master_file, parse_only
 from amt.api.services.targets import genre_target
@@ -20,29 +21,14 @@ from amt.api.uploads import receive_upload
 
 router = APIRouter(prefix="/api", tags=["analysis"])
 
-MASTER_FORM = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "A WAV file"},
-                        "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
-                        "stage": {"type": "string", "enum": ["master", "mix"]},
-                        "only": {
-                            "type": "string",
-                            "description": "Step kinds to apply, comma-separated: "
-                            "eq, stereo, dynamics, limiter (default: every step)",
-                        },
-                    },
-                }
-            }
-        },
-    }
-}
+MASTER_FORM = upload_form(
+    genre=GENRE_FIELD,
+    stage=STAGE_FIELD,
+    only={
+        "type": "string",
+        "description": "Step kinds to apply, comma-separated: eq, stereo, dynamics, limiter (default: every step)",
+    },
+)
 
 
 @router.post(
