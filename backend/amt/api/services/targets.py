@@ -127,4 +127,4 @@ def all_genre_targets(session: Session) -> list[GenreTarget]:
         keys = np.array([key_of[g] for g in row_genres], dtype=str)
         for name in missing:
             cache.setdefault(name, corpus_target(name, table.take(keys == genre_key(name))))
-    return [genre_target(session, name, stored=stored) for name in names]
+    return [cache[name] if name in cache else genre_target(session, name, stored=stored) for name in names]
