@@ -244,7 +244,7 @@ class Recommendation(_Frozen):
     """``order`` of the plan step the row belongs to."""
 
 
-_ACTION: TypeAdapter[Action] = TypeAdapter(Action)  # type: ignore[arg-type]  # an Annotated union, which pydantic takes
+_ACTION: TypeAdapter[Action] = TypeAdapter(Action)  # type: ignore[arg-type,unused-ignore]  # an Annotated union, which pydantic takes
 
 
 def action_of(step: Step) -> Action:
