@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from amt.analysis import decode  # isort: skip
 
 import numpy as np
 import soundfile as sf
+from _common import best_of, rss_growth
 
 from amt.api.services.analysis import measure_file
 
@@ -79,12 +79,10 @@ def write_test_file(path: Path, minutes: float) -> None:
             out.write(render_chunk(i, min(CHUNK_S, total - start), rng))
 
 
-def time_decode(path: Path) -> float:
-    """Seconds to read every block of the file as float32."""
-    start = time.perf_counter()
+def read_blocks(path: Path) -> None:
+    """Read every block of the file as float32 (what decoding costs)."""
     for _block in decode.iter_blocks(path):
         pass
-    return time.perf_counter() - start
 
 
 def time_ffmpeg(path: Path) -> float | None:
@@ -99,41 +97,6 @@ def time_ffmpeg(path: Path) -> float | None:
         capture_output=True,
     )
     return time.perf_counter() - start
-
-
-def _max_rss_bytes() -> int:
-    """Peak resident set of this process so far, bytes.
-
-    Linux's VmHWM where there is one: ``ru_maxrss`` survives ``exec``, so in a child it
-    starts at the parent's resident set at fork time and would hide the analysis.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-
-
-def rss_growth(path: Path) -> int:
-    """Peak-RSS growth (bytes) of one analysis of ``path`` in a fresh child process.
-
-    A child, because this process's peak already holds the earlier runs; the baseline is
-    taken after the imports, so only the analysis itself is counted.
-    """
-    run = subprocess.run([sys.executable, __file__, "--rss-child", str(path)], check=True, capture_output=True,
-                         text=True)  # fmt: skip
-    return int(run.stdout.split()[-1])
-
-
-def _rss_child(path: Path) -> int:
-    """Child side of :func:`rss_growth`: print the peak-RSS growth of one analysis."""
-    before = _max_rss_bytes()
-    measure_file(path)
-    print(_max_rss_bytes() - before)
-    return 0
 
 
 def archetype_figures(repeat: int) -> int:
@@ -180,10 +143,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best is reported")
     parser.add_argument("--archetypes", action="store_true", help="five loud 60 s genre archetypes against ffmpeg")
-    parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.rss_child is not None:
-        return _rss_child(args.rss_child)
     if args.archetypes:
         return archetype_figures(args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,7 +152,7 @@ def main() -> int:
         os.sync()  # flush the freshly written file so kernel write-back does not compete with the timings
         info = decode.probe_wav(path)
         decoded_mb = info.frames * info.channels * 4 / 1e6
-        decode_s = min(time_decode(path) for _ in range(args.repeat))
+        decode_s = best_of(lambda: read_blocks(path), args.repeat)
         analysis_s = float("inf")
         for _ in range(args.repeat):
             start = time.perf_counter()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,8 @@ from amt.analysis import decode  # isort: skip
 import av
 import numpy as np
 import soundfile as sf
-from analysis_speed import CHUNK_S, SAMPLE_RATE, _max_rss_bytes, render_chunk
+from _common import best_of, rss_growth
+from analysis_speed import CHUNK_S, SAMPLE_RATE, read_blocks, render_chunk
 from scipy.signal import resample_poly
 
 from amt.api.services.analysis import codec_previews, destination_encodings, measure_file
@@ -103,29 +103,6 @@ def write_all(folder: Path, minutes: float, names: list[str]) -> dict[str, Path]
     return paths
 
 
-def time_decode(path: Path, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _block in decode.iter_blocks(path):
-            pass
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def rss_growth(path: Path) -> int:
-    run = subprocess.run([sys.executable, __file__, "--rss-child", str(path)], check=True, capture_output=True,
-                         text=True)  # fmt: skip
-    return int(run.stdout.split()[-1])
-
-
-def _rss_child(path: Path) -> int:
-    before = _max_rss_bytes()
-    measure_file(path)
-    print(_max_rss_bytes() - before)
-    return 0
-
-
 def speed(minutes: float, repeat: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_all(Path(tmp), minutes, [*SNDFILE_FORMATS, *AV_FORMATS])
@@ -141,7 +118,7 @@ def speed(minutes: float, repeat: int) -> int:
         print("format          size      decode   decode/analysis   integrated   vs WAV")
         for name, path in paths.items():
             info = decode.probe(path)
-            decode_s = time_decode(path, repeat)
+            decode_s = best_of(lambda: read_blocks(path), repeat)  # noqa: B023  (called at once)
             lufs = measure_file(path).overall.integrated_lufs
             delta = (lufs or 0.0) - (result.overall.integrated_lufs or 0.0)
             print(f"{name:14s} {path.stat().st_size / 1e6:6.1f} MB  {decode_s:7.3f} s   {decode_s / analysis_s:10.2f}×"
@@ -178,10 +155,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=2, help="timed runs; the best is reported")
     parser.add_argument("--memory", action="store_true", help="peak RSS of WAV, FLAC and MP3 analyses instead")
-    parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.rss_child is not None:
-        return _rss_child(args.rss_child)
     return memory(args.minutes) if args.memory else speed(args.minutes, args.repeat)
 
 

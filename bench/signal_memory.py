@@ -15,8 +15,6 @@ file loosely).
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -29,6 +27,7 @@ from amt.analysis import decode  # isort: skip  # noqa: F401
 
 import numpy as np
 import soundfile as sf
+from _common import rss_growth
 
 SAMPLE_RATE = 48000
 CHANNELS = 2
@@ -93,41 +92,10 @@ def write_signal(path: Path, name: str, seconds: float) -> None:
             f.write(np.repeat(mono[:, None], CHANNELS, axis=1))
 
 
-def max_rss_bytes() -> int:
-    """Peak resident set of this process so far, bytes (VmHWM; ``ru_maxrss`` without /proc)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def rss_growth(path: Path) -> int:
-    """Peak-RSS growth (bytes) of one analysis of ``path`` in a fresh child process."""
-    run = subprocess.run([sys.executable, __file__, "--rss-child", str(path)], check=True, capture_output=True,
-                         text=True)  # fmt: skip
-    return int(run.stdout.split()[-1])
-
-
-def _rss_child(path: Path) -> int:
-    from amt.api.services.analysis import measure_file
-
-    before = max_rss_bytes()
-    measure_file(path)
-    print(max_rss_bytes() - before)
-    return 0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.rss_child:
-        return _rss_child(args.rss_child)
     print(f"{args.seconds:g} s, {SAMPLE_RATE} Hz, {CHANNELS} channels: peak RSS growth of one analysis")
     with tempfile.TemporaryDirectory() as tmp:
         for name in SIGNALS:

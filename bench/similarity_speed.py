@@ -30,12 +30,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 
@@ -43,6 +41,7 @@ BACKEND_DIR = Path(__file__).resolve().parents[1] / "backend"
 sys.path[:0] = [str(BACKEND_DIR), str(BACKEND_DIR / "tests")]
 
 import pg  # noqa: E402
+from _common import time_each, time_once, time_repeated  # noqa: E402
 from sqlalchemy import Engine, func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
@@ -56,49 +55,6 @@ from amt.ml.similarity import SimilarityIndex  # noqa: E402
 
 GENRES = ("Psytrance", "Trance", "Techno", "House", "Drum & Bass", "Dubstep")
 INSERT_CHUNK = 10_000
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Timings:
-    """Per-call wall time and this thread's CPU time, s (on a shared machine the CPU time is what a call costs
-    when it has a core to itself; the wall time adds waiting for one)."""
-
-    wall: list[float]
-    cpu: list[float]
-
-    def __str__(self) -> str:
-        wall, cpu = np.array(self.wall) * 1e3, np.array(self.cpu) * 1e3
-        return (
-            f"median {np.median(wall):8.2f} ms   p95 {np.percentile(wall, 95):8.2f} ms   "
-            f"(CPU median {np.median(cpu):7.2f} ms)"
-        )
-
-
-def _time(fn: Callable[[T], object], args: Sequence[T]) -> Timings:
-    """Time ``fn`` on each argument, after one warm-up call."""
-    fn(args[0])
-    wall, cpu = [], []
-    for arg in args:
-        w, c = time.perf_counter(), time.thread_time()
-        fn(arg)
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.thread_time() - c)
-    return Timings(wall, cpu)
-
-
-def _once(fn: Callable[[], R]) -> tuple[R, str]:
-    """``fn()`` and its wall and CPU time, formatted."""
-    w, c = time.perf_counter(), time.thread_time()
-    result = fn()
-    wall, cpu = time.perf_counter() - w, time.thread_time() - c
-    return result, f"{wall * 1e3:8.0f} ms  (CPU {cpu * 1e3:6.0f} ms)"
-
-
-def _repeat(fn: Callable[[], object], times: int) -> Timings:
-    """Time ``times`` calls of ``fn``."""
-    return _time(lambda _: fn(), range(times))
 
 
 def insert_references(factory: sessionmaker[Session], n: int, rng: np.random.Generator) -> float:
@@ -161,27 +117,27 @@ def bench(engine: Engine, n: int, queries: int, rng: np.random.Generator) -> Non
 
         return run
 
-    token = _repeat(in_session(lambda s: ReferenceRepository(s).library_version()), 200)
+    token = time_repeated(in_session(lambda s: ReferenceRepository(s).library_version()), 200)
     old_check = select(func.count(ReferenceTrack.id), func.max(ReferenceTrack.created_at))
-    scan = _repeat(in_session(lambda s: s.execute(old_check).one()), 10)
-    genres = _repeat(in_session(lambda s: ReferenceRepository(s).genres()), 50)
+    scan = time_repeated(in_session(lambda s: s.execute(old_check).one()), 10)
+    genres = time_repeated(in_session(lambda s: ReferenceRepository(s).genres()), 50)
     print(f"{'':>9}   version token read        {token}")
     print(f"{'':>9}   (count, max) scan, before {scan}")
     print(f"{'':>9}   distinct genres           {genres}")
 
     with factory() as session:
-        rows, load = _once(lambda: ReferenceRepository(session).vector_rows(str(FEATURE_VERSION)))
-    index, build = _once(partial(SimilarityIndex.from_blobs, rows.ids, rows.genres, rows.blobs))
+        rows, load = time_once(lambda: ReferenceRepository(session).vector_rows(str(FEATURE_VERSION)))
+    index, build = time_once(partial(SimilarityIndex.from_blobs, rows.ids, rows.genres, rows.blobs))
     del rows
     with factory() as session:
-        _, cold = _once(lambda: IndexCache().get(session))
+        _, cold = time_once(lambda: IndexCache().get(session))
     print(f"{'':>9}   load vectors              {load}")
     print(f"{'':>9}   build matrix              {build}")
     print(f"{'':>9}   IndexCache.get, cold      {cold}")
 
     qs = list(rng.standard_normal((queries, VECTOR_DIM), dtype=np.float32))
-    plain = _time(lambda q: index.rank(q, top_k=5), qs)
-    filtered = _time(lambda q: index.rank(q, top_k=5, genre="Techno"), qs)
+    plain = time_each(lambda q: index.rank(q, top_k=5), qs)
+    filtered = time_each(lambda q: index.rank(q, top_k=5, genre="Techno"), qs)
     print(f"{'':>9}   query top-5               {plain}")
     print(f"{'':>9}   query top-5, one genre    {filtered}")
 
@@ -189,7 +145,7 @@ def bench(engine: Engine, n: int, queries: int, rng: np.random.Generator) -> Non
         # What POST /api/similarity does, less HTTP: the module's INDEX_CACHE is warm after the first call.
         return similar_references(session, analysis_id, genre=None, top_k=5)
 
-    served = _repeat(in_session(request), queries)
+    served = time_repeated(in_session(request), queries)
     print(f"{'':>9}   similar_references, warm  {served}")
 
 

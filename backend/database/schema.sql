@@ -184,6 +184,8 @@ CREATE INDEX ix_reference_band_metrics_reference_id ON reference_band_metrics (r
 
 CREATE TABLE reference_overall_metrics (
 	id VARCHAR(36) NOT NULL,
+	spectrum_db BLOB,
+	band_figures BLOB,
 	integrated_lufs FLOAT,
 	momentary_max_lufs FLOAT,
 	short_term_max_lufs FLOAT,

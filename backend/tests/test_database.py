@@ -30,6 +30,7 @@ HISTORY = (
     "add_reference_licence.sql",
     "add_analysis_codec.sql",
     "add_analysis_content_hash.sql",
+    "add_reference_target_inputs.sql",
 )
 """The historic migrations, in the order they were released (frozen: the current schema is schema.sql)."""
 SEED_TABLES = {
@@ -134,10 +135,10 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(sqlite_engine: En
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 
 
-@pytest.mark.parametrize("applied", [2, 5])
+@pytest.mark.parametrize("applied", [2, 6])
 def test_a_database_from_an_older_release_gains_the_new_columns(tmp_path: Path, applied: int) -> None:
     """A database created by the historic migrations (the first two: before the licence, codec and content-hash
-    columns; all five): init_db adds what the ORM declares since (columns and indexes), and the schema equals the
+    columns; all six): init_db adds what the ORM declares since (columns and indexes), and the schema equals the
     ORM's."""
     old, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
     conn = sqlite3.connect(old)

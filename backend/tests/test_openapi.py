@@ -146,13 +146,20 @@ def test_every_operation_survives_generated_requests(
     assert "Traceback" not in log and "Exception in ASGI application" not in log
 
 
-def test_the_schema_documents_the_upload_form(server: LiveServer) -> None:
-    """/docs can drive an upload: the multipart body with its file, genre, level, stage and codec_preview."""
+def test_the_schema_documents_the_upload_forms(server: LiveServer) -> None:
+    """/docs can drive both uploads: the multipart body with its file (any format read, for /api/master too) and
+    each route's fields."""
     with server.client() as client:
         schema = client.get("/openapi.json").json()
-    form = schema["paths"]["/api/analyze"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
-    assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
-    assert set(form["properties"]) == {"file", "genre", "recommendation_level", "stage", "codec_preview"}
+    fields = {
+        "/api/analyze": {"file", "genre", "recommendation_level", "stage", "codec_preview"},
+        "/api/master": {"file", "genre", "stage", "only"},
+    }
+    for path, names in fields.items():
+        form = schema["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary", path
+        assert set(form["properties"]) == names, path
+        assert all(f in form["properties"]["file"]["description"] for f in ("WAV", "FLAC", "MP3", "Opus", "ALAC"))
 
 
 def test_a_history_offset_beyond_64_bits_is_refused_with_422(server: LiveServer) -> None:

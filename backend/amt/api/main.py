@@ -28,6 +28,7 @@ from amt.api.database import classify_database_error, init_db, make_engine, make
 from amt.api.routers import album, analyze, compare, export, genres, health, master, references
 from amt.api.routers import settings as settings_router
 from amt.api.schemas import ERROR_RESPONSES
+from amt.api.services.targets import load_shipped_targets
 from amt.utils.errors import AppError, StorageError, quoted
 from amt.utils.logger import get_logger
 
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             _exit_at_startup(exc, settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        load_shipped_targets()
         log.info("Audio Mastering Tool %s started; database %s", ENGINE_VERSION, engine.url.render_as_string())
         try:
             yield

@@ -277,6 +277,15 @@ class ReferenceOverallMetrics(OverallMetricsColumns, _ReferenceChild, Base):
     __table_args__ = (UniqueConstraint("reference_id", name="uq_reference_overall_metrics_reference"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # What genre targets read of a reference besides the overall figures (SPEC §5), one row per reference, so that
+    # deriving them reads no series and no band rows. Null in rows stored before these columns existed: the first
+    # target derivation that reads such a row fills them (api.services.targets).
+    spectrum_db: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The long-term average spectrum of the series (SPEC §4): dB per 1/6-octave bin, float64 little-endian, NaN where
+    a bin is undefined (``api.services.series.pack_floats``)."""
+    band_figures: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Of each band row, low to high, the figures targets read (``api.services.corpus.TARGET_BAND_FIELDS``): 5 × 4
+    float64 little-endian, NaN where null."""
     reference: Mapped[ReferenceTrack] = relationship(back_populates="overall_metrics")
 
 

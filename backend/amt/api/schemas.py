@@ -171,7 +171,8 @@ class BandTargetOut(BaseModel):
 
 class ReferenceSummary(BaseModel):
     """A reference in the library list (SPEC §7): metadata and headline figures; ``GET /api/references/{id}``
-    has its overall and band metrics."""
+    has its overall and band metrics. The one list of these fields: the repository selects the columns of the same
+    names (of the reference, else of its overall metrics)."""
 
     id: str
     name: str

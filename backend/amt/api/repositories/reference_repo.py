@@ -12,17 +12,35 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, delete, event, func, insert, select, update
+import numpy as np
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, selectinload
 
 from amt.api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack, UserSetting, utcnow
 from amt.api.repositories.base import RepositoryBase
 
+_IDS_PER_QUERY = 500
+"""Ids per ``IN (…)`` list: far below every driver's limit on bound parameters."""
 LIBRARY_VERSION_KEY = "_reference_library_version"
 """Reserved ``user_settings`` key of the library version token (not a user setting)."""
 
@@ -38,36 +56,18 @@ class VectorRows:
     """References left out because their vector has another ``feature_version``."""
 
 
-class ReferenceSummaryRow(NamedTuple):
-    """A reference as the library list shows it."""
-
-    id: str
-    name: str
-    artist: str
-    genre: str
-    year: int | None
-    is_builtin: bool
-    source: str | None
-    licence: str | None
-    integrated_lufs: float | None
-    true_peak_dbtp: float | None
-    loudness_range_lu: float | None
-    dynamic_range_db: float | None
-
-
-TARGET_OVERALL_FIELDS = ("integrated_lufs", "loudness_range_lu", "dynamic_range_db", "plr_db")
-"""The overall figures genre targets are derived from."""
-TARGET_BAND_FIELDS = ("band", "energy_ratio", "stereo_width", "phase_correlation", "rms_db")
-"""The band figures genre targets are derived from."""
-
-
 @dataclass(frozen=True)
-class TargetRow:
-    """One reference's figures for target derivation (overall: TARGET_OVERALL_FIELDS; bands: TARGET_BAND_FIELDS)."""
+class TargetColumns:
+    """What target derivation reads of a set of references, column by column (row i is one reference)."""
 
-    id: str
-    overall: dict[str, Any]
-    bands: list[dict[str, Any]]
+    genres: list[str]
+    """Each reference's stored genre name."""
+    overall: dict[str, np.ndarray]
+    """Overall figure → shape (n,), NaN where null or the reference has no overall row."""
+    spectra: list[bytes | None]
+    """Each reference's ``spectrum_db`` column."""
+    band_figures: list[bytes | None]
+    """Each reference's ``band_figures`` column."""
 
 
 class ReferenceRepository(RepositoryBase[ReferenceTrack]):
@@ -94,70 +94,92 @@ class ReferenceRepository(RepositoryBase[ReferenceTrack]):
     def _filtered(self, stmt: Select[Any], genres: Sequence[str] | None) -> Select[Any]:
         return stmt if genres is None else stmt.where(ReferenceTrack.genre.in_(list(genres)))
 
-    def list_summaries(self, *, genres: Sequence[str] | None, limit: int, offset: int) -> list[ReferenceSummaryRow]:
-        """One page of references (by genre, name, id): metadata and headline figures, no series or band rows."""
-        om, metric = ReferenceOverallMetrics, ReferenceOverallMetrics.__table__.c
+    def list_summaries(
+        self, *, fields: Sequence[str], genres: Sequence[str] | None, limit: int, offset: int
+    ) -> list[dict[str, Any]]:
+        """One page of references (by genre, name, id) as ``fields`` → value: columns of the reference, else of its
+        overall metrics (no series, no band rows)."""
+        om = ReferenceOverallMetrics
+        columns = [getattr(ReferenceTrack, f, None) or getattr(om, f) for f in fields]
         stmt = (
-            select(
-                ReferenceTrack.id,
-                ReferenceTrack.name,
-                ReferenceTrack.artist,
-                ReferenceTrack.genre,
-                ReferenceTrack.year,
-                ReferenceTrack.is_builtin,
-                ReferenceTrack.source,
-                ReferenceTrack.licence,
-                metric.integrated_lufs,
-                metric.true_peak_dbtp,
-                metric.loudness_range_lu,
-                metric.dynamic_range_db,
-            )
+            select(*columns)
             .outerjoin(om, om.reference_id == ReferenceTrack.id)
             .order_by(ReferenceTrack.genre, ReferenceTrack.name, ReferenceTrack.id)
             .limit(limit)
             .offset(offset)
         )
-        return [ReferenceSummaryRow(*row) for row in self.session.execute(self._filtered(stmt, genres))]
+        return [dict(zip(fields, row, strict=True)) for row in self.session.execute(self._filtered(stmt, genres))]
 
     def count(self, *, genres: Sequence[str] | None = None) -> int:
         """Number of references (optionally only those whose genre is one of ``genres``)."""
         stmt = self._filtered(select(func.count(ReferenceTrack.id)), genres)
         return int(self.session.scalar(stmt) or 0)
 
-    def target_numbers(self, genres: Sequence[str], *, builtin: bool | None = None) -> list[TargetRow]:
-        """What target derivation reads of each reference of ``genres`` (only built-in or only user references
-        when ``builtin`` says so): a few overall figures and the band rows, in one query each (no series blobs,
-        no ORM objects); the spectra come from :meth:`spectra`."""
-        om, bm = ReferenceOverallMetrics, ReferenceBandMetrics
-        which: ColumnElement[bool] = ReferenceTrack.genre.in_(list(genres))
-        if builtin is not None:
-            which = and_(which, ReferenceTrack.is_builtin == builtin)
-        overall_stmt = (
-            select(ReferenceTrack.id, *(getattr(om, f) for f in TARGET_OVERALL_FIELDS))
-            .outerjoin(om, om.reference_id == ReferenceTrack.id)
-            .where(which)
-            .order_by(ReferenceTrack.genre, ReferenceTrack.name)
-        )
-        rows = {r[0]: TargetRow(r[0], dict(zip(TARGET_OVERALL_FIELDS, r[1:], strict=True)), []) for r in
-                self.session.execute(overall_stmt)}  # fmt: skip
-        band_stmt = (
-            select(bm.reference_id, *(getattr(bm, f) for f in TARGET_BAND_FIELDS))
-            .join(ReferenceTrack, ReferenceTrack.id == bm.reference_id)
-            .where(which)
-            .order_by(bm.reference_id, bm.position)
-        )
-        for r in self.session.execute(band_stmt):
-            rows[r[0]].bands.append(dict(zip(TARGET_BAND_FIELDS, r[1:], strict=True)))
-        return list(rows.values())
+    def _which(self, genres: Sequence[str] | None, builtin: bool | None) -> ColumnElement[bool]:
+        which: ColumnElement[bool] = true() if genres is None else ReferenceTrack.genre.in_(list(genres))
+        return which if builtin is None else and_(which, ReferenceTrack.is_builtin == builtin)
 
-    def spectra(self, genres: Sequence[str], *, builtin: bool | None = None) -> dict[str, bytes | None]:
-        """The stored series blob of each reference of ``genres`` (only built-in or only user references when
-        ``builtin`` says so), by id (target derivation reads its spectrum)."""
-        which: ColumnElement[bool] = ReferenceTrack.genre.in_(list(genres))
-        if builtin is not None:
-            which = and_(which, ReferenceTrack.is_builtin == builtin)
-        stmt = select(ReferenceTrack.id, ReferenceTrack.series).where(which)
-        return {id_: blob for id_, blob in self.session.execute(stmt)}
+    def target_columns(
+        self, genres: Sequence[str] | None, *, builtin: bool | None, overall_fields: Sequence[str]
+    ) -> TargetColumns:
+        """What target derivation reads of each reference of ``genres`` (every genre when None; only built-in or
+        only user references when ``builtin`` says so): ``overall_fields``, the spectrum and the band figures of its
+        overall row — one query, one row per reference, no series, no band rows, no ORM objects."""
+        om = ReferenceOverallMetrics
+        stmt = (
+            select(ReferenceTrack.genre, om.spectrum_db, om.band_figures, *(getattr(om, f) for f in overall_fields))
+            .outerjoin(om, om.reference_id == ReferenceTrack.id)
+            .where(self._which(genres, builtin))
+        )
+        rows = self.session.connection().execute(stmt).all()  # plain rows: no ORM result processing
+        overall = np.array([row[3:] for row in rows], dtype=float).reshape(len(rows), len(overall_fields))
+        return TargetColumns(
+            genres=[row[0] for row in rows],
+            overall={f: overall[:, k] for k, f in enumerate(overall_fields)},
+            spectra=[row[1] for row in rows],
+            band_figures=[row[2] for row in rows],
+        )
+
+    def without_target_columns(self) -> list[tuple[str, bytes | None]]:
+        """(id, series blob) of each reference whose overall row lacks its spectrum or band figures: rows stored
+        before those columns existed (none once they are filled: a scan of the overall rows)."""
+        om = ReferenceOverallMetrics
+        stmt = (
+            select(ReferenceTrack.id, ReferenceTrack.series)
+            .join(om, om.reference_id == ReferenceTrack.id)
+            .where(or_(om.spectrum_db.is_(None), om.band_figures.is_(None)))
+        )
+        return [(id_, blob) for id_, blob in self.session.execute(stmt)]
+
+    def band_rows(self, reference_ids: Sequence[str], fields: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """``band`` and ``fields`` of the band rows of each of ``reference_ids``, by reference id."""
+        bm = ReferenceBandMetrics
+        out: dict[str, list[dict[str, Any]]] = {id_: [] for id_ in reference_ids}
+        names = ("band", *fields)
+        for start in range(0, len(reference_ids), _IDS_PER_QUERY):
+            chunk = list(reference_ids[start : start + _IDS_PER_QUERY])
+            stmt = select(bm.reference_id, *(getattr(bm, f) for f in names)).where(bm.reference_id.in_(chunk))
+            for row in self.session.execute(stmt):
+                out[row[0]].append(dict(zip(names, row[1:], strict=True)))
+        return out
+
+    def store_target_columns(self, values: Mapping[str, tuple[bytes | None, bytes | None]]) -> None:
+        """Store (spectrum, band figures) on the overall rows of references, by reference id.
+
+        Figures the database already holds, stored once more in the form targets read, not a change of the library:
+        written past the session's hooks, so the library version (and every worker's cached targets and similarity
+        matrix) stays as it is.
+        """
+        if not values:
+            return
+        om = ReferenceOverallMetrics
+        stmt = (
+            update(om)
+            .where(om.reference_id == bindparam("ref_id"))
+            .values(spectrum_db=bindparam("spectrum"), band_figures=bindparam("bands"))
+        )
+        params = [{"ref_id": k, "spectrum": v[0], "bands": v[1]} for k, v in values.items()]
+        self.session.connection().execute(stmt, params)
 
     def get_many_full(self, ids: Sequence[str]) -> dict[str, ReferenceTrack]:
         """References by id, with their rows loaded."""
@@ -251,6 +273,33 @@ def _bump_after_flush(session: Session, _flush: UOWTransaction) -> None:
     touched = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(obj, _LIBRARY_MODELS) for obj in touched):
         _write_token(session.connection())
+        _forget_stale_target_columns(session)
+
+
+def _forget_stale_target_columns(session: Session) -> None:
+    """Null the target columns (spectrum, band figures) that a flush made stale, so they are filled again from the
+    series and band rows: a reference whose series changed, whose band rows changed or were deleted."""
+    stale_spectrum = {
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, ReferenceTrack) and inspect(obj).attrs.series.history.has_changes()
+    }
+    stale_bands = {
+        obj.reference_id for obj in (*session.dirty, *session.deleted) if isinstance(obj, ReferenceBandMetrics)
+    }
+    _null_target_columns(session.connection(), ReferenceOverallMetrics.spectrum_db, stale_spectrum)
+    _null_target_columns(session.connection(), ReferenceOverallMetrics.band_figures, stale_bands)
+
+
+def _null_target_columns(connection: Connection, column: Any, reference_ids: set[str] | None) -> None:
+    """Set ``column`` of the overall rows of ``reference_ids`` (every row when None) to null."""
+    om = ReferenceOverallMetrics
+    if reference_ids is not None and not reference_ids:
+        return
+    stmt = update(om).values({column.key: None})
+    if reference_ids is not None:
+        stmt = stmt.where(om.reference_id.in_(sorted(reference_ids)))
+    connection.execute(stmt)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -259,5 +308,12 @@ def _bump_on_bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table: Any = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _LIBRARY_TABLES:
+    name = getattr(table, "name", None)
+    if name in _LIBRARY_TABLES:
         _write_token(state.session.connection())
+    # A statement may change any band row or series: their target columns are filled again when next read.
+    if name == ReferenceBandMetrics.__tablename__ and not state.is_insert:
+        _null_target_columns(state.session.connection(), ReferenceOverallMetrics.band_figures, None)
+    statement: Any = state.statement
+    if name == ReferenceTrack.__tablename__ and state.is_update and "series" in statement.compile().params:
+        _null_target_columns(state.session.connection(), ReferenceOverallMetrics.spectrum_db, None)

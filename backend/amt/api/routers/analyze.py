@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from amt.api.deps import SessionDep, SettingsDep
 from amt.api.models import Analysis
 from amt.api.repositories.analysis_repo import AnalysisRepository
+from amt.api.routers.upload_form import GENRE_FIELD, STAGE_FIELD, upload_form
 from amt.api.schemas import (
     AnalysisOut,
     AnalysisPage,
@@ -23,7 +24,7 @@ from amt.api.schemas import (
     SectionOut,
 )
 from amt.api.services import analysis as service
-from amt.api.services.recommend.model import Level, Stage
+from amt.api.services.recommend.model import Level
 from amt.api.services.report import read_time_extras
 from amt.api.services.rows import band_dicts, overall_dict, plan_of, recommendation_of
 from amt.api.services.series import unpack_series
@@ -53,37 +54,16 @@ MAX_OFFSET = 2**31 - 1
 ANALYSIS_SLOTS = anyio.CapacityLimiter(2)
 """At most this many analyses run at once (one per core); further uploads wait their turn."""
 
-UPLOAD_FORM = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "An audio file: WAV, AIFF, FLAC, MP3, Ogg Vorbis, Opus, AAC or ALAC (M4A)",
-                        },
-                        "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
-                        "recommendation_level": {
-                            "type": "string",
-                            "enum": [level.value for level in Level],
-                        },
-                        "stage": {"type": "string", "enum": [stage.value for stage in Stage]},
-                        "codec_preview": {
-                            "type": "boolean",
-                            "description": "Also encode the master with each streaming destination's codec and "
-                            "measure its true peak after decoding (slower)",
-                        },
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_FORM = upload_form(
+    genre=GENRE_FIELD,
+    recommendation_level={"type": "string", "enum": [level.value for level in Level]},
+    stage=STAGE_FIELD,
+    codec_preview={
+        "type": "boolean",
+        "description": "Also encode the master with each streaming destination's codec and measure its true peak "
+        "after decoding (slower)",
+    },
+)
 
 
 def analysis_out(row: Analysis) -> AnalysisOut:

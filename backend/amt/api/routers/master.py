@@ -13,9 +13,9 @@ from starlette.background import BackgroundTask
 
 from amt.api.deps import SettingsDep
 from amt.api.routers.analyze import ANALYSIS_SLOTS
+from amt.api.routers.upload_form import GENRE_FIELD, STAGE_FIELD, upload_form
 from amt.api.services import analysis as analysis_service
 from amt.api.services.mastering import Mastered, master_file, parse_only
-from amt.api.services.recommend.model import Stage
 from amt.api.services.targets import genre_target
 from amt.api.uploads import receive_upload, run_until_disconnect
 from amt.utils.logger import get_logger
@@ -29,29 +29,14 @@ TRUE_PEAK_HEADER = "X-True-Peak-dBTP"
 """The returned WAV's true peak as measured by the engine, dBTP (absent when undefined)."""
 MEASURED_HEADERS = (LOUDNESS_HEADER, TRUE_PEAK_HEADER)
 
-MASTER_FORM = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "A WAV file"},
-                        "genre": {"type": "string", "description": "Genre for targets (see /api/genres)"},
-                        "stage": {"type": "string", "enum": [stage.value for stage in Stage]},
-                        "only": {
-                            "type": "string",
-                            "description": "Step kinds to apply, comma-separated: "
-                            "eq, stereo, dynamics, limiter (default: every step)",
-                        },
-                    },
-                }
-            }
-        },
-    }
-}
+MASTER_FORM = upload_form(
+    genre=GENRE_FIELD,
+    stage=STAGE_FIELD,
+    only={
+        "type": "string",
+        "description": "Step kinds to apply, comma-separated: eq, stereo, dynamics, limiter (default: every step)",
+    },
+)
 
 
 @router.post(

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from amt.api.models import ReferenceBandMetrics, ReferenceOverallMetrics, ReferenceTrack
 from amt.api.repositories.reference_repo import ReferenceRepository
-from amt.api.services.corpus import load_corpus
-from amt.api.services.series import pack_series
+from amt.api.services.corpus import band_figure_rows, load_corpus
+from amt.api.services.series import pack_floats, pack_series
 from amt.ml.similarity import vector_to_bytes
 
 METADATA_PATH = Path(__file__).resolve().parents[2] / "data" / "references" / "reference_metadata.json"
@@ -98,7 +98,11 @@ def reference_row(entry: dict[str, Any]) -> ReferenceTrack:
         feature_version=str(entry["feature_version"]),
         series=pack_series({"spectrum_freqs_hz": spectrum.get("freqs_hz"), "spectrum_db": spectrum.get("db")}),
     )
-    ref.overall_metrics = ReferenceOverallMetrics(**entry["overall_metrics"])
+    ref.overall_metrics = ReferenceOverallMetrics(
+        **entry["overall_metrics"],
+        spectrum_db=pack_floats(spectrum.get("db")),
+        band_figures=pack_floats(band_figure_rows(entry["band_metrics"])),
+    )
     ref.band_metrics = [ReferenceBandMetrics(position=i, **b) for i, b in enumerate(entry["band_metrics"])]
     return ref
 

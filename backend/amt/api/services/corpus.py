@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from amt.api.services.deviation import inaudible_bands, shape_deviations
+from amt.api.services.deviation import inaudible_rows, shape_deviation_rows
 from amt.config.constants import (
     BAND_NAMES,
     DOCUMENTED_LOUDNESS,
@@ -84,48 +85,135 @@ def corpus_numbers(*, genre: str | None = None, family: Family | None = None) ->
 # --- statistics ---------------------------------------------------------------------------------------------
 
 
-def _finite(values: Sequence[Any]) -> list[float]:
-    return [float(v) for v in values if v is not None and math.isfinite(v)]
+def _percentile(ascending: np.ndarray, percent: float) -> float:
+    """``np.percentile(x, percent)`` (its default, linear method, to the last bit) of ``x`` sorted ascending, without
+    numpy's per-call overhead: targets take a few thousand of them."""
+    at = (len(ascending) - 1) * (percent / 100)
+    low = math.floor(at)
+    high = min(low + 1, len(ascending) - 1)
+    gamma = at - low
+    a, b = float(ascending[low]), float(ascending[high])
+    return b - (b - a) * (1 - gamma) if gamma >= 0.5 else a + (b - a) * gamma
 
 
-def robust_spread(values: Sequence[float]) -> float:
+def _median(ascending: np.ndarray) -> float:
+    """``np.median`` of an ascending array."""
+    mid = len(ascending) // 2
+    return float(ascending[mid]) if len(ascending) % 2 else float((ascending[mid - 1] + ascending[mid]) / 2)
+
+
+def robust_spread(values: Sequence[float] | np.ndarray) -> float:
     """The real spread of ``values``: how far from their median the central 80 % of them lie — the larger of
     IQR / 1.349 × 1.2816 (a robust standard deviation, scaled to the central 80 % of a normal distribution) and the
     80th percentile of the distances from the median (the same share, for the heavy tails real music has). 0 for
     fewer than two values."""
     if len(values) < 2:
         return 0.0
-    x = np.asarray(values, dtype=float)
-    q1, q3 = np.percentile(x, [25, 75])
-    return max(CENTRAL_80 * float(q3 - q1) / ROBUST_SIGMA, float(np.percentile(np.abs(x - np.median(x)), 80)))
+    x = np.sort(np.asarray(values, dtype=float))
+    iqr = _percentile(x, 75) - _percentile(x, 25)
+    return max(CENTRAL_80 * iqr / ROBUST_SIGMA, _percentile(np.sort(np.abs(x - _median(x))), 80))
 
 
-def percentile_range(values: Sequence[float], *, min_half: float = MIN_HALF_RANGE) -> tuple[float, float] | None:
+def percentile_range(
+    values: Sequence[float] | np.ndarray, *, min_half: float = MIN_HALF_RANGE
+) -> tuple[float, float] | None:
     """Where the central 80 % of ``values`` lie: the 10th … 90th percentile, at least the median ± the real spread
     (``robust_spread``, which holds the central 80 % of a normal distribution and is steadier than the percentiles
     of a few values) and at least the median ± ``min_half``; None without values."""
-    if not values:
+    if len(values) == 0:
         return None
-    median = float(np.median(values))
-    half = max(min_half, robust_spread(values))
-    p10, p90 = np.percentile(values, [10, 90])
-    return (min(float(p10), median - half), max(float(p90), median + half))
+    x = np.sort(np.asarray(values, dtype=float))
+    median = _median(x)
+    half = max(min_half, robust_spread(x))
+    return (min(_percentile(x, 10), median - half), max(_percentile(x, 90), median + half))
 
 
-def _overall(refs: Sequence[ReferenceNumbers], field: str) -> list[float]:
-    return _finite([r.overall.get(field) for r in refs])
+TARGET_OVERALL_FIELDS = ("integrated_lufs", "loudness_range_lu", "dynamic_range_db", "plr_db")
+"""The overall figures genre targets are derived from."""
+TARGET_BAND_FIELDS = ("energy_ratio", "rms_db", "stereo_width", "phase_correlation")
+"""The band figures genre targets are derived from."""
 
 
-def _by_band(ref: ReferenceNumbers) -> dict[str, Mapping[str, Any]]:
-    return {b["band"]: b for b in ref.bands}
+@dataclass(frozen=True)
+class ReferenceTable:
+    """The target inputs of many references as arrays (row i is one reference; NaN where a figure is null):
+    derivation computes on whole columns, so a genre of 10 000 references costs a few array operations."""
+
+    overall: Mapping[str, np.ndarray]
+    """``TARGET_OVERALL_FIELDS`` → shape (n,)."""
+    bands: Mapping[str, np.ndarray]
+    """``TARGET_BAND_FIELDS`` → shape (n, 5), columns in ``BAND_NAMES`` order."""
+    spectra: Sequence[np.ndarray | None]
+    """Each reference's long-term spectrum (dB per 1/6-octave bin, NaN where undefined), or None."""
+
+    def __len__(self) -> int:
+        return len(self.spectra)
+
+    def take(self, rows: np.ndarray) -> ReferenceTable:
+        """The references where the boolean mask ``rows`` is true."""
+        picked = np.flatnonzero(rows)
+        return ReferenceTable(
+            overall={k: v[picked] for k, v in self.overall.items()},
+            bands={k: v[picked] for k, v in self.bands.items()},
+            spectra=[self.spectra[int(i)] for i in picked],
+        )
 
 
-def median_shares(refs: Sequence[ReferenceNumbers]) -> dict[str, float]:
+def _number(value: Any) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _spectrum(values: Sequence[float | None] | None) -> np.ndarray | None:
+    return np.array([_number(v) for v in values], dtype=float) if values else None
+
+
+def band_figure_rows(bands: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """``TARGET_BAND_FIELDS`` of one reference's band rows (dicts with ``band``), shape (5, 4) in ``BAND_NAMES``
+    order, NaN where a figure is null or a band row is missing."""
+    out = np.full((len(BAND_NAMES), len(TARGET_BAND_FIELDS)), np.nan)
+    by_band = {b["band"]: b for b in bands}
+    for j, band in enumerate(BAND_NAMES):
+        row = by_band.get(band)
+        if row is not None:
+            out[j] = [_number(row.get(f)) for f in TARGET_BAND_FIELDS]
+    return out
+
+
+def as_table(refs: Sequence[ReferenceNumbers] | ReferenceTable) -> ReferenceTable:
+    """``refs`` as a :class:`ReferenceTable` (unchanged when it is one)."""
+    if isinstance(refs, ReferenceTable):
+        return refs
+    bands = np.full((len(refs), len(BAND_NAMES), len(TARGET_BAND_FIELDS)), np.nan)
+    for i, ref in enumerate(refs):
+        bands[i] = band_figure_rows(ref.bands)
+    return ReferenceTable(
+        overall={f: np.array([_number(r.overall.get(f)) for r in refs], dtype=float) for f in TARGET_OVERALL_FIELDS},
+        bands={f: bands[:, :, k] for k, f in enumerate(TARGET_BAND_FIELDS)},
+        spectra=[_spectrum(r.spectrum_db) for r in refs],
+    )
+
+
+def join_tables(*tables: ReferenceTable) -> ReferenceTable:
+    """The references of every table, in order."""
+    return ReferenceTable(
+        overall={f: np.concatenate([t.overall[f] for t in tables]) for f in TARGET_OVERALL_FIELDS},
+        bands={f: np.concatenate([t.bands[f] for t in tables]) for f in TARGET_BAND_FIELDS},
+        spectra=[s for t in tables for s in t.spectra],
+    )
+
+
+def _overall(refs: ReferenceTable, field: str) -> np.ndarray:
+    values = refs.overall[field]
+    return values[np.isfinite(values)]
+
+
+def median_shares(refs: ReferenceTable) -> dict[str, float]:
     """Per band the median energy share, the five scaled to sum to 1 (only the shape matters)."""
     medians = {}
-    for band in BAND_NAMES:
-        shares = [s for s in (_by_band(r).get(band, {}).get("energy_ratio") for r in refs) if s and s > 0]
-        medians[band] = float(np.median(shares)) if shares else 1e-6
+    for j, band in enumerate(BAND_NAMES):
+        column = refs.bands["energy_ratio"][:, j]
+        shares = column[column > 0]  # NaN (no figure) compares false
+        medians[band] = float(np.median(shares)) if shares.size else 1e-6
     total = sum(medians.values())
     return {b: v / total for b, v in medians.items()}
 
@@ -141,46 +229,36 @@ class BandStats:
     correlation_spread: float
 
 
-def band_stats(refs: Sequence[ReferenceNumbers], shares: Mapping[str, float]) -> dict[str, BandStats]:
+def band_stats(refs: ReferenceTable, shares: Mapping[str, float]) -> dict[str, BandStats]:
     """Per band: the robust spread of the references' shape deviations from ``shares``, and the medians and robust
     spreads of width and correlation over the references in which the band is audible."""
-    shapes: dict[str, list[float]] = {b: [] for b in BAND_NAMES}
-    widths: dict[str, list[float]] = {b: [] for b in BAND_NAMES}
-    corrs: dict[str, list[float]] = {b: [] for b in BAND_NAMES}
-    for ref in refs:
-        bands = _by_band(ref)
-        quiet = inaudible_bands({b: bands.get(b, {}).get("rms_db") for b in BAND_NAMES})
-        dev = shape_deviations({b: bands.get(b, {}).get("energy_ratio") for b in BAND_NAMES}, shares, inaudible=quiet)
-        for band in BAND_NAMES:
-            shape = dev[band]
-            if shape is not None:
-                shapes[band].append(shape)
-            if band in quiet:
-                continue
-            w, c = bands.get(band, {}).get("stereo_width"), bands.get(band, {}).get("phase_correlation")
-            if w is not None:
-                widths[band].append(float(w))
-            if c is not None:
-                corrs[band].append(float(c))
-    return {
-        b: BandStats(
-            shape_spread_db=robust_spread(shapes[b]),
-            width=float(np.median(widths[b])) if widths[b] else None,
-            width_spread=robust_spread(widths[b]),
-            correlation=float(np.median(corrs[b])) if corrs[b] else None,
-            correlation_spread=robust_spread(corrs[b]),
+    quiet = inaudible_rows(refs.bands["rms_db"])
+    shapes = shape_deviation_rows(refs.bands["energy_ratio"], np.array([shares[b] for b in BAND_NAMES]), quiet)
+    out = {}
+    for j, band in enumerate(BAND_NAMES):
+        shape = shapes[:, j]
+        width, corr = refs.bands["stereo_width"][:, j], refs.bands["phase_correlation"][:, j]
+        widths = width[~quiet[:, j] & np.isfinite(width)]
+        corrs = corr[~quiet[:, j] & np.isfinite(corr)]
+        out[band] = BandStats(
+            shape_spread_db=robust_spread(shape[np.isfinite(shape)]),
+            width=float(np.median(widths)) if widths.size else None,
+            width_spread=robust_spread(widths),
+            correlation=float(np.median(corrs)) if corrs.size else None,
+            correlation_spread=robust_spread(corrs),
         )
-        for b in BAND_NAMES
-    }
+    return out
 
 
-def mean_spectrum(refs: Sequence[ReferenceNumbers]) -> tuple[float | None, ...] | None:
+def mean_spectrum(refs: ReferenceTable) -> tuple[float | None, ...] | None:
     """Power mean of the references' long-term spectra, per bin, each first moved to 0 dB mean level (dB)."""
-    rows = [[np.nan if v is None else v for v in r.spectrum_db] for r in refs if r.spectrum_db]
-    if not rows or len({len(r) for r in rows}) != 1:
+    rows = [s for s in refs.spectra if s is not None and s.size]
+    if not rows or len({r.size for r in rows}) != 1:
         return None
-    db = np.asarray(rows, dtype=float)
-    db -= np.nanmean(db, axis=1, keepdims=True)
+    db = np.array(rows, dtype=float)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a spectrum with no defined bin has no mean level
+        db -= np.nanmean(db, axis=1, keepdims=True)
     power = 10.0 ** (db / 10.0)
     counts = np.isfinite(power).sum(axis=0)
     total = np.nansum(power, axis=0)
@@ -198,8 +276,8 @@ def _count(n: int, what: str) -> str:
 
 def derive_target(
     genre: str,
-    own: Sequence[ReferenceNumbers],
-    family_refs: Sequence[ReferenceNumbers],
+    own: Sequence[ReferenceNumbers] | ReferenceTable,
+    family_refs: Sequence[ReferenceNumbers] | ReferenceTable,
     family: Family | None,
 ) -> GenreTarget:
     """A genre's target from its own real references and its family's (SPEC §5).
@@ -213,16 +291,19 @@ def derive_target(
     mastered at that loudness (when it has at least ``MIN_OWN_CENTRE`` of them). Tolerances
     never go below the floors of ``config.constants``.
     """
+    own, family_refs = as_table(own), as_table(family_refs)
     n = len(own)
     # A genre of the user's own (no family) is centred on its own references, however few.
     min_centre = MIN_OWN_CENTRE if family is not None else 1
-    spread_refs = own if n >= MIN_OWN_TRACKS or not family_refs else family_refs
-    centre_refs = own if n >= min_centre or not family_refs else family_refs
+    spread_refs = own if n >= MIN_OWN_TRACKS or not len(family_refs) else family_refs
+    centre_refs = own if n >= min_centre or not len(family_refs) else family_refs
     documented = DOCUMENTED_LOUDNESS.get(genre) if centre_refs is not own else None
     parts = [_count(n, "real reference")]
     if documented is not None:
         low, high = documented.loudness_lufs
-        at_level = [r for r in family_refs if low <= (r.overall.get("integrated_lufs") or -999.0) <= high]
+        lufs = family_refs.overall["integrated_lufs"]
+        with np.errstate(invalid="ignore"):
+            at_level = family_refs.take((low <= lufs) & (lufs <= high))
         if len(at_level) >= MIN_OWN_CENTRE:
             centre_refs = at_level
         parts.append(f"loudness from published measurements ({documented.basis})")
@@ -239,7 +320,7 @@ def derive_target(
         )
     shares = median_shares(centre_refs)
     centre_stats = band_stats(centre_refs, shares)
-    spread_stats = band_stats(spread_refs, median_shares(spread_refs))
+    spread_stats = centre_stats if spread_refs is centre_refs else band_stats(spread_refs, median_shares(spread_refs))
     bands = {
         b: BandTarget(
             energy_ratio=shares[b],
@@ -257,7 +338,7 @@ def derive_target(
         loud_tol = max(MIN_LOUDNESS_TOLERANCE_LU, (documented.loudness_lufs[1] - documented.loudness_lufs[0]) / 2)
     else:
         lufs = _overall(centre_refs, "integrated_lufs")
-        integrated = float(np.median(lufs)) if lufs else -14.0
+        integrated = float(np.median(lufs)) if lufs.size else -14.0
         loud_range = percentile_range(lufs, min_half=0.0)
         loud_tol = max(MIN_LOUDNESS_TOLERANCE_LU, robust_spread(_overall(spread_refs, "integrated_lufs")))
     lra = _shifted_range(centre_refs, spread_refs, "loudness_range_lu", (4.0, 10.0))
@@ -267,7 +348,7 @@ def derive_target(
         # The family has too few tracks at the published loudness to centre DR and PLR on: with peaks where they
         # were, each LU of extra loudness takes about 1 dB off both (limiting), so their ranges move by as much.
         family_lufs = _overall(family_refs, "integrated_lufs")
-        louder = integrated - float(np.median(family_lufs)) if family_lufs else 0.0
+        louder = integrated - float(np.median(family_lufs)) if family_lufs.size else 0.0
         dr, plr = (max(0.0, dr[0] - louder), dr[1] - louder), (max(0.0, plr[0] - louder), plr[1] - louder)
         parts.append(f"DR and PLR moved {louder:.1f} dB for that loudness")
     return GenreTarget(
@@ -292,8 +373,8 @@ def _or(*values: float | None) -> float:
 
 
 def _shifted_range(
-    centre_refs: Sequence[ReferenceNumbers],
-    spread_refs: Sequence[ReferenceNumbers],
+    centre_refs: ReferenceTable,
+    spread_refs: ReferenceTable,
     field: str,
     fallback: tuple[float, float],
 ) -> tuple[float, float]:
@@ -302,27 +383,49 @@ def _shifted_range(
     centre = _overall(centre_refs, field)
     spread = _overall(spread_refs, field)
     rng = percentile_range(spread)
-    if rng is None or not centre:
+    if rng is None or not centre.size:
         return fallback
     shift = float(np.median(centre)) - float(np.median(spread))
     return (max(0.0, rng[0] + shift), rng[1] + shift)  # LRA, DR and PLR are never negative
 
 
-def corpus_target(genre: str, extra: Sequence[ReferenceNumbers] = ()) -> GenreTarget:
+def corpus_target(genre: str, extra: Sequence[ReferenceNumbers] | ReferenceTable = ()) -> GenreTarget:
     """The target of ``genre`` from the shipped corpus, plus ``extra`` real references of it (user references)."""
-    return _target(genre, tuple(extra)) if extra else _shipped_target(genre)
+    return _target(genre, as_table(extra)) if len(extra) else _shipped_target(genre)
 
 
 @lru_cache(maxsize=64)
 def _shipped_target(genre: str) -> GenreTarget:
-    return _target(genre, ())
+    return _target(genre, None)
 
 
-def _target(genre: str, extra: tuple[ReferenceNumbers, ...]) -> GenreTarget:
+@lru_cache(maxsize=1)
+def _whole_corpus() -> tuple[ReferenceTable, np.ndarray, np.ndarray]:
+    """The corpus as one table, with each track's genre and family."""
+    tracks = load_corpus()
+    genres = np.array([t["genre"] for t in tracks], dtype=object)
+    families = np.array([t["family"] for t in tracks], dtype=object)
+    return as_table([numbers_of(t) for t in tracks]), genres, families
+
+
+@lru_cache(maxsize=64)
+def _corpus_table(genre: str | None = None, family: Family | None = None) -> ReferenceTable:
+    """``corpus_numbers(genre=, family=)`` as a table."""
+    table, genres, families = _whole_corpus()
+    rows = np.ones(len(table), dtype=bool)
+    if genre is not None:
+        rows &= genres == genre
+    if family is not None:
+        rows &= families == family.value
+    return table.take(rows)
+
+
+def _target(genre: str, extra: ReferenceTable | None) -> GenreTarget:
     family = GENRE_FAMILY.get(genre)
-    own = [*corpus_numbers(genre=genre), *extra]
-    family_refs = corpus_numbers(family=family) if family is not None else corpus_numbers()
-    return derive_target(genre, own, family_refs, family)
+    own = _corpus_table(genre=genre)
+    if extra is not None:
+        own = join_tables(own, extra)
+    return derive_target(genre, own, _corpus_table(family=family), family)
 
 
 # --- genre labels -------------------------------------------------------------------------------------------

@@ -10,12 +10,13 @@ reads −5 dB on that band and 0 on the others: exactly the EQ gain that undoes 
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping, Set
 
-from amt.analysis.audibility import inaudible_bands
+import numpy as np
 
-__all__ = ["band_share_db", "inaudible_bands", "shape_deviations"]
+from amt.analysis.audibility import inaudible_bands, inaudible_rows
+
+__all__ = ["band_share_db", "inaudible_bands", "inaudible_rows", "shape_deviation_rows", "shape_deviations"]
 
 
 def band_share_db(shares: Mapping[str, float | None], target_shares: Mapping[str, float]) -> dict[str, float]:
@@ -28,6 +29,23 @@ def band_share_db(shares: Mapping[str, float | None], target_shares: Mapping[str
     return out
 
 
+def shape_deviation_rows(shares: np.ndarray, target_shares: np.ndarray, quiet: np.ndarray) -> np.ndarray:
+    """Shape deviations of many tracks at once, dB: ``shares`` (n, bands; NaN where unknown) against
+    ``target_shares`` (bands,), ``quiet`` (n, bands) the inaudible bands. Per row, each band's share's dB difference
+    from the target minus the median over the row's bands that have one; NaN where a band has none (share or target
+    not positive, or inaudible)."""
+    shares, target_shares = np.asarray(shares, dtype=float), np.asarray(target_shares, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        usable = (shares > 0) & (target_shares > 0) & ~quiet
+        d = np.where(usable, 10.0 * np.log10(shares / target_shares), np.nan)
+    centre = np.full(d.shape[:-1], np.nan)
+    some = usable.any(axis=-1)
+    if some.any():
+        centre[some] = np.nanmedian(d[some], axis=-1)
+    deviations: np.ndarray = d - centre[..., None]
+    return deviations
+
+
 def shape_deviations(
     shares: Mapping[str, float | None], target_shares: Mapping[str, float], *, inaudible: Set[str] = frozenset()
 ) -> dict[str, float | None]:
@@ -35,9 +53,10 @@ def shape_deviations(
 
     A band without a positive share (or target share), or in ``inaudible`` (SPEC §4), reads None and is left out of
     the median: the share of a band no one hears says nothing about the balance of the others.
+    (:func:`shape_deviation_rows` for one track.)
     """
-    d = {b: v for b, v in band_share_db(shares, target_shares).items() if b not in inaudible}
-    if not d:
-        return {band: None for band in target_shares}
-    centre = statistics.median(d.values())
-    return {band: (d[band] - centre if band in d else None) for band in target_shares}
+    bands = list(target_shares)
+    row = np.array([[np.nan if shares.get(b) is None else shares[b] for b in bands]], dtype=float)
+    quiet = np.array([[b in inaudible for b in bands]])
+    deviations = shape_deviation_rows(row, np.array([target_shares[b] for b in bands], dtype=float), quiet)[0]
+    return {b: (float(v) if math.isfinite(v) else None) for b, v in zip(bands, deviations, strict=True)}

@@ -15,9 +15,10 @@ from amt.api.models import ReferenceBandMetrics, ReferenceOverallMetrics, Refere
 from amt.api.repositories.reference_repo import ReferenceRepository
 from amt.api.schemas import ReferenceSummary
 from amt.api.services.analysis import get_analysis
+from amt.api.services.corpus import band_figure_rows
 from amt.api.services.genres import genre_key, known_genres, match_genre, stored_spellings
 from amt.api.services.rows import audio_columns, band_dicts, overall_dict
-from amt.api.services.series import unpack_series
+from amt.api.services.series import pack_floats, unpack_series
 from amt.ml.feature_extraction import FEATURE_VERSION
 from amt.ml.similarity import SimilarityIndex, vector_from_bytes
 from amt.utils.errors import NotFoundError, ValidationError, quoted
@@ -83,8 +84,10 @@ def list_references(session: Session, genre: str | None, *, limit: int, offset: 
     canonical = canonical_filter_genre(genre, known_genres(session))
     spellings = None if canonical is None else stored_spellings(session, canonical)
     repo = ReferenceRepository(session)
-    rows = repo.list_summaries(genres=spellings, limit=limit, offset=offset)
-    items = [ReferenceSummary(**row._asdict()) for row in rows]
+    rows = repo.list_summaries(
+        fields=tuple(ReferenceSummary.model_fields), genres=spellings, limit=limit, offset=offset
+    )
+    items = [ReferenceSummary.model_validate(row) for row in rows]
     return ReferencePage(items=items, total=repo.count(genres=spellings))
 
 
@@ -111,7 +114,11 @@ def build_reference_row(
     )
     if id_ is not None:
         ref.id = id_
-    ref.overall_metrics = ReferenceOverallMetrics(**asdict(result.overall))
+    ref.overall_metrics = ReferenceOverallMetrics(
+        **asdict(result.overall),
+        spectrum_db=pack_floats(result.series.spectrum_db),
+        band_figures=pack_floats(band_figure_rows([asdict(b) for b in result.bands])),
+    )
     ref.band_metrics = [ReferenceBandMetrics(position=i, **asdict(b)) for i, b in enumerate(result.bands)]
     return ref
 

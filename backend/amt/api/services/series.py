@@ -1,11 +1,14 @@
-"""Storage form of the §4 time series: zlib-compressed JSON."""
+"""Storage forms of the §4 time series (zlib-compressed JSON) and of a reference's figures (float64 blobs)."""
 
 from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
+
+import numpy as np
 
 from amt.analysis.result import TimeSeries
 
@@ -51,3 +54,23 @@ def unpack_series(blob: bytes | None) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(zlib.decompress(blob))
     return data
+
+
+FLOATS_DTYPE = np.dtype("<f8")
+"""Stored figures (a reference's spectrum and band figures): float64 little-endian, exactly the measured values."""
+
+
+def pack_floats(values: Sequence[float | None] | np.ndarray | None) -> bytes | None:
+    """Numbers (None → NaN) as a blob column; None without any."""
+    if values is None or len(values) == 0:
+        return None
+    if isinstance(values, np.ndarray):
+        return values.astype(FLOATS_DTYPE).tobytes()
+    return np.array([np.nan if v is None else v for v in values], dtype=FLOATS_DTYPE).tobytes()
+
+
+def unpack_floats(blob: bytes | None) -> np.ndarray | None:
+    """A blob of :func:`pack_floats` as a flat float array (NaN where a value was null), or None."""
+    if not blob:
+        return None
+    return np.frombuffer(blob, dtype=FLOATS_DTYPE).astype(float)
