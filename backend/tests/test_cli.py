@@ -62,7 +62,9 @@ def _run_on_terminal(args: list[str], app_home: Path) -> tuple[int, str]:
 
 
 def _screen(raw: str) -> list[str]:
-    """What a terminal shows after ``raw``: carriage return, newline and "erase line" (ESC [2K) applied."""
+    """What a terminal shows after ``raw``: carriage return, newline and "erase line" (ESC [2K) applied, other
+    control sequences (colours, cursor visibility) dropped."""
+    raw = re.sub(r"\x1b\[(?!2K)[0-9;?]*[A-Za-z]", "", raw)
     lines: list[list[str]] = [[]]
     col = 0
     i = 0
@@ -156,30 +158,31 @@ def test_the_progress_bar_keeps_out_of_the_report_on_a_terminal(tmp_path: Path) 
         write_wav(folder / name, sine(997.0, 3.0, amp=amp))
     code, raw = _run_on_terminal(["analyze", str(folder)], tmp_path / "home")
     assert code == 0, raw
-    assert raw.count("\x1b[2K") >= 6  # the bar was drawn in place, and lifted for each report
+    assert "\x1b[1m" in raw  # styled: a terminal gets bold titles
+    assert raw.count("\r\x1b[2K") >= 3  # the bar was drawn in place, and lifted for each report
     screen = _screen(raw)
-    bars = [line for line in screen if re.match(r"^\[[#-]{30}\]", line)]
-    assert bars == ["[" + "#" * 30 + "] 3/3  done"]  # every earlier state of the bar was erased
+    bars = [line for line in screen if re.match(r"^files .* \d/3 ", line)]
+    assert len(bars) == 1 and " 3/3 " in bars[0], bars  # every earlier state of the bar was erased
     for name in ("a.wav", "b.wav", "c.wav"):
         assert sum(line.startswith(f"{name} — ") for line in screen) == 1, f"no clean header line for {name}"
-    assert not any("]" in line and "—" in line and line.startswith("[") for line in screen)
+    assert not any(line.startswith("files ") and "—" in line for line in screen)
 
 
-def test_the_bar_prints_one_line_per_step_into_a_pipe() -> None:
-    import io
-
-    from amt.utils.progress import ProgressBar
-
-    stream = io.StringIO()
-    bar = ProgressBar(2, stream=stream)
-    bar.show(0, "a.wav")
-    bar.print("report of a", file=stream)
-    bar.show(2, "done")
-    assert stream.getvalue().splitlines() == [
-        "[" + "-" * 30 + "] 0/2  a.wav",
-        "report of a",
-        "[" + "#" * 30 + "] 2/2  done",
-    ]
+def test_a_pipe_gets_plain_text_and_one_progress_line_per_file(tmp_path: Path) -> None:
+    """Into a pipe (or a log) no escape code at all, no redrawn bar: the tables as text, a line per file done."""
+    folder = tmp_path / "album"
+    folder.mkdir()
+    for name in ("a.wav", "b.wav"):
+        write_wav(folder / name, sine(997.0, 1.0, amp=0.5))
+    (folder / "c.wav").write_text("not audio")
+    done = _run(["analyze", str(folder), "--genre", "techno"], tmp_path / "home")
+    assert done.returncode == 1  # c.wav failed
+    assert "\x1b" not in done.stdout and "\x1b" not in done.stderr and "\r" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[:2] == ["1/3  a.wav", "2/3  b.wav"] and lines[3:] == ["3/3  c.wav"], lines
+    assert lines[2].startswith("error: c.wav: ") and "not in an audio format" in lines[2]
+    assert done.stdout.splitlines().count("Loudness") == 2  # a table title per report
+    assert all(line == line.rstrip() for line in done.stdout.splitlines())
 
 
 def test_json_of_a_failed_file_is_an_error_object_and_of_a_folder_a_list(tmp_path: Path) -> None:

@@ -22,22 +22,29 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rich.console import Group
+from rich.text import Text
+
+from amt.analysis.errors import AudioError
 from amt.api.core.config import get_settings
-from amt.api.services.analysis import codec_previews, measure_file, recommendations_for
+from amt.api.services.analysis import codec_previews, measure_file, recommendations_for, sections_of
 from amt.api.services.mastering import master_file, parse_only
-from amt.api.services.report import read_time_extras
+from amt.api.services.report import report_extras
 from amt.api.services.rows import overall_for_genre
 from amt.api.services.settings import check_level, check_stage
-from amt.cli.report import plan_text, render, table
+from amt.cli.report import fmt_number, plan_text, render, table
 from amt.cli.targets import ReferenceLibrary, load_library, resolve_target
 from amt.config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
 from amt.ml.feature_extraction import extract_features
 from amt.scripts import analyze_reference, build_reference_corpus, populate_references, render_references
 from amt.utils.errors import AppError
 from amt.utils.paths import audio_files_or_error
-from amt.utils.progress import ProgressBar
+from amt.utils.process import tune_process
+from amt.utils.progress import FileProgress, console_for, show
 
 SIMILAR_TOP_K = 5
+USER_ERRORS = (AppError, AudioError)
+"""What a command reports as ``error: message`` (the audio's or the options' fault), not as a traceback."""
 
 
 def target_summary(target: GenreTarget | None) -> dict[str, Any] | None:
@@ -83,9 +90,9 @@ def build_report(
     """The analysis JSON of SPEC §7 (without id and date) for one file, with the §8 extras, the target used
     and the ``SIMILAR_TOP_K`` most similar references of ``library``."""
     result = measure_file(path, max_duration_s=max_duration_s)
-    judgement = recommendations_for(result, target, level=level, stage=stage)
+    found = sections_of(result)
+    judgement = recommendations_for(result, target, level=level, stage=stage, found=found)
     overall = overall_for_genre(result, genre)
-    series = asdict(result.series)
     encoded = codec_previews(path, result) if codec_preview else None
     return {
         "filename": path.name,
@@ -98,7 +105,7 @@ def build_report(
         "band_metrics": [asdict(b) for b in result.bands],
         "recommendations": [r.model_dump(mode="json") for r in judgement.recommendations],
         "plan": judgement.plan.model_dump(mode="json"),
-        **read_time_extras(overall, series, result.audio.duration_s, encoded),
+        **report_extras(overall, found, encoded),
         "target": target_summary(target),
         "similar_references": library.similar(extract_features(result), SIMILAR_TOP_K) if library else [],
     }
@@ -121,31 +128,18 @@ def analyze(args: argparse.Namespace) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     library = load_library(settings)
-    bar = ProgressBar(len(files), enabled=len(files) > 1)
-    reports: list[dict[str, Any]] = []
-    failures = 0
-    for i, path in enumerate(files):
-        bar.show(i, path.name)
-        try:
-            report = build_report(
-                path,
-                genre=genre,
-                target=target,
-                level=level,
-                stage=stage,
-                max_duration_s=settings.max_duration_s,
-                library=library,
-                codec_preview=args.codec_preview,
-            )
-        except AppError as exc:
-            failures += 1
-            bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
-            reports.append({"filename": path.name, "detail": exc.message})
-            continue
-        reports.append(report)
-        if not args.json:
-            bar.print(render(report))
-    bar.show(len(files), "done")
+    with FileProgress(len(files), enabled=len(files) > 1) as bar:
+        reports, failures = _analyze_files(
+            files,
+            bar,
+            args,
+            genre=genre,
+            target=target,
+            level=level,
+            stage=stage,
+            max_duration_s=settings.max_duration_s,
+            library=library,
+        )
     if args.json:
         document: Any = reports[0] if args.path.is_file() else reports
         text = json.dumps(document, indent=2, allow_nan=False)
@@ -154,6 +148,46 @@ def analyze(args: argparse.Namespace) -> int:
         else:
             print(text)
     return 1 if failures else 0
+
+
+def _analyze_files(
+    files: list[Path],
+    bar: FileProgress,
+    args: argparse.Namespace,
+    *,
+    genre: str | None,
+    target: GenreTarget | None,
+    level: str,
+    stage: str,
+    max_duration_s: float,
+    library: ReferenceLibrary | None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Analyse ``files`` one after the other, printing each report (unless ``--json``); (reports, failures)."""
+    reports: list[dict[str, Any]] = []
+    failures = 0
+    for path in files:
+        bar.working_on(path.name)
+        try:
+            report = build_report(
+                path,
+                genre=genre,
+                target=target,
+                level=level,
+                stage=stage,
+                max_duration_s=max_duration_s,
+                library=library,
+                codec_preview=args.codec_preview,
+            )
+        except USER_ERRORS as exc:
+            failures += 1
+            bar.print(f"error: {path.name}: {exc.message}", error=True)
+            reports.append({"filename": path.name, "detail": exc.message})
+        else:
+            reports.append(report)
+            if not args.json:
+                bar.print(render(report))
+        bar.file_done(path.name)
+    return reports, failures
 
 
 def _figures(result: Any) -> dict[str, float | None]:
@@ -178,7 +212,7 @@ def master(args: argparse.Namespace) -> int:
         done = master_file(
             args.path, args.output, target=target, stage=stage, only=only, max_duration_s=settings.max_duration_s
         )
-    except AppError as exc:
+    except USER_ERRORS as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     plan = done.judgement.plan.model_dump(mode="json")
@@ -201,7 +235,6 @@ def master(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(plan_text(plan))
     rows = [
         (
             name,
@@ -211,17 +244,19 @@ def master(args: argparse.Namespace) -> int:
         )
         for name in before
     ]
-    print("\n" + table(f"{args.path.name} → {args.output.name}", ("figure", "before", "after", "expected"), rows))
+    figures = table(f"{args.path.name} → {args.output.name}", ("figure", "before", "after", "expected"), rows)
+    show(console_for(sys.stdout), Group(Text(plan_text(plan)), Text(""), figures))
     return 0
 
 
 def fmt_value(value: float | None) -> str:
-    """A figure with one decimal, or a dash."""
-    return "—" if value is None else f"{value:.1f}"
+    """A figure with one decimal (never "-0.0"), or a dash."""
+    return "—" if value is None else fmt_number(value, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run it."""
+    """Parse the command line and run it (after tuning the process for the engine)."""
+    tune_process()
     parser = argparse.ArgumentParser(prog="amt", description="Audio Mastering Tool on the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("analyze", help="analyse an audio file or a folder of them")

@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from amt.analysis.errors import AudioError
 from amt.api.core.config import get_settings
 from amt.api.database import open_database, session_scope
 from amt.api.services.analysis import measure_file
@@ -22,7 +23,8 @@ from amt.api.services.genres import genre_key, known_genres, match_genre
 from amt.api.services.references import build_reference_row
 from amt.utils.errors import AppError
 from amt.utils.paths import audio_files_or_error
-from amt.utils.progress import ProgressBar
+from amt.utils.process import tune_process
+from amt.utils.progress import FileProgress
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,6 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the script; the process exit code."""
+    tune_process()
     args = parse_args(argv)
     files, skipped, problem = audio_files_or_error(args.path)
     for item in skipped:
@@ -64,28 +67,35 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 2
             genre = " ".join(args.genre.split())
-        bar = ProgressBar(len(files), enabled=len(files) > 1)
         failures = 0
-        for i, path in enumerate(files):
-            bar.show(i, path.name)
-            try:
-                result = measure_file(path, max_duration_s=settings.max_duration_s)
-            except AppError as exc:
-                failures += 1
-                bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
-                continue
-            name = args.name if args.name and len(files) == 1 else path.stem
-            row = build_reference_row(
-                result, name=name, artist=args.artist, genre=genre, year=args.year, is_builtin=False, source=path.name
-            )
-            with session_scope(factory) as session:
-                session.add(row)
-            lufs = result.overall.integrated_lufs
-            bar.print(
-                f"added {name!r} ({genre}): {result.audio.duration_s:.1f} s, "
-                f"{'—' if lufs is None else f'{lufs:.1f} LUFS'}, id {row.id}"
-            )
-        bar.show(len(files), "done")
+        with FileProgress(len(files), enabled=len(files) > 1) as bar:
+            for path in files:
+                bar.working_on(path.name)
+                try:
+                    result = measure_file(path, max_duration_s=settings.max_duration_s)
+                except (AppError, AudioError) as exc:
+                    failures += 1
+                    bar.print(f"error: {path.name}: {exc.message}", error=True)
+                    bar.file_done(path.name)
+                    continue
+                name = args.name if args.name and len(files) == 1 else path.stem
+                row = build_reference_row(
+                    result,
+                    name=name,
+                    artist=args.artist,
+                    genre=genre,
+                    year=args.year,
+                    is_builtin=False,
+                    source=path.name,
+                )
+                with session_scope(factory) as session:
+                    session.add(row)
+                lufs = result.overall.integrated_lufs
+                bar.print(
+                    f"added {name!r} ({genre}): {result.audio.duration_s:.1f} s, "
+                    f"{'—' if lufs is None else f'{lufs:.1f} LUFS'}, id {row.id}"
+                )
+                bar.file_done(path.name)
         return 1 if failures else 0
     finally:
         engine.dispose()

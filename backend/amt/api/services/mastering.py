@@ -111,8 +111,8 @@ class Mastered:
 
 def measure(path: Path, *, max_duration_s: float | None = None) -> AnalysisResult:
     """Decode a file block by block and run every §4 metric on it."""
-    info = decode.probe_wav(path, max_duration_s=max_duration_s)
-    return analyze_blocks(decode.iter_blocks(path), info)
+    info = decode.probe(path, max_duration_s=max_duration_s)
+    return analyze_blocks(decode.iter_blocks(path, info=info), info)
 
 
 def master_file(
@@ -132,6 +132,6 @@ def master_file(
     with sf.SoundFile(
         dest, "w", samplerate=info.sample_rate, channels=info.channels, subtype="FLOAT", format="WAV"
     ) as out:
-        for block in render(decode.iter_blocks(src), info.sample_rate, chain):
+        for block in render(decode.iter_blocks(src, info=info), info.sample_rate, chain):
             out.write(np.ascontiguousarray(block, dtype=np.float32))
     return Mastered(before, judgement, measure(dest), chain)
