@@ -31,6 +31,7 @@ from amt.api.services.genres import resolve_genre
 from amt.api.services.recommend import Judgement, judge_result
 from amt.api.services.report import report_extras
 from amt.api.services.rows import audio_columns, overall_dict, overall_for_genre, recommendation_columns
+from amt.api.services.series import series_fields
 from amt.api.services.settings import check_level, check_stage, read_settings
 from amt.api.services.targets import genre_target
 from amt.config.constants import DESTINATIONS, GenreTarget
@@ -96,7 +97,7 @@ def codec_previews(path: Path, result: AnalysisResult) -> list[dict[str, Any]]:
 
 def sections_of(result: AnalysisResult) -> Sections:
     """The result's sections (SPEC §8), found once per analysis."""
-    return find_sections(asdict(result.series), result.audio.duration_s)
+    return find_sections(series_fields(result.series), result.audio.duration_s)
 
 
 def recommendations_for(
