@@ -35,8 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
-# analysis first: its __init__ pins BLAS to one thread, which only works before numpy is imported.
 from amt.analysis import decode  # isort: skip
+from amt.utils.process import tune_process  # isort: skip
 
 import numpy as np
 import soundfile as sf
@@ -139,6 +139,7 @@ def archetype_figures(repeat: int) -> int:
 
 def main() -> int:
     """Run the benchmark and print its figures."""
+    tune_process()  # as the entry points `amt` and the API do: one BLAS thread, glibc heap kept
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best is reported")

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 # analysis is imported first (its __init__ pins BLAS to one thread, which only works before numpy).
 from amt.analysis.decode import iter_blocks, probe_wav
 from amt.analysis.engine import analyze_blocks
-from amt.utils.errors import AudioError
+from amt.analysis.errors import AudioError
 
 
 @dataclass(frozen=True)

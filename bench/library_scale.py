@@ -37,8 +37,7 @@ from pathlib import Path
 BACKEND_DIR = Path(__file__).resolve().parents[1] / "backend"
 sys.path[:0] = [str(BACKEND_DIR), str(BACKEND_DIR / "tests")]
 
-# analysis first: its __init__ pins BLAS to one thread, which only works before numpy is imported.
-import amt.analysis  # noqa: E402, F401  # isort: skip
+from amt.utils.process import tune_process  # noqa: E402  # isort: skip
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
@@ -170,6 +169,7 @@ def database(kind: str, folder: Path) -> Iterator[str | None]:
 
 
 def main() -> None:
+    tune_process()  # as the entry points `amt` and the API do: one BLAS thread, glibc heap kept
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--references", type=int, default=10_000)
     parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])

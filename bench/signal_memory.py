@@ -22,8 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
-# analysis first: its __init__ pins BLAS to one thread, which only works before numpy is imported.
-from amt.analysis import decode  # isort: skip  # noqa: F401
+from amt.utils.process import tune_process  # isort: skip
 
 import numpy as np
 import soundfile as sf
@@ -93,6 +92,7 @@ def write_signal(path: Path, name: str, seconds: float) -> None:
 
 
 def main() -> int:
+    tune_process()  # as the entry points `amt` and the API do: one BLAS thread, glibc heap kept
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=120.0)
     args = parser.parse_args()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from amt.api.core.config import Settings
 from amt.api.database import init_db, make_engine, make_sessionmaker
+from amt.utils.process import tune_process
 from helpers import DATABASE_KINDS, database_of_kind
 
 
@@ -31,6 +32,12 @@ def _pin_settings_to_defaults() -> None:
 
 
 _pin_settings_to_defaults()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The test run is an entry point too: the engine runs here as under `amt` and the API (one BLAS thread,
+    glibc heap kept), and so do the servers and commands it starts (they inherit the environment)."""
+    tune_process()
 
 
 @pytest.fixture(scope="session")

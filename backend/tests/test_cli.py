@@ -62,9 +62,9 @@ def _run_on_terminal(args: list[str], app_home: Path) -> tuple[int, str]:
 
 
 def _screen(raw: str) -> list[str]:
-    """What a terminal shows after ``raw``: carriage return, newline and "erase line" (ESC [2K) applied,
-    colours and cursor visibility (ESC [… m, h, l) left out."""
-    raw = re.sub(r"\x1b\[[0-9;?]*[mhl]", "", raw)
+    """What a terminal shows after ``raw``: carriage return, newline and "erase line" (ESC [2K) applied, other
+    control sequences (colours, cursor visibility) dropped."""
+    raw = re.sub(r"\x1b\[(?!2K)[0-9;?]*[A-Za-z]", "", raw)
     lines: list[list[str]] = [[]]
     col = 0
     i = 0
@@ -167,21 +167,24 @@ def test_the_progress_bar_keeps_out_of_the_report_on_a_terminal(tmp_path: Path) 
     assert not any("━" in line and "—" in line for line in screen)
 
 
-def test_the_bar_prints_one_line_per_step_into_a_pipe() -> None:
-    import io
-
-    from amt.utils.progress import ProgressBar
-
-    stream = io.StringIO()
-    bar = ProgressBar(2, stream=stream)
-    bar.show(0, "a.wav")
-    bar.print("report of a", file=stream)
-    bar.show(2, "done")
-    assert stream.getvalue().splitlines() == [
-        "[" + "-" * 30 + "] 0/2  a.wav",
-        "report of a",
-        "[" + "#" * 30 + "] 2/2  done",
-    ]
+def test_a_pipe_gets_plain_text_and_one_progress_line_per_file(tmp_path: Path) -> None:
+    """Into a pipe (or a log) no escape code at all, no redrawn bar: the tables as text, a line per file done."""
+    folder = tmp_path / "album"
+    folder.mkdir()
+    for name in ("a.wav", "b.wav"):
+        write_wav(folder / name, sine(997.0, 1.0, amp=0.5))
+    (folder / "c.wav").write_text("not audio")
+    done = _run(["analyze", str(folder), "--genre", "techno"], tmp_path / "home")
+    assert done.returncode == 1  # c.wav failed
+    assert "\x1b" not in done.stdout and "\x1b" not in done.stderr and "\r" not in done.stderr
+    lines = done.stderr.splitlines()  # one line per file as it is done (files run in parallel), then a summary
+    assert [line.split(" ")[0] for line in lines[:3]] == ["[1/3]", "[2/3]", "[3/3]"], lines
+    assert sorted(line.split(" ")[1] for line in lines[:3]) == ["a.wav:", "b.wav:", "c.wav:"], lines
+    failed = next(line for line in lines[:3] if "c.wav" in line)
+    assert "error:" in failed and "not in an audio format" in failed
+    assert len(lines) == 4 and "1 failed" in lines[3]
+    assert done.stdout.splitlines().count("Loudness") == 2  # a table title per report
+    assert all(line == line.rstrip() for line in done.stdout.splitlines())
 
 
 def test_json_of_a_failed_file_is_an_error_object_and_of_a_folder_a_list(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Hostile input: thousands of mutated WAV headers and bodies, and mutated AIFF, FLAC, MP3, Ogg (Vorbis, Opus)
 and M4A (AAC, ALAC) headers and frames, against the decoder and ``POST /api/analyze``.
 
-Every input must end in a clear refusal (an :class:`utils.errors.AudioError`, 400/415 over HTTP)
+Every input must end in a clear refusal (an :class:`amt.analysis.errors.AudioError`, 400/415 over HTTP)
 or in a correct analysis — never another exception, a 500, a hang or a memory blow-up. The
 decoder runs in-process (2000 examples); a few hundred go through a real uvicorn server, whose
 answers must agree with the in-process decoder and leave no temporary file behind.
@@ -31,9 +31,9 @@ from sqlalchemy import create_engine, func, select
 
 from amt.analysis.decode import MAX_FLOAT_SAMPLE, iter_blocks, probe_wav
 from amt.analysis.engine import analyze_blocks
+from amt.analysis.errors import AudioError, UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 from amt.analysis.result import AudioInfo
 from amt.api.models import Analysis
-from amt.utils.errors import AudioError, UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 from helpers import LiveServer, run_server, write_m4a
 
 MAX_DURATION_S = 30.0

@@ -13,7 +13,7 @@ rate and WAVE_FORMAT_EXTENSIBLE channel mask (speaker positions, which
 :mod:`analysis.channels` turns into BS.1770 weights), and whether the ``data``
 chunk is as long as it claims. An AIFC's compression type and an Ogg stream's codec
 are read the same way, so that an encoding that is not read is named. Nothing is
-allocated from a declared size. Every failure raises an :mod:`utils.errors` audio
+allocated from a declared size. Every failure raises an :mod:`amt.analysis.errors` audio
 error whose message names the problem in words — never a path, since messages can
 reach HTTP clients.
 """
@@ -29,9 +29,9 @@ from typing import BinaryIO
 import numpy as np
 import soundfile as sf
 
+from amt.analysis.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 from amt.analysis.lossy import codec_lowpass_hz
 from amt.analysis.result import BLOCK_SAMPLE_BUDGET, AudioInfo
-from amt.utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 MIN_SAMPLE_RATE_HZ = 8_000
 MAX_SAMPLE_RATE_HZ = 384_000
@@ -558,15 +558,20 @@ def block_step(channels: int, block_frames: int) -> int:
     return max(1, min(int(block_frames), _MAX_BLOCK_SAMPLES // channels))
 
 
-def iter_blocks(path: str | os.PathLike[str], *, block_frames: int = 1 << 20) -> Iterator[np.ndarray]:
+def iter_blocks(
+    path: str | os.PathLike[str], *, info: AudioInfo | None = None, block_frames: int = 1 << 20
+) -> Iterator[np.ndarray]:
     """Decode an audio file (checked with :func:`probe`) as float32 (frames, channels) blocks.
 
     Full scale is 1.0. Blocks hold at most ``block_frames`` frames (fewer for many
-    channels, to bound memory) and, together, exactly ``probe(path).frames``. Raises
-    UnreadableAudioError when the audio ends early or holds NaN/Inf or float samples
-    beyond ±``MAX_FLOAT_SAMPLE``.
+    channels, to bound memory) and, together, exactly ``info.frames``. ``info`` is the
+    file's :func:`probe`, when the caller has it already (the file is then probed once);
+    without it the file is probed here. This is where the audio is checked: raises
+    UnreadableAudioError when it ends early or holds NaN/Inf or float samples beyond
+    ±``MAX_FLOAT_SAMPLE``, so every block yielded is finite and the blocks are complete.
     """
-    info = probe(path)
+    if info is None:
+        info = probe(path)
     if info.format not in _SNDFILE_CONTAINERS or info.subtype == MP3_WITHOUT_LENGTH:
         from amt.analysis import decode_av
 
@@ -603,7 +608,7 @@ def read(path: str | os.PathLike[str], *, max_duration_s: float | None = None) -
     For tests and short files; long files should go through :func:`iter_blocks`.
     """
     info = probe(path, max_duration_s=max_duration_s)
-    blocks = list(iter_blocks(path))
+    blocks = list(iter_blocks(path, info=info))
     data = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
     return np.ascontiguousarray(data), info
 

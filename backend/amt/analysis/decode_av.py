@@ -22,9 +22,9 @@ import av
 import numpy as np
 
 from amt.analysis.decode import check_float_block, check_layout
+from amt.analysis.errors import UnreadableAudioError, UnsupportedEncodingError
 from amt.analysis.lossy import codec_lowpass_hz
 from amt.analysis.result import AudioInfo
-from amt.utils.errors import UnreadableAudioError, UnsupportedEncodingError
 
 CODECS_READ = {"aac": ("AAC", True), "alac": ("ALAC", False)}
 """FFmpeg decoder name → (codec name, lossy)."""

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from amt.analysis.channels import channel_layout
+from amt.analysis.errors import UnreadableAudioError
 from amt.analysis.result import (
     BLOCK_SAMPLE_BUDGET,
     SEGMENT_S,
@@ -32,7 +33,6 @@ from amt.analysis.result import (
 )
 from amt.analysis.spectral import SpectralMeter
 from amt.analysis.timedomain import TimeDomainMeter
-from amt.utils.errors import UnreadableAudioError
 
 ProgressFn = Callable[[float], None]
 """Called with the fraction of frames analysed so far, 0 … 1."""
@@ -93,7 +93,10 @@ def analyze_blocks(
 ) -> AnalysisResult:
     """Analyse a programme given as consecutive float32 ``(frames, channels)`` blocks.
 
-    ``info.frames`` must be the total number of frames the blocks hold.
+    The blocks are trusted, as :func:`amt.analysis.decode.iter_blocks` and :func:`analyze_array`
+    check them (once, at the edge): finite samples, ``info.frames`` frames in all. A block with
+    more frames than that is refused (UnreadableAudioError: the engine cannot lay it out); fewer
+    is a caller's error (ValueError), since the decoder raises first on a truncated file.
     """
     if info.frames < 1:
         raise UnreadableAudioError("The file holds no audio frames.")
@@ -104,17 +107,13 @@ def analyze_blocks(
     spectral_meter = SpectralMeter(layout)
     seen = 0
     for block in _rechunk(blocks, layout.block_edges(), layout.channels):
-        if not np.isfinite(block).all():
-            raise UnreadableAudioError("The audio contains NaN or infinite sample values.")
         time_meter.update(block)
         spectral_meter.update(block)
         seen += block.shape[0]
         if progress is not None:
             progress(min(1.0, seen / info.frames))
     if seen != info.frames:
-        raise UnreadableAudioError(
-            f"The file is truncated: its header announces {info.frames} frames but only {seen} could be read."
-        )
+        raise ValueError(f"analyze_blocks: the blocks hold {seen} frames, info.frames says {info.frames}")
     td = time_meter.finish()
     sp = spectral_meter.finish()
     overall = OverallMetrics.from_parts(td, sp)
@@ -145,6 +144,8 @@ def analyze_array(
         data = data[:, None]
     if data.ndim != 2 or data.shape[1] < 1:
         raise UnreadableAudioError("Audio must be a (frames, channels) array.")
+    if not np.isfinite(data).all():
+        raise UnreadableAudioError("The audio contains NaN or infinite sample values.")
     info = AudioInfo(
         sample_rate=int(sample_rate),
         channels=int(data.shape[1]),

@@ -20,17 +20,20 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from amt.analysis.errors import AudioError
 from amt.analysis.result import ENGINE_VERSION
 from amt.api.core.config import Settings, get_settings
 from amt.api.core.logging import configure_logging
 from amt.api.core.security import RequestGuard, trusted_hosts
 from amt.api.database import classify_database_error, init_db, make_engine, make_sessionmaker, prepare_storage
+from amt.api.errors import audio_error_status
 from amt.api.routers import album, analyze, compare, export, genres, health, master, references
 from amt.api.routers import settings as settings_router
 from amt.api.schemas import ERROR_RESPONSES
 from amt.api.services.targets import load_shipped_targets
 from amt.utils.errors import AppError, StorageError, quoted
 from amt.utils.logger import get_logger
+from amt.utils.process import tune_process
 
 log = get_logger(__name__)
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
@@ -55,6 +58,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
         return _app_error_response(exc)
+
+    @app.exception_handler(AudioError)
+    async def audio_error(_request: Request, exc: AudioError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=audio_error_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -118,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tune_process()  # the engine's thread and allocator settings: the app's start, not an import
         try:
             leftovers = prepare_storage(settings)
             configure_logging(settings.log_level, settings.log_path)

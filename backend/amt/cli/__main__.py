@@ -26,21 +26,29 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rich.console import Group
+from rich.text import Text
+
+from amt.analysis.errors import AudioError
 from amt.analysis.result import AnalysisResult
 from amt.api.core.config import get_settings
-from amt.api.services.analysis import codec_previews, measure_file, recommendations_for
+from amt.api.services.analysis import codec_previews, measure_file, recommendations_for, sections_of
 from amt.api.services.mastering import master_file, parse_only
 from amt.api.services.settings import check_level, check_stage
 from amt.cli import batch
 from amt.cli.album import run_album, write_analysis_exports
 from amt.cli.analysis_json import report_json
-from amt.cli.report import plan_text, render, table
+from amt.cli.report import fmt_number, plan_text, render, table
 from amt.cli.targets import ReferenceLibrary, load_library, resolve_target
 from amt.config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
 from amt.scripts import analyze_reference, build_reference_corpus, populate_references, render_references
 from amt.utils.errors import AppError
 from amt.utils.paths import audio_files_or_error
-from amt.utils.progress import ProgressBar
+from amt.utils.process import tune_process
+from amt.utils.progress import FileProgress, console_for, show
+
+USER_ERRORS = (AppError, AudioError)
+"""What a command reports as ``error: message`` (the audio's or the options' fault), not as a traceback."""
 
 
 def build_report(
@@ -59,7 +67,8 @@ def build_report(
     and the ``SIMILAR_TOP_K`` most similar references of ``library``; ``result``: the file's measurement when
     the caller has it already."""
     result = result or measure_file(path, max_duration_s=max_duration_s)
-    judgement = recommendations_for(result, target, level=level, stage=stage)
+    found = sections_of(result)
+    judgement = recommendations_for(result, target, level=level, stage=stage, found=found)
     encoded = codec_previews(path, result) if codec_preview else None
     return report_json(
         result,
@@ -71,6 +80,7 @@ def build_report(
         level=level,
         stage=stage,
         library=library,
+        found=found,
     )
 
 
@@ -103,35 +113,18 @@ def analyze(args: argparse.Namespace) -> int:
         return batch.analyze_many(
             args, files, settings=settings, genre=genre, target=target, level=level, stage=stage, library=library
         )
-    bar = ProgressBar(len(files), enabled=len(files) > 1)
-    reports: list[dict[str, Any]] = []
-    failures = 0
-    for i, path in enumerate(files):
-        bar.show(i, path.name)
-        try:
-            measured = measure_file(path, max_duration_s=settings.max_duration_s) if args.report or args.csv else None
-            report = build_report(
-                path,
-                genre=genre,
-                target=target,
-                level=level,
-                stage=stage,
-                max_duration_s=settings.max_duration_s,
-                library=library,
-                codec_preview=args.codec_preview,
-                result=measured,
-            )
-            if measured is not None:
-                write_analysis_exports(report, measured, **exports)
-        except AppError as exc:
-            failures += 1
-            bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
-            reports.append({"filename": path.name, "detail": exc.message})
-            continue
-        reports.append(report)
-        if not args.json:
-            bar.print(render(report))
-    bar.show(len(files), "done")
+    with FileProgress(len(files), enabled=len(files) > 1) as bar:
+        reports, failures = _analyze_files(
+            files,
+            bar,
+            args,
+            genre=genre,
+            target=target,
+            level=level,
+            stage=stage,
+            max_duration_s=settings.max_duration_s,
+            library=library,
+        )
     if args.json:
         document: Any = reports[0] if args.path.is_file() else reports
         text = json.dumps(document, indent=2, allow_nan=False)
@@ -140,6 +133,51 @@ def analyze(args: argparse.Namespace) -> int:
         else:
             print(text)
     return 1 if failures else 0
+
+
+def _analyze_files(
+    files: list[Path],
+    bar: FileProgress,
+    args: argparse.Namespace,
+    *,
+    genre: str | None,
+    target: GenreTarget | None,
+    level: str,
+    stage: str,
+    max_duration_s: float,
+    library: ReferenceLibrary | None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Analyse ``files`` one after the other, printing each report (unless ``--json``); (reports, failures)."""
+    reports: list[dict[str, Any]] = []
+    failures = 0
+    for path in files:
+        bar.working_on(path.name)
+        try:
+            exporting = bool(args.report or args.csv)
+            measured = measure_file(path, max_duration_s=max_duration_s) if exporting else None
+            report = build_report(
+                path,
+                genre=genre,
+                target=target,
+                level=level,
+                stage=stage,
+                max_duration_s=max_duration_s,
+                library=library,
+                codec_preview=args.codec_preview,
+                result=measured,
+            )
+            if measured is not None:
+                write_analysis_exports(report, measured, report=args.report, csv=args.csv)
+        except USER_ERRORS as exc:
+            failures += 1
+            bar.print(f"error: {path.name}: {exc.message}", error=True)
+            reports.append({"filename": path.name, "detail": exc.message})
+        else:
+            reports.append(report)
+            if not args.json:
+                bar.print(render(report))
+        bar.file_done(path.name)
+    return reports, failures
 
 
 def _figures(result: Any) -> dict[str, float | None]:
@@ -164,7 +202,7 @@ def master(args: argparse.Namespace) -> int:
         done = master_file(
             args.path, args.output, target=target, stage=stage, only=only, max_duration_s=settings.max_duration_s
         )
-    except AppError as exc:
+    except USER_ERRORS as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     plan = done.judgement.plan.model_dump(mode="json")
@@ -187,7 +225,6 @@ def master(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(plan_text(plan))
     rows = [
         (
             name,
@@ -197,17 +234,19 @@ def master(args: argparse.Namespace) -> int:
         )
         for name in before
     ]
-    print("\n" + table(f"{args.path.name} → {args.output.name}", ("figure", "before", "after", "expected"), rows))
+    figures = table(f"{args.path.name} → {args.output.name}", ("figure", "before", "after", "expected"), rows)
+    show(console_for(sys.stdout), Group(Text(plan_text(plan)), Text(""), figures))
     return 0
 
 
 def fmt_value(value: float | None) -> str:
-    """A figure with one decimal, or a dash."""
-    return "—" if value is None else f"{value:.1f}"
+    """A figure with one decimal (never "-0.0"), or a dash."""
+    return "—" if value is None else fmt_number(value, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run it."""
+    """Parse the command line and run it (after tuning the process for the engine)."""
+    tune_process()
     parser = argparse.ArgumentParser(prog="amt", description="Audio Mastering Tool on the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("analyze", help="analyse an audio file or a folder of them")

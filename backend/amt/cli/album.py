@@ -11,6 +11,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rich.console import Group, RenderableType
+
+from amt.analysis.errors import AudioError
 from amt.analysis.result import AnalysisResult
 from amt.api.services.album import AlbumTrackInput, summarize_album, track_input
 from amt.api.services.analysis import measure_file
@@ -18,7 +21,7 @@ from amt.api.services.export import album_csv, album_dict, album_html, analysis_
 from amt.cli.report import table
 from amt.config.constants import BAND_NAMES
 from amt.utils.errors import AppError
-from amt.utils.progress import ProgressBar
+from amt.utils.progress import FileProgress, console_for, show
 
 
 def _num(value: float | None, digits: int = 1, *, signed: bool = False) -> str:
@@ -28,7 +31,7 @@ def _num(value: float | None, digits: int = 1, *, signed: bool = False) -> str:
     return text.lstrip("+-") if float(text) == 0 else text
 
 
-def album_text(data: Mapping[str, Any]) -> str:
+def album_text(data: Mapping[str, Any]) -> Group:
     """The album as two terminal tables (the album's figures, then one row per track) and the outliers."""
     a = data["album"]
     summary = [
@@ -52,7 +55,7 @@ def album_text(data: Mapping[str, Any]) -> str:
         )
         for t in data["tracks"]
     ]
-    lines = [
+    lines: list[RenderableType] = [
         table(f"Album: {a['tracks']} tracks", ("figure", "value"), summary),
         "",
         table("Tracks (band columns: tonal balance against the album's mean)", header, rows),
@@ -65,8 +68,8 @@ def album_text(data: Mapping[str, Any]) -> str:
             f"and ±{a['tonal_tolerance_db']:g} dB of its tonal balance."
         )
     for t in outliers:
-        lines.append(f"* {t['name']}: {'; '.join(t['reasons'])}")
-    return "\n".join(lines)
+        lines.append(f"* {t['name']}: {'; '.join(str(r) for r in t['reasons'])}")
+    return Group(*lines)
 
 
 def run_album(
@@ -80,21 +83,21 @@ def run_album(
 ) -> int:
     """Analyse ``files`` in order and print their album (tables, or JSON into ``output`` or stdout); the exit
     code (1 when a file failed, 2 when fewer than two could be read)."""
-    bar = ProgressBar(len(files), enabled=True)
     tracks: list[AlbumTrackInput] = []
     freqs: list[float] = []
     failures = 0
-    for i, path in enumerate(files):
-        bar.show(i, path.name)
-        try:
-            result = measure_file(path, max_duration_s=max_duration_s)
-        except AppError as exc:
-            failures += 1
-            bar.print(f"error: {path.name}: {exc.message}", file=sys.stderr)
-            continue
-        freqs = freqs or result.series.spectrum_freqs_hz
-        tracks.append(track_input(result, path.name))
-    bar.show(len(files), "done")
+    with FileProgress(len(files)) as bar:
+        for path in files:
+            bar.working_on(path.name)
+            try:
+                result = measure_file(path, max_duration_s=max_duration_s)
+            except (AppError, AudioError) as exc:
+                failures += 1
+                bar.print(f"error: {path.name}: {exc.message}", error=True)
+            else:
+                freqs = freqs or result.series.spectrum_freqs_hz
+                tracks.append(track_input(result, path.name))
+            bar.file_done(path.name)
     if len(tracks) < 2:
         print(f"error: an album needs at least 2 readable audio files; {len(tracks)} could be read", file=sys.stderr)
         return 2
@@ -107,7 +110,10 @@ def run_album(
     if as_json and output is not None:
         output.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
     else:
-        print(json.dumps(data, indent=2, allow_nan=False) if as_json else album_text(data))
+        if as_json:
+            print(json.dumps(data, indent=2, allow_nan=False))
+        else:
+            show(console_for(sys.stdout), album_text(data))
     return 1 if failures else 0
 
 

@@ -8,8 +8,10 @@ from dataclasses import asdict
 from typing import Any
 
 from amt.analysis.result import AnalysisResult
+from amt.analysis.sections import Sections
+from amt.api.services.analysis import sections_of
 from amt.api.services.recommend import Judgement
-from amt.api.services.report import read_time_extras
+from amt.api.services.report import report_extras
 from amt.api.services.rows import overall_for_genre
 from amt.cli.targets import ReferenceLibrary
 from amt.config.constants import GenreTarget
@@ -57,11 +59,12 @@ def report_json(
     level: str,
     stage: str,
     library: ReferenceLibrary | None = None,
+    found: Sections | None = None,
 ) -> dict[str, Any]:
     """The analysis JSON of one measured file; ``encoded``: its codec previews, if made; the ``SIMILAR_TOP_K``
-    most similar references of ``library``."""
+    most similar references of ``library``; ``found``: its sections, when the caller has found them already."""
     overall = overall_for_genre(result, genre)
-    series = asdict(result.series)
+    found = found if found is not None else sections_of(result)
     return {
         "filename": filename,
         "genre": genre,
@@ -73,7 +76,7 @@ def report_json(
         "band_metrics": [asdict(b) for b in result.bands],
         "recommendations": [r.model_dump(mode="json") for r in judgement.recommendations],
         "plan": judgement.plan.model_dump(mode="json"),
-        **read_time_extras(overall, series, result.audio.duration_s, encoded),
+        **report_extras(overall, found, encoded),
         "target": target_summary(target),
         "similar_references": library.similar(extract_features(result), SIMILAR_TOP_K) if library else [],
     }

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -41,6 +41,7 @@ from amt.cli.report import render
 from amt.cli.targets import ReferenceLibrary
 from amt.config.constants import GenreTarget
 from amt.utils.errors import AppError
+from amt.utils.progress import console_for, show
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, store: bool = True) -> None:
@@ -121,12 +122,12 @@ class FileProgress:
         self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
         self._bar.advance(self._task)
 
-    def print(self, text: str) -> None:
-        """``text`` on stdout; above the bar when stdout is the same terminal."""
+    def print(self, report: RenderableType) -> None:
+        """``report`` on stdout; above the bar when stdout is the same terminal; plain text into a pipe."""
         if self._bar is not None and self.out.isatty():
-            self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
+            self._bar.console.print(report, markup=False, highlight=False, soft_wrap=True)
         else:
-            print(text, file=self.out, flush=True)
+            show(console_for(self.out), report)
 
 
 def analyze_many(

@@ -6,7 +6,14 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
 SEVERITY_ORDER = ("critical", "warning", "info")
+SEVERITY_STYLES = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+"""How a severity is shown on a terminal (a pipe gets the word alone)."""
 BAND_LABELS = {"low": "low", "low_mid": "low mid", "mid": "mid", "high_mid": "high mid", "high": "high"}
 MESSAGE_WIDTH = 100
 
@@ -25,7 +32,7 @@ METRICS: dict[str, tuple[str, str, str, int]] = {
 }
 
 
-def _number(value: float, digits: int, *, signed: bool = False) -> str:
+def fmt_number(value: float, digits: int, *, signed: bool = False) -> str:
     """``value`` with ``digits`` decimals; never "-0.0" (a value that rounds to zero is shown unsigned)."""
     text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
     return text.lstrip("+-") if float(text) == 0 else text
@@ -37,7 +44,7 @@ def _fmt(value: Any, unit: str = "", digits: int = 1, *, signed: bool = False) -
     if isinstance(value, int) and not isinstance(value, bool):
         text = f"{value:+d}" if signed and value else str(value)
     else:
-        text = _number(float(value), digits, signed=signed)
+        text = fmt_number(float(value), digits, signed=signed)
     return f"{text} {unit}".strip()
 
 
@@ -45,19 +52,28 @@ def _pct(ratio: float | None, digits: int = 1) -> str:
     return _fmt(None if ratio is None else 100 * ratio, "%", digits)
 
 
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A plain-text table with a title line; columns padded, numbers right-aligned."""
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+def _numeric(cell: str | Text) -> bool:
+    text = cell.plain if isinstance(cell, Text) else cell
+    return text[:1].isdigit() or text[:1] in "-+—"
 
-    def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            numeric = i > 0 and (cell[:1].isdigit() or cell[:1] in "-+—")
-            out.append(str(cell).rjust(width) if numeric else str(cell).ljust(width))
-        return "  ".join(out).rstrip()
 
-    rule = "  ".join("─" * w for w in widths)
-    return "\n".join([title, line(header), rule, *(line(r) for r in rows)])
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> Group:
+    """A title line, then the table: a header and a rule under it; a column of numbers is right-aligned.
+
+    Plain text into a pipe or a file (columns padded, no box but the header rule), styled on a terminal.
+    """
+    out = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold",
+    )
+    for i, name in enumerate(header):
+        numbers = i > 0 and bool(rows) and all(_numeric(r[i]) for r in rows)
+        out.add_column(name, justify="right" if numbers else "left")
+    for row in rows:
+        out.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in row))
+    return Group(Text(title, style="bold"), out)
 
 
 def _metric_value(metric: str, value: float | None) -> str:
@@ -73,7 +89,7 @@ def _target_text(rec: dict[str, Any], target: dict[str, Any] | None) -> str:
     if target and rec["metric"] in ranges:
         key, unit = ranges[rec["metric"]]
         low, high = target[key]
-        return f"{_number(low, 1)}–{_number(high, 1)} {unit}"
+        return f"{fmt_number(low, 1)}–{fmt_number(high, 1)} {unit}"
     return _metric_value(rec["metric"], rec["target"])
 
 
@@ -97,7 +113,7 @@ def _action_text(action: dict[str, Any]) -> str:
         if key == "sections":
             parts.append(
                 "sections "
-                + ", ".join(f"{s['kind']} {_number(s['start_s'], 0)}–{_number(s['end_s'], 0)} s" for s in value)
+                + ", ".join(f"{s['kind']} {fmt_number(s['start_s'], 0)}–{fmt_number(s['end_s'], 0)} s" for s in value)
             )
         elif key in ("note", "filter", "method"):
             parts.append(str(value))
@@ -143,9 +159,9 @@ def plan_text(plan: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
-def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) -> str:
+def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) -> RenderableType:
     if not recs:
-        return "Recommendations: none — every checked figure is within its tolerance"
+        return Text("Recommendations: none — every checked figure is within its tolerance")
     ordered = recs  # most severe first, numbered as the plan's "because" refers to them
     counts = ", ".join(
         f"{n} {severity}" for severity in SEVERITY_ORDER if (n := sum(r["severity"] == severity for r in recs))
@@ -157,7 +173,7 @@ def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) 
         rows.append(
             (
                 str(i),
-                r["severity"],
+                Text(r["severity"], style=SEVERITY_STYLES.get(r["severity"], "")),
                 where,
                 name,
                 _metric_value(r["metric"], r["current"]),
@@ -167,10 +183,11 @@ def _recommendations(recs: list[dict[str, Any]], target: dict[str, Any] | None) 
             )
         )
     header = ("#", "severity", "where", "what", "now", "target", "deviation", "step")
-    lines = [table(f"Recommendations ({counts})", header, rows), ""]
-    for i, r in enumerate(ordered, 1):
-        lines.append(textwrap.fill(r["message"], MESSAGE_WIDTH, initial_indent=f"{i:>2}. ", subsequent_indent="    "))
-    return "\n".join(lines)
+    advice = [
+        textwrap.fill(r["message"], MESSAGE_WIDTH, initial_indent=f"{i:>2}. ", subsequent_indent="    ")
+        for i, r in enumerate(ordered, 1)
+    ]
+    return Group(table(f"Recommendations ({counts})", header, rows), Text(""), Text("\n".join(advice)))
 
 
 def _encoding(a: dict[str, Any]) -> str:
@@ -183,8 +200,8 @@ def _encoding(a: dict[str, Any]) -> str:
     return f"{codec}{rate} (lossy{lowpass})"
 
 
-def render(report: dict[str, Any]) -> str:
-    """The whole report of one analysis as text."""
+def render(report: dict[str, Any]) -> Group:
+    """The whole report of one analysis: a header, then one table per section, the plan and the advice."""
     o = report["overall_metrics"]
     a = report["audio"]
     target = report.get("target")
@@ -197,10 +214,10 @@ def render(report: dict[str, Any]) -> str:
         head += (
             f"\nTarget: {target['genre']} ({target['source']}): {_fmt(target['integrated_lufs'], 'LUFS')}, "
             f"true peak ≤ {_fmt(target['true_peak_ceiling_dbtp'], 'dBTP')}, "
-            f"LRA {_number(target['lra_lu'][0], 1)}–{_number(target['lra_lu'][1], 1)} LU, "
-            f"DR {_number(target['dr_db'][0], 1)}–{_number(target['dr_db'][1], 1)} dB"
+            f"LRA {fmt_number(target['lra_lu'][0], 1)}–{fmt_number(target['lra_lu'][1], 1)} LU, "
+            f"DR {fmt_number(target['dr_db'][0], 1)}–{fmt_number(target['dr_db'][1], 1)} dB"
         )
-    parts = [head]
+    parts: list[RenderableType] = [Text(head, style="bold")]
     parts.append(
         table(
             "Loudness",
@@ -350,7 +367,15 @@ def render(report: dict[str, Any]) -> str:
                 )
             )
         else:
-            parts.append("Most similar references: none — the reference library is empty")
-    parts.append(plan_text(report.get("plan")))
+            parts.append(Text("Most similar references: none — the reference library is empty"))
+    parts.append(Text(plan_text(report.get("plan"))))
     parts.append(_recommendations(report["recommendations"], target))
-    return "\n\n".join(parts) + "\n"
+    return Group(*_spaced(parts))
+
+
+def _spaced(parts: Sequence[RenderableType]) -> list[RenderableType]:
+    """``parts`` with an empty line between each two and after the last."""
+    out: list[RenderableType] = []
+    for part in parts:
+        out += [part, Text("")]
+    return out

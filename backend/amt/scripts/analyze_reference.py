@@ -26,6 +26,7 @@ from amt.cli import batch
 from amt.cli.batch import FileProgress
 from amt.utils.errors import AppError
 from amt.utils.paths import audio_files_or_error
+from amt.utils.process import tune_process
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,6 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the script; the process exit code."""
+    tune_process()
     args = parse_args(argv)
     files, skipped, problem = audio_files_or_error(args.path)
     for item in skipped:

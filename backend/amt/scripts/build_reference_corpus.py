@@ -46,6 +46,7 @@ from amt.analysis.engine import analyze_blocks
 from amt.analysis.result import ENGINE_VERSION, AnalysisResult
 from amt.api.services.corpus import CORPUS_PATH, label_corpus
 from amt.ml.feature_extraction import FEATURE_VERSION, extract_features
+from amt.utils.process import tune_process
 
 MIN_TRACK_S = 60.0
 """Shorter files are jingles, stingers or loops, not tracks (SPEC §6)."""
@@ -228,7 +229,8 @@ def track_sources(spec: PackageSpec, root: Path, version: str) -> Iterator[Track
 def analyse_source(root: Path, source: TrackSource) -> tuple[AnalysisResult, dict[str, str]]:
     """The engine's result for one track and its tags."""
     path = root / source.path
-    return analyze_blocks(iter_blocks(path), probe(path)), read_tags(path)
+    info = probe(path)
+    return analyze_blocks(iter_blocks(path, info=info), info), read_tags(path)
 
 
 _NUMBERED = re.compile(r"^\s*\d+\s*-\s*(?P<artist>.+?)\s+-\s+(?P<title>.+)$")
@@ -412,6 +414,7 @@ def write_json(document: dict[str, Any], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; the exit status."""
+    tune_process()
     parser = argparse.ArgumentParser(
         prog="python -m scripts.build_reference_corpus", description=__doc__.split("\n")[0]
     )

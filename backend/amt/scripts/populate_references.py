@@ -13,10 +13,12 @@ from amt.api.core.config import get_settings
 from amt.api.database import open_database, session_scope
 from amt.api.repositories.reference_repo import ReferenceRepository
 from amt.api.services.builtin import METADATA_PATH, load_metadata, populate
+from amt.utils.process import tune_process
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the script; the process exit code."""
+    tune_process()
     parser = argparse.ArgumentParser(prog="python -m scripts.populate_references", description=__doc__.split("\n")[0])
     parser.add_argument("--force", action="store_true", help="replace the built-in references (user ones are kept)")
     args = parser.parse_args(argv)

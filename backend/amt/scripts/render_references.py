@@ -33,6 +33,7 @@ from amt.api.services.calibration import inside_tolerance
 from amt.api.services.corpus import ReferenceNumbers, corpus_target
 from amt.ml.feature_extraction import FEATURE_VERSION, extract_features
 from amt.synth.archetypes import SAMPLE_RATE, ReferenceSpec, reference_specs, render
+from amt.utils.process import tune_process
 
 METADATA_PATH = Path(__file__).resolve().parents[1] / "data" / "references" / "reference_metadata.json"
 METADATA_FORMAT = 1
@@ -143,6 +144,7 @@ def genre_summary(entries: list[dict[str, Any]]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
+    tune_process()
     parser = argparse.ArgumentParser(prog="python -m scripts.render_references", description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     parser.add_argument("--output", type=Path, default=METADATA_PATH, help="where to write the JSON")

@@ -1,9 +1,10 @@
-"""The project's one exception family.
+"""The services' and the API's errors.
 
-Every error the engine, the services and the API raise on purpose derives from
-:class:`AppError` and carries the HTTP status it maps to; one handler in
-``api.main`` turns them into ``{"detail": message}`` responses. Messages are
-written for a person: they name the problem, never a server path.
+Every error the services and the API raise on purpose derives from :class:`AppError`
+and carries the HTTP status it maps to (the web edge's domain errors); one handler in
+``api.main`` turns them into ``{"detail": message}`` responses. The engine's errors
+(:mod:`amt.analysis.errors`) carry no status: ``amt.api.errors`` maps them. Messages
+are written for a person: they name the problem, never a server path.
 """
 
 from __future__ import annotations
@@ -31,30 +32,6 @@ class AppError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class AudioError(AppError):
-    """Any problem with the audio a user supplied."""
-
-    status_code = 400
-
-
-class UnreadableAudioError(AudioError):
-    """A WAV that cannot be decoded: truncated, empty, NaN/Inf, too long."""
-
-    status_code = 400
-
-
-class UnsupportedFormatError(AudioError):
-    """The bytes are not a WAV file (RIFF/WAVE, RF64 or W64)."""
-
-    status_code = 415
-
-
-class UnsupportedEncodingError(AudioError):
-    """A WAV whose encoding is not PCM 8/16/24/32 or IEEE float 32/64."""
-
-    status_code = 415
 
 
 class PayloadTooLargeError(AppError):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amt.analysis.decode import sniff
-from amt.utils.errors import AudioError
+from amt.analysis.errors import AudioError
 
 AUDIO_SUFFIXES = frozenset({
     ".wav", ".wave", ".bwf", ".rf64", ".w64", ".aif", ".aiff", ".aifc", ".flac", ".mp3", ".mp2", ".ogg", ".oga",

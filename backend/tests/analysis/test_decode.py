@@ -17,8 +17,8 @@ from test_td_levels import sine_loudness
 
 from amt.analysis.decode import iter_blocks, probe_wav, read_wav
 from amt.analysis.engine import analyze_blocks
+from amt.analysis.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 from amt.analysis.result import AudioInfo
-from amt.utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 
 SR = 48000
 

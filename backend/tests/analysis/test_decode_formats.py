@@ -18,7 +18,7 @@ import soundfile as sf
 
 from amt.analysis.decode import iter_blocks, probe, read
 from amt.analysis.engine import analyze_blocks
-from amt.utils.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
+from amt.analysis.errors import UnreadableAudioError, UnsupportedEncodingError, UnsupportedFormatError
 from helpers import write_m4a
 
 SR = 44100

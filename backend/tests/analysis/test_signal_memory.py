@@ -24,8 +24,10 @@ LIMIT_BYTES = 200e6
 
 _CHILD = """
 import sys
-import amt.analysis  # noqa: F401  (first: it pins BLAS threads)
+from amt.utils.process import tune_process
 from amt.api.services.analysis import measure_file
+
+tune_process()  # as the entry points do
 
 def hwm():
     with open("/proc/self/status", encoding="ascii") as status:

@@ -66,11 +66,13 @@ UPLOAD_FORM = upload_form(
 )
 
 
-def analysis_out(row: Analysis) -> AnalysisOut:
-    """The JSON of SPEC §7 (with the §8 destinations and sections) for a stored analysis."""
+def analysis_out(row: Analysis, extras: dict[str, Any] | None = None) -> AnalysisOut:
+    """The JSON of SPEC §7 (with the §8 destinations and sections) for an analysis's rows; ``extras``: its
+    destinations and sections when they are at hand (just computed), else computed from the stored numbers."""
     overall = overall_dict(row.overall_metrics)
-    encoded = json.loads(row.codec_preview) if row.codec_preview else None
-    extras = read_time_extras(overall, unpack_series(row.series), row.duration_s, encoded)
+    if extras is None:
+        encoded = json.loads(row.codec_preview) if row.codec_preview else None
+        extras = read_time_extras(overall, unpack_series(row.series), row.duration_s, encoded)
     return AnalysisOut(
         id=row.id,
         filename=row.filename,
@@ -112,7 +114,7 @@ async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
         path = upload.path
         codec_preview = parse_flag(upload.fields.get("codec_preview"), "codec_preview")
 
-        def work() -> str:
+        def work() -> service.StoredAnalysis:
             return service.analyze_and_store(
                 factory,
                 path,
@@ -125,7 +127,7 @@ async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
                 cancel=cancel,
             )
 
-        analysis_id = await run_until_disconnect(request, cancel, work, limiter=ANALYSIS_SLOTS)
+        stored = await run_until_disconnect(request, cancel, work, limiter=ANALYSIS_SLOTS)
     except service.AnalysisCancelledError as exc:
         log.info(
             "Upload of %s cancelled after %.0f %% of its analysis: the client disconnected; nothing stored",
@@ -134,9 +136,8 @@ async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
         return JSONResponse({"detail": "The client disconnected; nothing was stored."}, status_code=499)
     finally:
         upload.discard()
-    with factory() as session:
-        body = analysis_out(service.get_analysis(session, analysis_id)).model_dump(mode="json")
-    return JSONResponse(body, status_code=201, headers={"Location": f"/api/analysis/{analysis_id}"})
+    body = analysis_out(stored.row, stored.extras).model_dump(mode="json")  # the rows as written: no read-back
+    return JSONResponse(body, status_code=201, headers={"Location": f"/api/analysis/{stored.row.id}"})
 
 
 @router.get("/analyses")

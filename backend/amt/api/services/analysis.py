@@ -1,7 +1,10 @@
 """The analysis workflow (SPEC §9): decode → engine → features → recommendations → store.
 
-The CLI and the reference scripts call :func:`measure_file` too; only
-:func:`analyze_and_store` touches the database, in one transaction.
+One direction: the file is probed and checked once (:func:`measure_file`), its sections are
+found once and serve both the recommendations and the answer, and :func:`analyze_and_store`
+answers from the rows it has just written — nothing is read back. The CLI and the reference
+scripts call :func:`measure_file` too; only :func:`analyze_and_store` touches the database,
+in one transaction.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +23,15 @@ from amt.analysis import decode
 from amt.analysis.codec_preview import Codec, Encoding, preview_encodings
 from amt.analysis.engine import analyze_blocks
 from amt.analysis.result import AnalysisResult
+from amt.analysis.sections import Sections, find_sections
 from amt.api.database import session_scope
 from amt.api.models import Analysis, BandMetrics, OverallMetrics, Recommendation
 from amt.api.repositories.analysis_repo import AnalysisRepository
 from amt.api.services.genres import resolve_genre
 from amt.api.services.recommend import Judgement, judge_result
-from amt.api.services.rows import audio_columns, overall_for_genre, recommendation_columns
+from amt.api.services.report import report_extras
+from amt.api.services.rows import audio_columns, overall_dict, overall_for_genre, recommendation_columns
+from amt.api.services.series import series_fields
 from amt.api.services.settings import check_level, check_stage, read_settings
 from amt.api.services.targets import genre_target
 from amt.config.constants import DESTINATIONS, GenreTarget
@@ -52,11 +58,12 @@ def measure_file(
 ) -> AnalysisResult:
     """Decode an audio file (any format of SPEC §4) block by block and run every §4 metric on it.
 
-    When ``cancel`` is set, the analysis stops after the block in hand (AnalysisCancelledError).
+    The file is probed once: its description goes to the decoder and the engine. When ``cancel`` is set,
+    the analysis stops after the block in hand (AnalysisCancelledError).
     """
     info = decode.probe(path, max_duration_s=max_duration_s)
     if cancel is None:
-        return analyze_blocks(decode.iter_blocks(path), info, progress=progress)
+        return analyze_blocks(decode.iter_blocks(path, info=info), info, progress=progress)
 
     def check(fraction: float) -> None:
         if cancel.is_set():
@@ -65,7 +72,7 @@ def measure_file(
             progress(fraction)
 
     check(0.0)
-    return analyze_blocks(decode.iter_blocks(path), info, progress=check)
+    return analyze_blocks(decode.iter_blocks(path, info=info), info, progress=check)
 
 
 def destination_encodings() -> list[Encoding]:
@@ -83,13 +90,30 @@ def codec_previews(path: Path, result: AnalysisResult) -> list[dict[str, Any]]:
     """SPEC §8 ``codec_preview``: the file encoded with each destination's codec, decoded and measured
     (a second decoding pass, block by block)."""
     audio = result.audio
-    peaks = preview_encodings(decode.iter_blocks(path), audio.sample_rate, audio.channels, destination_encodings())
+    blocks = decode.iter_blocks(path, info=audio)
+    peaks = preview_encodings(blocks, audio.sample_rate, audio.channels, destination_encodings())
     return [asdict(p) for p in peaks]
 
 
-def recommendations_for(result: AnalysisResult, target: GenreTarget | None, *, level: str, stage: str) -> Judgement:
-    """SPEC §5 recommendations and plan for a fresh result."""
-    return judge_result(result, target, level=level, stage=stage)
+def sections_of(result: AnalysisResult) -> Sections:
+    """The result's sections (SPEC §8), found once per analysis."""
+    return find_sections(series_fields(result.series), result.audio.duration_s)
+
+
+def recommendations_for(
+    result: AnalysisResult, target: GenreTarget | None, *, level: str, stage: str, found: Sections | None = None
+) -> Judgement:
+    """SPEC §5 recommendations and plan for a fresh result (``found``: its sections, if found already)."""
+    return judge_result(result, target, level=level, stage=stage, found=found)
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    """An analysis as just stored: its rows as written (id and date set) and the report's computed parts
+    (``destinations``, ``sections``, ``section_contrast_lu``) — all the answer needs, without a read-back."""
+
+    row: Analysis
+    extras: dict[str, Any]
 
 
 def build_analysis_row(
@@ -154,9 +178,9 @@ def analyze_and_store(
     max_duration_s: float | None,
     codec_preview: bool = False,
     cancel: threading.Event | None = None,
-) -> str:
+) -> StoredAnalysis:
     """Validate options, analyse the file (and, with ``codec_preview``, encode it with each destination's codec)
-    and store every row in one transaction; the new id.
+    and store every row in one transaction; what was stored.
 
     ``cancel`` set (the client went away) stops the analysis between blocks and stores nothing.
     """
@@ -165,7 +189,8 @@ def analyze_and_store(
         target = genre_target(session, canonical) if canonical else None
     started = time.perf_counter()
     result = measure_file(path, max_duration_s=max_duration_s, cancel=cancel)
-    judgement = recommendations_for(result, target, level=level_name, stage=stage_name)
+    found = sections_of(result)
+    judgement = recommendations_for(result, target, level=level_name, stage=stage_name, found=found)
     encoded = codec_previews(path, result) if codec_preview else None
     row = build_analysis_row(
         result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name, encoded=encoded
@@ -182,7 +207,7 @@ def analyze_and_store(
         elapsed,
         result.audio.duration_s / max(elapsed, 1e-9),
     )
-    return row.id
+    return StoredAnalysis(row, report_extras(overall_dict(row.overall_metrics), found, encoded))
 
 
 def get_analysis(session: Session, analysis_id: str) -> Analysis:

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from threadpoolctl import threadpool_limits
 
+from amt.analysis.errors import AudioError
 from amt.analysis.result import ENGINE_VERSION, AnalysisResult
 from amt.api.database import session_scope
 from amt.api.repositories.analysis_repo import AnalysisRepository
@@ -147,7 +148,7 @@ def measure_job(path: Path, options: MeasureOptions) -> Measured | Failed:
                 if options.judge
                 else None
             )
-    except AppError as exc:
+    except (AppError, AudioError) as exc:
         return Failed(path, exc.message)
     except OSError as exc:
         return Failed(path, f"it could not be read ({exc.strerror or exc})")

@@ -120,16 +120,17 @@ def measure(
 ) -> AnalysisResult:
     """Decode a file block by block and run every §4 metric on it; stopped between blocks when ``cancel`` is set
     (AnalysisCancelledError, its fraction mapped into ``share`` of the whole job)."""
-    info = decode.probe_wav(path, max_duration_s=max_duration_s)
+    info = decode.probe(path, max_duration_s=max_duration_s)
+    blocks = decode.iter_blocks(path, info=info)
     if cancel is None:
-        return analyze_blocks(decode.iter_blocks(path), info)
+        return analyze_blocks(blocks, info)
 
     def check(fraction: float) -> None:
         if cancel.is_set():
             raise AnalysisCancelledError(share[0] + fraction * (share[1] - share[0]))
 
     check(0.0)
-    return analyze_blocks(decode.iter_blocks(path), info, progress=check)
+    return analyze_blocks(blocks, info, progress=check)
 
 
 def _until_cancelled(blocks: Iterator[np.ndarray], frames: int, cancel: threading.Event | None) -> Iterator[np.ndarray]:
@@ -165,6 +166,8 @@ def master_file(
     with sf.SoundFile(
         dest, "w", samplerate=info.sample_rate, channels=info.channels, subtype="FLOAT", format="WAV"
     ) as out:
-        for block in render(_until_cancelled(decode.iter_blocks(src), info.frames, cancel), info.sample_rate, chain):
+        for block in render(
+            _until_cancelled(decode.iter_blocks(src, info=info), info.frames, cancel), info.sample_rate, chain
+        ):
             out.write(np.ascontiguousarray(block, dtype=np.float32))
     return Mastered(before, judgement, measure(dest, cancel=cancel, share=(2.0 / 3.0, 1.0)), chain)

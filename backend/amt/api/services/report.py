@@ -1,4 +1,9 @@
-"""The parts of a report computed at read time from stored numbers: destinations and sections (SPEC §8)."""
+"""The parts of a report computed from the figures rather than stored: destinations and sections (SPEC §8).
+
+On ``POST /api/analyze`` they come from the result just measured (:func:`report_extras`, the sections found
+once, with the recommendations); on a later read, from the stored numbers (:func:`read_time_extras`). Both
+give the same answer: the stored series is the measured one, exactly.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from amt.analysis.sections import find_sections
+from amt.analysis.sections import Sections, find_sections
 from amt.api.services.destinations import destination_previews
 
 
@@ -18,8 +23,14 @@ def read_time_extras(
 ) -> dict[str, Any]:
     """``destinations``, ``sections`` and ``section_contrast_lu`` for an analysis (``encoded``: its codec
     previews, when they were measured)."""
+    return report_extras(overall, find_sections(series or {}, duration_s), encoded)
+
+
+def report_extras(
+    overall: Mapping[str, Any] | None, found: Sections, encoded: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """``destinations``, ``sections`` and ``section_contrast_lu`` from the overall figures and the sections found."""
     overall = overall or {}
-    found = find_sections(series or {}, duration_s)
     return {
         "destinations": destination_previews(overall.get("integrated_lufs"), overall.get("true_peak_dbtp"), encoded),
         "sections": [asdict(s) for s in found.sections],

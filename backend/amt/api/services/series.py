@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -13,9 +13,15 @@ import numpy as np
 from amt.analysis.result import TimeSeries
 
 
+def series_fields(series: TimeSeries) -> dict[str, Any]:
+    """The dict form of a TimeSeries, sharing its lists: ``dataclasses.asdict`` would copy every list element
+    by element (tens of thousands of Python calls for a long file), and the series is only read."""
+    return {f.name: getattr(series, f.name) for f in fields(series)}
+
+
 def pack_series(series: TimeSeries | dict[str, Any]) -> bytes:
     """Compress a TimeSeries (or its dict form) for a blob column."""
-    data = asdict(series) if isinstance(series, TimeSeries) else series
+    data = series_fields(series) if isinstance(series, TimeSeries) else series
     return zlib.compress(json.dumps(data, separators=(",", ":"), allow_nan=False).encode(), level=6)
 
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from amt.analysis.result import AnalysisResult, BandMetrics, OverallMetrics
-from amt.analysis.sections import Section, find_sections
+from amt.analysis.sections import Section, Sections, find_sections
 from amt.api.services.recommend.eq import band_grid
 from amt.api.services.recommend.findings import Finding, all_findings
 from amt.api.services.recommend.model import (
@@ -205,9 +205,14 @@ def judge_result(
     level: Level | str,
     stage: Stage | str = Stage.MASTER,
     lowpass_hz: float | None = None,
+    found: Sections | None = None,
 ) -> Judgement:
-    """:func:`judge` on a fresh engine result: its sections, sample rate and long-term spectrum."""
-    found = find_sections(asdict(result.series), result.audio.duration_s)
+    """:func:`judge` on a fresh engine result: its sections, sample rate and long-term spectrum.
+
+    ``found``: the result's sections when the caller has found them already (they are found once).
+    """
+    if found is None:
+        found = find_sections(asdict(result.series), result.audio.duration_s)
     lowpass = lowpass_hz if lowpass_hz is not None else getattr(result.audio, "lowpass_hz", None)
     return judge(
         result.overall,
