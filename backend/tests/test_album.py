@@ -28,6 +28,7 @@ from amt.cli.__main__ import main as cli_main
 from amt.cli.album import album_text
 from amt.config.constants import BAND_NAMES
 from amt.utils.errors import ValidationError
+from amt.utils.progress import console_for, show
 from helpers import write_wav
 
 SR = 48000
@@ -242,7 +243,9 @@ def test_the_command_line_album_and_exports(
     rows = list(csv.DictReader(table.open()))
     assert float(rows[0]["loudness_offset_lu"]) == data["tracks"][0]["loudness_offset_lu"]
 
-    text = album_text(data)  # what a terminal shows without --json
+    piped = io.StringIO()
+    show(console_for(piped), album_text(data))  # what a pipe gets without --json
+    text = piped.getvalue()
     assert f"{data['album']['integrated_lufs']:.1f} LUFS" in text and f"DR{data['album']['dr_value']}" in text
     assert data["album"]["outliers"]
     for name in data["album"]["outliers"]:

@@ -11,14 +11,17 @@ It was written by the engine as it stood before the true-peak module was split a
 metric fields were given one source (commit 1148996), so a restructuring that changes a
 figure fails.
 
-Bit for bit holds only on the platform that wrote the file: same CPU model and the same
-numpy/scipy builds (numpy's SIMD sin/exp and the FFT and BLAS kernels picked for the CPU
-may differ in the last bits elsewhere, and a gate or a limiter can turn that into a
-slightly larger change). So :func:`check` compares within 1e-9 where :func:`platform_key`
-matches the file's, and elsewhere within :data:`OTHER_PLATFORM_ABS` +
-:data:`OTHER_PLATFORM_REL`·|value| (integers such as ``dr_value`` within 1, the true-peak
-work counters not compared): loose enough for last-bit drift, tight enough for any
-changed formula. Rewrite the file only for an intended change of the figures::
+Bit for bit holds only on the machine that wrote the file: numpy's SIMD sin/exp and the
+FFT and BLAS kernels are picked for the CPU's features, which a virtual machine with the
+same CPU model name and the same numpy/scipy builds may still not offer (seen in CI:
+drift of 1e-7 relative, 2e-6 dB after the true-peak search), and a gate or a limiter can
+turn that into a slightly larger change. So :func:`check` compares within
+:data:`OTHER_PLATFORM_ABS` + :data:`OTHER_PLATFORM_REL`·|value| (integers such as
+``dr_value`` within 1, the true-peak work counters not compared): loose enough for
+last-bit drift, tight enough for any changed formula. Within 1e-9 (and the work counters
+too) only when asked, ``AMT_GOLDEN_EXACT=1``, and on a machine whose :func:`platform_key`
+matches the file's: the check for a restructuring that must not move a single bit.
+Rewrite the file only for an intended change of the figures::
 
     cd backend && PYTHONPATH=.:tests/analysis python tests/analysis/golden.py --write
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import sys
 import tempfile
@@ -153,8 +157,8 @@ def golden() -> dict[str, Any]:
 
 
 def same_platform() -> bool:
-    """Whether this machine is the one that wrote the golden file (CPU model and builds)."""
-    return bool(golden()["platform"] == platform_key())
+    """Whether the bit-for-bit comparison was asked for (``AMT_GOLDEN_EXACT=1``) on the machine that wrote the file."""
+    return os.environ.get("AMT_GOLDEN_EXACT") == "1" and bool(golden()["platform"] == platform_key())
 
 
 def differences(expected: Any, actual: Any, where: str, *, exact: bool) -> Iterator[str]:
