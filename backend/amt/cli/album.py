@@ -93,11 +93,11 @@ def run_album(
                 result = measure_file(path, max_duration_s=max_duration_s)
             except (AppError, AudioError) as exc:
                 failures += 1
-                bar.print(f"error: {path.name}: {exc.message}", error=True)
+                bar.file_done(f"{path.name}: error: {exc.message}")
             else:
                 freqs = freqs or result.series.spectrum_freqs_hz
                 tracks.append(track_input(result, path.name))
-            bar.file_done(path.name)
+                bar.file_done(path.name)
     if len(tracks) < 2:
         print(f"error: an album needs at least 2 readable audio files; {len(tracks)} could be read", file=sys.stderr)
         return 2

@@ -16,11 +16,8 @@ import time
 from concurrent.futures import BrokenExecutor
 from functools import partial
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TextIO
+from typing import Any
 
-from rich.console import Console, RenderableType
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
 from amt.api.core.config import Settings
@@ -41,7 +38,7 @@ from amt.cli.report import render
 from amt.cli.targets import ReferenceLibrary
 from amt.config.constants import GenreTarget
 from amt.utils.errors import AppError
-from amt.utils.progress import console_for, show
+from amt.utils.progress import FileProgress
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, store: bool = True) -> None:
@@ -74,60 +71,6 @@ def wants_batch(args: argparse.Namespace) -> bool:
 def check_workers(workers: int | None) -> str | None:
     """An error message for a ``--workers`` value below 1, else None."""
     return "--workers must be at least 1" if workers is not None and workers < 1 else None
-
-
-class FileProgress:
-    """Files done of N on stderr: a rich bar on a terminal, one line per file elsewhere (no escape codes).
-
-    :meth:`advance` reports a finished file with its line; :meth:`print` writes a report to stdout
-    without mixing it into the bar.
-    """
-
-    def __init__(self, total: int, *, stream: TextIO | None = None, out: TextIO | None = None) -> None:
-        self.total = total
-        self.done = 0
-        self.stream = stream or sys.stderr
-        self.out = out or sys.stdout
-        self.console = Console(file=self.stream)
-        self._bar: Progress | None = None
-        if self.console.is_terminal:
-            self._bar = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=self.console,
-                redirect_stdout=False,
-                redirect_stderr=False,
-            )
-            self._task = self._bar.add_task("analysing", total=total)
-
-    def __enter__(self) -> FileProgress:
-        if self._bar is not None:
-            self._bar.start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-    def advance(self, line: str) -> None:
-        """One more file done; ``line`` says which and how it went."""
-        self.done += 1
-        text = f"[{self.done}/{self.total}] {line}"
-        if self._bar is None:
-            print(text, file=self.stream, flush=True)
-            return
-        self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
-        self._bar.advance(self._task)
-
-    def print(self, report: RenderableType) -> None:
-        """``report`` on stdout; above the bar when stdout is the same terminal; plain text into a pipe."""
-        if self._bar is not None and self.out.isatty():
-            self._bar.console.print(report, markup=False, highlight=False, soft_wrap=True)
-        else:
-            show(console_for(self.out), report)
 
 
 def analyze_many(
@@ -172,12 +115,12 @@ def analyze_many(
                 if isinstance(outcome, Failed):
                     counts["failed"] += 1
                     reports[outcome.path] = {"filename": name, "detail": outcome.message}
-                    progress.advance(f"{name}: error: {outcome.message}")
+                    progress.file_done(f"{name}: error: {outcome.message}")
                     continue
                 if isinstance(outcome, Skipped):
                     counts["skipped"] += 1
                     reports[outcome.path] = {"filename": name, "id": outcome.analysis_id, "skipped": outcome.reason}
-                    progress.advance(f"{name}: skipped, {outcome.reason}")
+                    progress.file_done(f"{name}: skipped, {outcome.reason}")
                     continue
                 audio_s += outcome.result.audio.duration_s
                 report: dict[str, Any] = {}
@@ -194,7 +137,7 @@ def analyze_many(
                         counts["skipped"] += 1
                         line += f", skipped: stored meanwhile as {saved.id}"
                 reports[outcome.path] = report
-                progress.advance(line)
+                progress.file_done(line)
                 if not args.json and not args.store:
                     progress.print(render(report))
     except AppError as exc:

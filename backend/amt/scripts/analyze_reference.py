@@ -23,10 +23,10 @@ from amt.api.services.catalogue import Failed, Measured, MeasureOptions, open_po
 from amt.api.services.genres import genre_key, known_genres, match_genre
 from amt.api.services.references import build_reference_row
 from amt.cli import batch
-from amt.cli.batch import FileProgress
 from amt.utils.errors import AppError
 from amt.utils.paths import audio_files_or_error
 from amt.utils.process import tune_process
+from amt.utils.progress import FileProgress
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 path = outcome.path
                 if isinstance(outcome, Failed):
                     failures += 1
-                    progress.advance(f"error: {path.name}: {outcome.message}")
+                    progress.file_done(f"error: {path.name}: {outcome.message}")
                     continue
                 assert isinstance(outcome, Measured)  # nothing is skipped without a content check
                 result = outcome.result
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 with session_scope(factory) as session:
                     session.add(row)
                 lufs = result.overall.integrated_lufs
-                progress.advance(
+                progress.file_done(
                     f"added {name!r} ({genre}): {result.audio.duration_s:.1f} s, "
                     f"{'—' if lufs is None else f'{lufs:.1f} LUFS'}, id {row.id}"
                 )

@@ -3,7 +3,7 @@
 On a terminal (stderr) the bar is drawn and redrawn in place by :class:`rich.progress.Progress`; what
 :meth:`FileProgress.print` prints appears above it, so a report printed between files never mixes with
 the bar. Into a pipe or a log no escape code is written and nothing is redrawn: each finished file is one
-line ``2/5  name`` on stderr. Files may finish in any order (a pool of workers), only the count matters.
+line ``[2/5] name: how it went`` on stderr. Files may finish in any order (a pool of workers), only the count matters.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console, RenderableType
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 PLAIN_WIDTH = 240
 """Characters per line of a report written to a pipe or a file (no terminal to fit: tables are not squeezed)."""
@@ -42,10 +50,12 @@ def show(console: Console, renderable: RenderableType) -> None:
 
 
 class FileProgress:
-    """``with FileProgress(n) as bar:`` … ``bar.working_on(name)`` … ``bar.file_done(name)``.
+    """``with FileProgress(n) as bar:`` … ``bar.working_on(name)`` … ``bar.file_done(line)``.
 
-    ``enabled=False`` (one file) shows no progress at all and only prints. ``out`` and ``err`` are the
-    report's and the progress's streams (stdout and stderr by default, looked up when the object is made).
+    Every finished file gets one line ``[2/5] line`` on stderr: above the live bar on a terminal, plain
+    elsewhere. ``enabled=False`` (one file) shows no progress at all and only prints. ``out`` and ``err``
+    are the report's and the progress's streams (stdout and stderr by default, looked up when the object
+    is made).
     """
 
     def __init__(
@@ -64,12 +74,13 @@ class FileProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
+                TimeRemainingColumn(),
                 TextColumn("{task.fields[current]}", markup=False),
                 console=self.err,
                 redirect_stdout=False,  # the report goes to stdout itself: see print()
                 redirect_stderr=False,
             )
-            self._task = self._progress.add_task("files", total=self.total, current="")
+            self._task = self._progress.add_task("analysing", total=self.total, current="")
 
     def __enter__(self) -> FileProgress:
         if self._progress is not None:
@@ -87,15 +98,17 @@ class FileProgress:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, current=name)
 
-    def file_done(self, name: str) -> None:
-        """Count one more file done (whether it succeeded or failed)."""
+    def file_done(self, line: str) -> None:
+        """Count one more file done (whether it succeeded or failed); ``line`` says which and how it went."""
         self.done += 1
         if not self.enabled:
             return
+        text = f"[{self.done}/{self.total}] {line}"
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, completed=self.done, current="" if self.done >= self.total else name)
+            self._progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
+            self._progress.update(self._task, completed=self.done, current="")
         else:
-            show(self.err, f"{self.done}/{self.total}  {name}")
+            show(self.err, text)
 
     def print(self, renderable: RenderableType, *, error: bool = False) -> None:
         """Print a report (stdout) or, with ``error``, a message (stderr) without mixing it into the bar.
