@@ -142,13 +142,12 @@ class _Receiver:
             self.upload.path = Path(name)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        chunk = data[start:end]
         if self.is_file:
-            self.upload.size_bytes += len(chunk)
+            self.upload.size_bytes += end - start
             if self.upload.size_bytes > self.max_bytes:
                 raise _too_large(self.max_bytes)
             assert self.fd is not None
-            view = memoryview(chunk)
+            view = memoryview(data)[start:end]  # written as it lies in the received chunk, never copied
             try:
                 while view:
                     written = os.write(self.fd, view)
@@ -158,8 +157,8 @@ class _Receiver:
         else:
             if self.part_name == "file":
                 raise ValidationError(FILE_FIELD_HINT)
-            self.field_buf += chunk
-            self.fields_bytes += len(chunk)
+            self.field_buf += data[start:end]
+            self.fields_bytes += end - start
             if len(self.field_buf) > MAX_FIELD_BYTES:
                 raise ValidationError(f"The form field '{quoted(self.part_name)}' is too long.")
             if self.fields_bytes > MAX_FIELDS_TOTAL_BYTES:
