@@ -233,7 +233,7 @@ def test_the_command_line_album_and_exports(
     out = tmp_path / "album.json"
     report, table = tmp_path / "album.html", tmp_path / "album.csv"
     args = ["analyze", str(folder), "--album", "--json", "--output", str(out), "--report", str(report)]
-    assert cli_main([*args, "--csv", str(table)]) == 0
+    assert cli_main([*args, "--csv", str(table), "--workers", "2"]) == 0  # two worker processes, in any order
     data = json.loads(out.read_text())
     expected = _album()[1]
     assert data["album"]["integrated_lufs"] == pytest.approx(expected.album.integrated_lufs, abs=1e-9)
@@ -254,6 +254,9 @@ def test_the_command_line_album_and_exports(
     capsys.readouterr()
     assert cli_main(["analyze", str(folder), "--report", str(report)]) == 2
     assert "--album" in capsys.readouterr().err
+    assert cli_main(["analyze", str(folder), "--album", "--genre", "techno", "--store"]) == 2
+    refused = capsys.readouterr().err
+    assert "--genre, --store" in refused and "analysed alone" in refused
     single = tmp_path / "one.html"
     assert cli_main(["analyze", str(folder / "t1.wav"), "--report", str(single), "--json"]) == 0
     one = json.loads(capsys.readouterr().out)

@@ -84,6 +84,10 @@ def build_report(
     )
 
 
+_ALONE_FLAGS = {"--genre": "genre", "--store": "store", "--codec-preview": "codec_preview"}
+"""Options of ``amt analyze`` that judge or store one file at a time: refused with ``--album``."""
+
+
 def analyze(args: argparse.Namespace) -> int:
     """The ``analyze`` command; the exit code (1 when any file failed)."""
     files, skipped, problem = audio_files_or_error(args.path)
@@ -95,8 +99,23 @@ def analyze(args: argparse.Namespace) -> int:
     settings = get_settings()
     exports = {"report": args.report, "csv": args.csv}
     if args.album:
+        alone = [flag for flag, given in _ALONE_FLAGS.items() if getattr(args, given)]
+        problem = batch.check_workers(args.workers) or (
+            f"{', '.join(alone)}: for files analysed alone; --album measures the tracks against each other"
+            if alone
+            else None
+        )
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
         return run_album(
-            files, max_duration_s=settings.max_duration_s, as_json=args.json, output=args.output, **exports
+            files,
+            max_duration_s=settings.max_duration_s,
+            as_json=args.json,
+            output=args.output,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            **exports,
         )
     if args.path.is_dir() and (args.report or args.csv):
         print("error: --report and --csv export one file, or a folder with --album", file=sys.stderr)

@@ -7,16 +7,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
+from concurrent.futures import BrokenExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from rich.console import Group, RenderableType
 
-from amt.analysis.errors import AudioError
 from amt.analysis.result import AnalysisResult
 from amt.api.services.album import AlbumTrackInput, summarize_album, track_input
-from amt.api.services.analysis import measure_file
+from amt.api.services.catalogue import Failed, Measured, MeasureOptions, open_pool, run_jobs
 from amt.api.services.export import album_csv, album_dict, album_html, analysis_csv, analysis_html
 from amt.cli.report import table
 from amt.config.constants import BAND_NAMES
@@ -80,24 +80,33 @@ def run_album(
     output: Path | None = None,
     report: Path | None = None,
     csv: Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> int:
-    """Analyse ``files`` in order and print their album (tables, or JSON into ``output`` or stdout); the exit
+    """Analyse ``files`` (on ``workers`` local processes or the Dask cluster at ``scheduler``, as ``amt analyze
+    FOLDER`` does) and print their album in file order (tables, or JSON into ``output`` or stdout); the exit
     code (1 when a file failed, 2 when fewer than two could be read)."""
-    tracks: list[AlbumTrackInput] = []
-    freqs: list[float] = []
+    options = MeasureOptions(target=None, level="", stage="", max_duration_s=max_duration_s, judge=False)
+    measured: dict[Path, AnalysisResult] = {}
     failures = 0
-    with FileProgress(len(files)) as bar:
-        for path in files:
-            bar.working_on(path.name)
-            try:
-                result = measure_file(path, max_duration_s=max_duration_s)
-            except (AppError, AudioError) as exc:
-                failures += 1
-                bar.file_done(f"{path.name}: error: {exc.message}")
-            else:
-                freqs = freqs or result.series.spectrum_freqs_hz
-                tracks.append(track_input(result, path.name))
-                bar.file_done(path.name)
+    paths = [p.absolute() for p in files]  # workers on other machines have another working directory
+    try:
+        with open_pool(workers=workers, scheduler=scheduler) as pool, FileProgress(len(paths)) as bar:
+            for outcome in run_jobs(pool, paths, options):
+                if isinstance(outcome, Measured):
+                    measured[outcome.path] = outcome.result
+                    bar.file_done(outcome.path.name)
+                elif isinstance(outcome, Failed):  # (nothing is skipped without a content check)
+                    failures += 1
+                    bar.file_done(f"{outcome.path.name}: error: {outcome.message}")
+    except AppError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except BrokenExecutor:
+        print("error: a worker process died (out of memory, or killed).", file=sys.stderr)
+        return 1
+    tracks: list[AlbumTrackInput] = [track_input(measured[p], p.name) for p in paths if p in measured]
+    freqs = next((measured[p].series.spectrum_freqs_hz for p in paths if p in measured), [])
     if len(tracks) < 2:
         print(f"error: an album needs at least 2 readable audio files; {len(tracks)} could be read", file=sys.stderr)
         return 2
