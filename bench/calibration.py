@@ -6,7 +6,9 @@ figures inside the tolerance (band shape, width, correlation, loudness, LRA, DR)
 number of critical tonal/dynamics findings per track (the always-flagged true-peak, clipping
 and phase alarms are counted apart: a real master may deserve them), and the median summed
 EQ the plan asks for (|gain| over its EQ steps, dB). Goals (issue "Judge against real
-masters"): ≥ 80 % inside, ≤ 0.5 criticals per track, median summed EQ ≤ 5 dB.
+masters"): ≥ 80 % inside, ≤ 0.5 criticals per track, median summed EQ ≤ 5 dB. Last, the
+tracks whose plan would itself move a figure out of its range: DR or loudness inside the
+genre's range now and outside it in ``plan.expected`` (a plan that makes its own next finding).
 
 Run from the repository root: ``.venv/bin/python bench/calibration.py [--corpus PATH]``.
 Prints figures only; asserts nothing (the suite's test_corpus.py asserts the share inside).
@@ -30,8 +32,9 @@ ALARMS = {"true_peak_dbtp", "clip_events", "negative_correlation_pct"}
 """Always-flagged checks: a real master may deserve them; they are not judgement of tonal balance or dynamics."""
 
 
-def _counts(result: TrackCalibration) -> tuple[int, int, float]:
-    """(critical tonal/dynamics findings, critical alarms, summed |EQ gain| dB) of one track at prescriptive."""
+def _counts(result: TrackCalibration) -> tuple[int, int, float, set[str]]:
+    """(critical tonal/dynamics findings, critical alarms, summed |EQ gain| dB, figures the plan moves out of their
+    range) of one track at prescriptive."""
     t = result.track
     overall, bands = metrics_from_dicts(t["overall_metrics"], t["band_metrics"])
     spectrum = t.get("spectrum") or {}
@@ -50,7 +53,17 @@ def _counts(result: TrackCalibration) -> tuple[int, int, float]:
         if r.metric in ALARMS or (r.metric == "phase_correlation" and r.band == "low" and (r.current or 0.0) < 0)
     )
     eq = sum(abs(s.gain_db) for s in judged.plan.steps if s.kind == "eq")
-    return len(critical) - alarms, alarms, eq
+    expected = judged.plan.expected
+    ranges = {
+        "dynamic_range_db": (overall.dynamic_range_db, expected.dynamic_range_db, result.target.dr_db),
+        "integrated_lufs": (overall.integrated_lufs, expected.integrated_lufs, result.target.loudness_range_lufs),
+    }
+    made = {
+        name
+        for name, (now, after, (low, high)) in ranges.items()
+        if now is not None and after is not None and low <= now <= high and not low - 0.05 <= after <= high + 0.05
+    }
+    return len(critical) - alarms, alarms, eq, made
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in r.inside.items():
             per_figure[k.split(".")[-1]].append(v)
     print("inside by figure: " + ", ".join(f"{k} {sum(v) / len(v):.0%}" for k, v in sorted(per_figure.items())))
+    made = [m for r in results for m in _counts(r)[3]]
+    print(
+        f"plans that move a figure out of its range: {len(made)} of {len(results)} tracks"
+        + "".join(f", {name} {made.count(name)}" for name in sorted(set(made)))
+    )
     return 0
 
 

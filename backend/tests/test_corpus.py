@@ -168,7 +168,9 @@ def test_build_one_package_end_to_end_matches_the_shipped_numbers(tmp_path: Path
 def test_every_corpus_track_gets_a_coherent_plan() -> None:
     """Issue "One coherent mastering plan", over every real track against its genre's target: at most one limiter
     step and one EQ step per band, in chain order; no step that makes a master already inside its loudness range
-    louder; no dynamics step naming sections (stored tracks carry none); width and correlation never critical."""
+    louder; no plan whose expected figures take a loudness or DR inside its range out of it (the plan would make
+    its own next finding); no dynamics step naming sections (stored tracks carry none); width and correlation
+    never critical."""
     for track in TRACKS:
         target = corpus_target(track["genre"])
         overall, bands = metrics_from_dicts(track["overall_metrics"], track["band_metrics"])
@@ -190,6 +192,12 @@ def test_every_corpus_track_gets_a_coherent_plan() -> None:
         low, high = target.loudness_range_lufs
         if low <= overall.integrated_lufs <= high:
             assert not any(isinstance(s, LimiterStep) and s.input_gain_db > 0 for s in steps), track["path"]
+            after = judged.plan.expected.integrated_lufs
+            assert after is None or low - 0.05 <= after <= high + 0.05, (track["path"], after)
+        dr_low, dr_high = target.dr_db
+        dr_after = judged.plan.expected.dynamic_range_db
+        if dr_low <= overall.dynamic_range_db <= dr_high and dr_after is not None:
+            assert dr_low - 0.05 <= dr_after <= dr_high + 0.05, (track["path"], overall.dynamic_range_db, dr_after)
         assert not any(isinstance(s, DynamicsStep) and s.sections for s in steps), track["path"]
         for r in judged.recommendations:
             if r.metric in ("stereo_width", "phase_correlation") and not (r.band == "low" and (r.current or 0) < 0):

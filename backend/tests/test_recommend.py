@@ -265,6 +265,26 @@ def test_dr_too_low_backs_the_limiter_off_only_as_far_as_the_loudness_range_allo
     assert not [s for s in at_bottom.plan.steps if isinstance(s, LimiterStep)]
 
 
+def test_the_limiter_backs_off_rather_than_push_dr_under_its_range() -> None:
+    # At the centre (−9 LUFS), DR 7 dB inside 5–9, true peak +2 dBTP: taking the 3 dB over the ceiling off the
+    # peaks alone would leave DR 4 dB (the loud body sits 9 − 3 = 6 dB under the peak: no loudness taken). The
+    # input comes down until DR after is back inside by a quarter of the range's half-width, 5.5 dB: 1.5 dB less
+    # gain reduction, so input −1.5 dB, which the loudness range allows (−10.5 LUFS is its bottom).
+    o = _overall(true_peak_dbtp=2.0, short_term_max_lufs=-7.0, dynamic_range_db=7.0)
+    j = _rows(Level.PRESCRIPTIVE, overall=o)
+    (lim,) = [s for s in j.plan.steps if isinstance(s, LimiterStep)]
+    assert lim.input_gain_db == pytest.approx(-1.5) and lim.expected_gain_reduction_db == pytest.approx(1.5)
+    assert j.plan.expected.dynamic_range_db == pytest.approx(5.5)
+    assert j.plan.expected.integrated_lufs == pytest.approx(-10.5)
+    assert j.plan.expected.true_peak_dbtp == -1.0
+    peak = next(r for r in j.recommendations if r.metric is Metric.TRUE_PEAK_DBTP)
+    assert peak.step == lim.order and "leaves DR inside" in peak.message
+    # Half a dB above the loudness range's bottom, it backs off half a dB and no further.
+    o = _overall(integrated_lufs=-10.0, true_peak_dbtp=2.0, short_term_max_lufs=-7.0, dynamic_range_db=7.0)
+    (lim,) = [s for s in _rows(Level.PRESCRIPTIVE, overall=o).plan.steps if isinstance(s, LimiterStep)]
+    assert lim.input_gain_db == pytest.approx(-0.5) and lim.expected_gain_reduction_db == pytest.approx(2.5)
+
+
 def test_mix_stage_checks_headroom_and_keeps_loudness_informational() -> None:
     o = _overall(integrated_lufs=-14.0, sample_peak_dbfs=-1.0, true_peak_dbtp=-1.2)
     j = _rows(Level.PRESCRIPTIVE, overall=o, stage="mix")

@@ -97,7 +97,12 @@ def _find(findings: Sequence[Finding], metric: Metric, band: Where = Where.OVERA
 
 
 def eq_steps(findings: Sequence[Finding], grid: BandGrid) -> list[DraftStep]:
-    """One EQ step per band whose shape deviation is beyond its tolerance."""
+    """One EQ step per band whose shape deviation is beyond its tolerance.
+
+    Each step's make-up gain takes back its own filter's loudness change; filters in a cascade do not add up
+    in loudness exactly (power sums under K-weighting), so the last step's make-up also takes the rest: the
+    EQ steps together keep the loudness (predicted on the track's spectrum).
+    """
     steps = []
     for f in findings:
         if f.metric is not Metric.ENERGY_RATIO or not f.acts or f.deviation is None or f.tolerance is None:
@@ -121,6 +126,10 @@ def eq_steps(findings: Sequence[Finding], grid: BandGrid) -> list[DraftStep]:
         )
         settings = eq.model_dump(exclude={"kind"})
         steps.append(DraftStep(StepKind.EQ, settings, [f], f.band.value))
+    residual = eq_loudness(steps, grid)
+    if len(steps) > 1 and abs(residual) >= 0.01:
+        last = steps[-1].settings
+        last["makeup_gain_db"] = round(float(str(last["makeup_gain_db"])) - residual, 2)
     return steps
 
 
@@ -211,8 +220,39 @@ def loudness_loss_db(gain_reduction_db: float, psr_db: float | None) -> float:
     limiter reaches the body only beyond PSR − 3 dB of gain reduction (PSR: true peak minus
     maximum short-term loudness); below that it shaves transients and loudness stays.
     """
-    headroom = BODY_CREST_DB if psr_db is None else max(0.0, psr_db - BODY_CREST_DB)
-    return max(0.0, gain_reduction_db - headroom)
+    return max(0.0, gain_reduction_db - body_headroom_db(psr_db))
+
+
+def body_headroom_db(psr_db: float | None) -> float:
+    """Gain reduction a limiter makes on transients alone, before it reaches the loud sections' body, dB."""
+    return BODY_CREST_DB if psr_db is None else max(0.0, psr_db - BODY_CREST_DB)
+
+
+def dr_back_off_db(
+    dr_db: float, dr_range_db: tuple[float, float], gain_reduction_db: float, psr_db: float | None, *, room_lu: float
+) -> float:
+    """How far to back the limiter's input off so that its gain reduction leaves DR inside the genre's range, dB (≥ 0).
+
+    The limiter lowers DR by the gain reduction it does not take back as loudness (:func:`loudness_loss_db`).
+    Where that would leave DR under the range, the input comes down (0.1 dB steps) until DR after is inside by
+    a quarter of the range's half-width (SPEC §5's nudge; never above DR now), by no more than the gain
+    reduction and giving up no more loudness than ``room_lu`` (LU above the loudness range's bottom after the
+    limiter); where that is not enough, as far as DR still rises. 0 when DR stays inside.
+    """
+    low, high = dr_range_db
+    backs = np.arange(0.0, gain_reduction_db + 0.05, 0.1)
+    gr = np.maximum(0.0, gain_reduction_db - backs)
+    loss = np.maximum(0.0, gr - body_headroom_db(psr_db))
+    after = dr_db - gr + loss
+    if after[0] >= low:
+        return 0.0
+    allowed = backs - (loss[0] - loss) <= room_lu + 1e-9  # loudness given up by backing off, LU
+    goal = min(low + (high - low) / 8.0, dr_db)
+    enough = allowed & (after >= goal - 1e-9)
+    if enough.any():
+        return round(float(backs[np.argmax(enough)]), 1)
+    best = np.where(allowed, after, -np.inf)
+    return round(float(backs[np.argmax(best)]), 1)
 
 
 def limiter_decision(
@@ -223,7 +263,9 @@ def limiter_decision(
     eq_loudness_db: float,
 ) -> tuple[LimiterDecision | None, list[Finding], str | None]:
     """The one limiter decision for loudness, DR, true peak and clipping together (master stage), the findings it
-    answers and, when DR is off but the loudness cannot move, why no gain is given; None when nothing needs it."""
+    answers and a note: when DR is off but the loudness cannot move, why no gain is given ("loudness", "louder");
+    when the input comes down so that the limiting leaves DR inside its range, "keeps dr". None when nothing
+    needs a limiter."""
     if stage is Stage.MIX:
         return None, [], None
     tp, lufs = overall.true_peak_dbtp, overall.integrated_lufs
@@ -263,6 +305,16 @@ def limiter_decision(
     psr = None if overall.short_term_max_lufs is None else tp - overall.short_term_max_lufs
     gr = max(0.0, tp + eq_loudness_db + gain - ceiling)
     loss = loudness_loss_db(gr, psr)
+    if gain <= 0 and target is not None and lufs is not None and overall.dynamic_range_db is not None:
+        room = lufs + eq_loudness_db + gain - loss - target.loudness_range_lufs[0]
+        back = dr_back_off_db(overall.dynamic_range_db, target.dr_db, gr, psr, room_lu=room)
+        if back > 0:
+            gain -= back
+            gr = max(0.0, tp + eq_loudness_db + gain - ceiling)
+            loss = loudness_loss_db(gr, psr)
+            note = note or "keeps dr"
+            if dr is not None and dr.acts and dr not in behind:
+                behind.append(dr)
     if gain > 0:
         # More drive to reach the loudness: what limiting takes back is added, worked out again with the new drive.
         for _ in range(3):

@@ -192,7 +192,12 @@ def advice(action: Action | None, f: Finding, level: Level, step: int | None, no
     if isinstance(action, DynamicsAction):
         return _dynamics_words(action, level) + where
     if isinstance(action, LimiterAction):
-        return _limiter_words(action, level) + where
+        why = (
+            " (the input comes down so that the limiting leaves DR inside the genre's range)"
+            if note == "keeps dr"
+            else ""
+        )
+        return _limiter_words(action, level) + why + where
     assert isinstance(action, GainAction)
     return f"Master fader {num(action.gain_db, signed=True)} dB" + where
 
