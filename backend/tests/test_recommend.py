@@ -367,4 +367,4 @@ def test_a_middle_band_move_one_bell_cannot_make_is_cut_back_and_the_rest_named(
     assert step.band_move_db == pytest.approx(step.gain_db, abs=1.0)  # SPEC §5's rule for what is asked
     assert step.left_for_mix_db == pytest.approx(9.0 - step.band_move_db - 4.0, abs=0.15)
     row = next(r for r in j.recommendations if r.metric is Metric.ENERGY_RATIO)
-    assert "what one filter does" in row.message and "mix problem" in row.message
+    assert "what the EQ can do here" in row.message and "mix problem" in row.message

@@ -198,3 +198,66 @@ def choose_filter(band: str, move_db: float, grid: BandGrid) -> EqChoice:
             return EqChoice(*kinds[k], gain, float(own[k]), float(side[k]))
     assert fallback is not None
     return fallback
+
+
+def cascade_moves_db(grid: BandGrid, sections: np.ndarray) -> np.ndarray:
+    """Shape-deviation changes of every band under all ``sections`` in cascade, shape (n_bands,), dB."""
+    gain = 10.0 ** (power_response_db(sections, grid.freqs_hz, grid.sample_rate) / 10.0)
+    before = np.bincount(grid.band, grid.power, minlength=len(BANDS))
+    after = np.bincount(grid.band, grid.power * gain, minlength=len(BANDS))
+    levels = 10.0 * np.log10(np.maximum(after, 1e-30) / np.maximum(before, 1e-30))
+    moves: np.ndarray = levels - np.median(levels)
+    return moves
+
+
+JOINT_ROUNDS = 6
+"""Rounds of the joint gain correction (each takes the remaining error off every step's gain)."""
+
+
+def jointly(choices: Sequence[tuple[str, EqChoice]], grid: BandGrid) -> tuple[list[EqChoice], np.ndarray]:
+    """The steps' gains corrected so that, applied together, each band moves by what its step promises; and the
+    move of each step's band under all of them together, dB.
+
+    Each filter was chosen alone; in a cascade every one also moves the median the shape takes out, so two
+    cuts side by side can leave a band where it was. The gains are corrected together (fixed point: each
+    band's own move follows its gain about 1:1 and the neighbours' less than a third) on the track's
+    spectrum, keeping each filter's type, frequency and Q, ±``MAX_EQ_DB``, and a correction only where the
+    new gain still meets SPEC §5's rule alone (``band_move_db`` is then the step's own move at that gain).
+    What the joint moves still miss is the plan's rest for the mix. ``choices``: (band, choice) per step.
+    """
+    if not choices:
+        return [], np.zeros(0)
+    index = np.array([[b.name for b in BANDS].index(band) for band, _ in choices])
+    promised = np.array([c.band_move_db for _, c in choices])
+    kinds = [(c.filter, c.frequency_hz, c.q) for _, c in choices]
+    gains = np.array([c.gain_db for _, c in choices])
+    free = np.full(len(choices), len(choices) > 1)
+
+    def together(g: np.ndarray) -> np.ndarray:
+        sections = np.array([biquad(k, f, x, q, grid.sample_rate) for (k, f, q), x in zip(kinds, g, strict=True)])
+        moves: np.ndarray = cascade_moves_db(grid, sections)[index]
+        return moves
+
+    moves = together(gains)
+    for _ in range(JOINT_ROUNDS):
+        error = moves - promised
+        if not free.any() or np.abs(error[free]).max() < 0.05:
+            break
+        trial = np.where(free, np.clip(np.round(gains - error, 1), -MAX_EQ_DB, MAX_EQ_DB), gains)
+        for i in map(int, np.flatnonzero(free & (trial != gains))):
+            if _alone(choices[i][0], kinds[i], float(trial[i]), grid).meets_rule:
+                gains[i] = trial[i]
+            else:
+                free[i] = False
+        moves = together(gains)
+    chosen = [_alone(band, kind, float(g), grid) for (band, _), kind, g in zip(choices, kinds, gains, strict=True)]
+    return chosen, moves
+
+
+def _alone(band: str, kind: tuple[str, float, float], gain_db: float, grid: BandGrid) -> EqChoice:
+    """``kind`` (filter, frequency, Q) at ``gain_db`` and its own moves of ``band`` and the neighbours."""
+    i = [b.name for b in BANDS].index(band)
+    near = [j for j in (i - 1, i + 1) if 0 <= j < len(BANDS)]
+    moves = shape_moves_db(grid, _sections([kind], gain_db, grid.sample_rate))[0]
+    side = float(np.abs(moves[near]).max()) if near else 0.0
+    return EqChoice(*kind, gain_db, float(moves[i]), side)

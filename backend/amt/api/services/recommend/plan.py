@@ -15,7 +15,7 @@ import numpy as np
 
 from amt.analysis.result import OverallMetrics
 from amt.analysis.sections import Section
-from amt.api.services.recommend.eq import BandGrid, choose_filter, loudness_change_db
+from amt.api.services.recommend.eq import BandGrid, choose_filter, jointly, loudness_change_db
 from amt.api.services.recommend.findings import Finding, ceiling_dbtp
 from amt.api.services.recommend.model import (
     DynamicsMethod,
@@ -103,14 +103,19 @@ def eq_steps(findings: Sequence[Finding], grid: BandGrid) -> list[DraftStep]:
     in loudness exactly (power sums under K-weighting), so the last step's make-up also takes the rest: the
     EQ steps together keep the loudness (predicted on the track's spectrum).
     """
+    acting = [
+        f
+        for f in findings
+        if f.metric is Metric.ENERGY_RATIO and f.acts and f.deviation is not None and f.tolerance is not None
+    ]
+    moves = [nudge(f.deviation or 0.0, f.tolerance or 0.0) for f in acting]
+    chosen, together = jointly(
+        [(f.band.value, choose_filter(f.band.value, m, grid)) for f, m in zip(acting, moves, strict=True)], grid
+    )
     steps = []
-    for f in findings:
-        if f.metric is not Metric.ENERGY_RATIO or not f.acts or f.deviation is None or f.tolerance is None:
-            continue
-        move = nudge(f.deviation, f.tolerance)
-        choice = choose_filter(f.band.value, move, grid)
-        # How far outside its tolerance the band stays after the move the filter is predicted to make.
-        rest = abs(f.deviation + choice.band_move_db) - f.tolerance
+    for f, choice, joint_move in zip(acting, chosen, together, strict=True):
+        # How far outside its tolerance the band stays after the plan's EQ steps together.
+        rest = abs((f.deviation or 0.0) + joint_move) - (f.tolerance or 0.0)
         sos = biquad(choice.filter, choice.frequency_hz, choice.gain_db, choice.q, grid.sample_rate)[None, :]
         eq = EqAction.model_validate(
             {

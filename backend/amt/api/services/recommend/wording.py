@@ -100,7 +100,7 @@ def _eq_words(a: EqAction, f: Finding, level: Level) -> str:
             "spreads into the neighbouring bands)"
         )
     if a.left_for_mix_db > 0:
-        cap = "that is the most a master takes (±6 dB)" if abs(a.gain_db) >= 6.0 else "that is what one filter does"
+        cap = "that is the most a master takes (±6 dB)" if abs(a.gain_db) >= 6.0 else "that is what the EQ can do here"
         text += f"; {cap}: the remaining {a.left_for_mix_db:.1f} dB is a mix problem, rebalance the parts in this band"
     return text
 
