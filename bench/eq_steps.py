@@ -13,9 +13,10 @@ rule; and the filters chosen. Prints figures; asserts nothing.
 
 With ``--archetypes``, instead, the moves are re-measured on audio: each synthesiser archetype
 (20 s) is judged against every genre's target, each EQ step of its plan is applied alone
-(``mastering.rbj`` biquad) and the engine measures the result again; printed: how many
-steps moved their band within 1 dB of ``band_move_db`` (and of ``gain_db``) and kept each
-neighbour under a third of the band's move.
+(``mastering.rbj`` biquad) and the engine measures the result again; the move is the change
+of the band's shape deviation against that target (SPEC §5, the median taken over the
+deviations after the move); printed: how many steps moved their band within 1 dB of
+``band_move_db`` (and of ``gain_db``) and kept each neighbour under a third of the band's move.
 
 Run from the repository root: ``.venv/bin/python bench/eq_steps.py [--corpus PATH] [--archetypes]``.
 """
@@ -23,7 +24,6 @@ Run from the repository root: ``.venv/bin/python bench/eq_steps.py [--corpus PAT
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import time
@@ -39,10 +39,12 @@ sys.path.insert(0, str(BACKEND))
 from amt.analysis.engine import analyze_array  # noqa: E402
 from amt.analysis.result import AnalysisResult  # noqa: E402
 from amt.api.services.corpus import CORPUS_PATH, corpus_target, load_corpus  # noqa: E402
+from amt.api.services.deviation import shape_deviations  # noqa: E402
 from amt.api.services.recommend import judge_result  # noqa: E402
 from amt.api.services.recommend.eq import band_grid, choose_filter  # noqa: E402
+from amt.api.services.recommend.findings import silent_bands  # noqa: E402
 from amt.api.services.recommend.model import EqStep  # noqa: E402
-from amt.config.constants import BAND_NAMES, GENRE_FAMILY  # noqa: E402
+from amt.config.constants import BAND_NAMES, GENRE_FAMILY, GenreTarget  # noqa: E402
 from amt.mastering.rbj import biquad  # noqa: E402
 from amt.synth import GENRES, render  # noqa: E402
 
@@ -108,8 +110,11 @@ def main() -> None:
     )
 
 
-def _levels_db(result: AnalysisResult) -> dict[str, float]:
-    return {b.band: 10.0 * math.log10(b.energy_ratio) for b in result.bands if b.energy_ratio}
+def _deviations_db(result: AnalysisResult, target: GenreTarget) -> dict[str, float | None]:
+    """SPEC §5's shape deviations of ``result`` against ``target``, dB (inaudible bands None)."""
+    shares = {b.band: b.energy_ratio for b in result.bands}
+    quiet = silent_bands(result.bands, None)[0]
+    return shape_deviations(shares, {n: t.energy_ratio for n, t in target.bands.items()}, inaudible=quiet)
 
 
 def remeasure() -> None:
@@ -120,33 +125,33 @@ def remeasure() -> None:
         r = render(genre, 1, duration_s=20.0)
         x = r.samples.astype(np.float64)
         before = analyze_array(r.samples, r.sample_rate)
-        base = _levels_db(before)
-        seen: set[tuple[str, str, float, float, float]] = set()
+        seen: set[tuple[str, str, float, float, float, str]] = set()
         for target_genre in sorted(GENRE_FAMILY):
-            judged = judge_result(before, corpus_target(target_genre), level="prescriptive")
+            target = corpus_target(target_genre)
+            judged = judge_result(before, target, level="prescriptive")
+            base = _deviations_db(before, target)
             for step in judged.plan.steps:
                 if not isinstance(step, EqStep):
                     continue
-                key = (step.band, step.filter.value, step.frequency_hz, step.gain_db, step.q)
+                key = (step.band, step.filter.value, step.frequency_hz, step.gain_db, step.q, target_genre)
                 if key in seen:
                     continue
                 seen.add(key)
                 sos = biquad(step.filter.value, step.frequency_hz, step.gain_db, step.q, r.sample_rate)[None, :]
-                after = _levels_db(analyze_array(signal.sosfilt(sos, x, axis=0).astype(np.float32), r.sample_rate))
-                change = {b: after[b] - base[b] for b in base}
-                centre = statistics.median(change.values())
-                shape = {b: c - centre for b, c in change.items()}
+                filtered = analyze_array(signal.sosfilt(sos, x, axis=0).astype(np.float32), r.sample_rate)
+                after = _deviations_db(filtered, target)
+                shape = {b: after[b] - base[b] for b in base if after[b] is not None and base[b] is not None}
                 moved = shape[step.band]
                 steps += 1
                 within_move += abs(moved - step.band_move_db) <= 1.0
                 worst = max(worst, abs(moved - step.band_move_db))
                 i = BAND_NAMES.index(step.band)
                 near = [BAND_NAMES[j] for j in (i - 1, i + 1) if 0 <= j < len(BAND_NAMES)]
-                neighbours_ok += all(abs(shape[n]) < abs(moved) / 3.0 for n in near)
+                neighbours_ok += all(abs(shape[n]) < abs(moved) / 3.0 for n in near if n in shape)
                 if abs(step.band_move_db - step.gain_db) <= 1.0:
                     rule_steps += 1
                     within_gain += abs(moved - step.gain_db) <= 1.0
-        print(f"{genre}: {len(seen)} distinct EQ steps against {len(GENRE_FAMILY)} genre targets")
+        print(f"{genre}: {len(seen)} EQ steps against {len(GENRE_FAMILY)} genre targets")
     print(
         f"re-measured: {within_move}/{steps} steps moved their band within 1 dB of band_move_db (worst "
         f"{worst:.2f} dB); {within_gain}/{rule_steps} of those set to their move within 1 dB of gain_db; "

@@ -90,7 +90,7 @@ def _draft_plan(
     target: GenreTarget | None,
     stage: Stage,
     sections: Sequence[Section],
-    grid_args: tuple[Mapping[str, float | None], float, Any],
+    grid_args: tuple[Mapping[str, float | None], float, Any, Mapping[str, float | None]],
 ) -> tuple[list[DraftStep], dict[str, float | None], str | None]:
     """The steps in chain order, the predicted figures, and the limiter's note when it leaves DR alone."""
     grid = band_grid(*grid_args)
@@ -165,7 +165,9 @@ def judge(
         ]
         return Judgement(rows, Plan(steps=[], expected=expected))
     shares = {b.band: b.energy_ratio for b in bands}
-    drafts, predicted, note = _draft_plan(overall, shown, target, stage, sections, (shares, sample_rate, spectrum))
+    deviations = {f.band.value: f.deviation for f in findings if f.metric is Metric.ENERGY_RATIO}
+    grid_args = (shares, sample_rate, spectrum, deviations)
+    drafts, predicted, note = _draft_plan(overall, shown, target, stage, sections, grid_args)
     index = {id(f): i for i, f in enumerate(shown)}
     steps: list[Step] = []
     step_of: dict[int, Step] = {}

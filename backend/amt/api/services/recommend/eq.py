@@ -45,15 +45,32 @@ class BandGrid:
     band: np.ndarray
     """Index into ``BANDS`` of each grid point."""
     sample_rate: float
+    deviation_db: np.ndarray | None = None
+    """Each band's shape deviation now, dB (NaN: left out of the median, SPEC §4's inaudible bands); None: the
+    median of the moves stands in for the median of the deviations after them."""
+
+    def shape_change_db(self, levels: np.ndarray) -> np.ndarray:
+        """Shape-deviation changes for band level changes ``levels`` (..., n_bands), dB: each level change minus
+        the change of the median, which SPEC §5 takes over the deviations after the move (when they are known)."""
+        if self.deviation_db is None:
+            moves: np.ndarray = levels - np.median(levels, axis=-1, keepdims=True)
+            return moves
+        counted = np.isfinite(self.deviation_db)
+        after = (self.deviation_db + levels)[..., counted]
+        shift = np.median(after, axis=-1, keepdims=True) - np.median(self.deviation_db[counted])
+        change: np.ndarray = levels - shift
+        return change
 
 
 def band_grid(
     shares: Mapping[str, float | None],
     sample_rate: float,
     spectrum: tuple[Sequence[float], Sequence[float | None]] | None = None,
+    deviations: Mapping[str, float | None] | None = None,
 ) -> BandGrid:
     """The grid, its power shaped like ``spectrum`` (centres Hz, dB per 1/6 octave) inside each band and scaled so
-    each band holds its measured share; a typical master's spectrum when ``spectrum`` is None or empty."""
+    each band holds its measured share; a typical master's spectrum when ``spectrum`` is None or empty.
+    ``deviations``: the bands' shape deviations now (dB; a band missing or None is left out of the median)."""
     top = min(BANDS[-1].high_hz, 0.49 * sample_rate)
     octaves = math.log2(top / BANDS[0].low_hz)
     n = max(8, int(octaves * GRID_PER_OCTAVE))
@@ -76,7 +93,12 @@ def band_grid(
         total = power[inside].sum()
         if inside.any() and total > 0 and share is not None and share > 0:
             power[inside] *= share / total
-    return BandGrid(freqs_hz=freqs, power=power, band=band, sample_rate=sample_rate)
+    known = None
+    if deviations is not None:
+        known = np.array([np.nan if deviations.get(b.name) is None else deviations[b.name] for b in BANDS], dtype=float)
+        if not np.isfinite(known).any():
+            known = None
+    return BandGrid(freqs_hz=freqs, power=power, band=band, sample_rate=sample_rate, deviation_db=known)
 
 
 def loudness_change_db(grid: BandGrid, sos: np.ndarray) -> float:
@@ -140,8 +162,8 @@ def _sections(kinds: Sequence[tuple[str, float, float]], gain_db: float, sample_
 
 
 def shape_moves_db(grid: BandGrid, sections: np.ndarray) -> np.ndarray:
-    """Shape-deviation changes (SPEC §5: level change minus the median of the five) of each single section,
-    shape (n_sections, n_bands), dB."""
+    """Shape-deviation changes (SPEC §5: level change minus the median's change, :meth:`BandGrid.shape_change_db`)
+    of each single section, shape (n_sections, n_bands), dB."""
     z = np.exp(-1j * 2.0 * np.pi * grid.freqs_hz / grid.sample_rate)
     b0, b1, b2, _, a1, a2 = (sections[:, k : k + 1] for k in range(6))
     h = (b0 + b1 * z + b2 * z * z) / (1.0 + a1 * z + a2 * z * z)
@@ -149,8 +171,7 @@ def shape_moves_db(grid: BandGrid, sections: np.ndarray) -> np.ndarray:
     before = np.array([grid.power[grid.band == i].sum() for i in range(len(BANDS))])
     after = np.stack([(gain[:, grid.band == i] * grid.power[grid.band == i]).sum(axis=1) for i in range(len(BANDS))], 1)
     levels = 10.0 * np.log10(np.maximum(after, 1e-30) / np.maximum(before, 1e-30))
-    moves: np.ndarray = levels - np.median(levels, axis=1, keepdims=True)
-    return moves
+    return grid.shape_change_db(levels)
 
 
 KNOB_STEP_DB = 0.5
@@ -206,8 +227,7 @@ def cascade_moves_db(grid: BandGrid, sections: np.ndarray) -> np.ndarray:
     before = np.bincount(grid.band, grid.power, minlength=len(BANDS))
     after = np.bincount(grid.band, grid.power * gain, minlength=len(BANDS))
     levels = 10.0 * np.log10(np.maximum(after, 1e-30) / np.maximum(before, 1e-30))
-    moves: np.ndarray = levels - np.median(levels)
-    return moves
+    return grid.shape_change_db(levels)
 
 
 JOINT_ROUNDS = 6
