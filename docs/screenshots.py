@@ -1,9 +1,10 @@
-"""Take the README's "Hear it" screenshots with Playwright and headless Chromium.
+"""Take the README's screenshots with Playwright and headless Chromium.
 
 Starts ``uvicorn api.main:app`` on a fresh APP_HOME, uploads a rendered techno track (its lows cut 6 dB, pushed
 over full scale in a few places so it has clip events) through the page, loads the plan applied as B, chooses a
 loop on the loudness plot, plays a moment and saves:
 
+* ``docs/screenshot.png``: the README's first picture, the top of the page with the analysis;
 * ``docs/hear-it.png``: the level-matched A/B player above the loudness plot (loop shaded, clip events ticked);
 * ``docs/hear-it-plr.png``: PLR over time;
 * ``docs/hear-it-spectrum.png``: the tonal balance with the difference from the target below it.
@@ -33,6 +34,8 @@ from helpers import run_server  # noqa: E402
 
 SR = 44100
 SECONDS = 40.0
+MAIN_CLIP = {"x": 0, "y": 0, "width": 1280, "height": 1640}
+"""The README's first picture: the top of the page with an analysis (px)."""
 
 
 def track() -> np.ndarray:
@@ -58,6 +61,8 @@ def main() -> None:
             page.click("#analyse-button")
             page.wait_for_selector("#result[data-state=ready]", timeout=120_000)
             page.wait_for_selector("#player-play:not([disabled])")
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True, clip=MAIN_CLIP)
             page.click("#player-plan")
             page.wait_for_selector("[data-testid=ab-player][data-b-ready=true]", timeout=120_000)
             page.locator("#loudness-chart").scroll_into_view_if_needed()
@@ -94,7 +99,8 @@ def main() -> None:
             print(page.text_content("#player-gain"))
             if errors:
                 sys.exit(f"the page reported errors: {errors}")
-    print("wrote", ", ".join(f"docs/{n}" for n in ("hear-it.png", "hear-it-plr.png", "hear-it-spectrum.png")))
+    names = ("screenshot.png", "hear-it.png", "hear-it-plr.png", "hear-it-spectrum.png")
+    print("wrote", ", ".join(f"docs/{n}" for n in names))
 
 
 if __name__ == "__main__":
