@@ -139,6 +139,29 @@ def test_a_folder_gets_a_progress_bar_and_one_report_per_file(tmp_path: Path) ->
         assert r["overall_metrics"]["sample_peak_dbfs"] == pytest.approx(20 * np.log10(amps[r["filename"]]), abs=0.01)
 
 
+def test_a_catalogue_of_sub_folders_with_recursive(tmp_path: Path) -> None:
+    """A catalogue is folders of folders: without --recursive the command says so; with it every audio file
+    below is analysed (hidden folders left out), named by its path in the folder, so equal names stay apart."""
+    root = tmp_path / "catalogue"
+    amps = {"album a/01.wav": 0.5, "album b/01.wav": 0.25, "album b/cd 2/01.wav": 0.125}
+    for rel, amp in amps.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_wav(root / rel, sine(997.0, 2.0, amp=amp))
+    (root / ".cache").mkdir()
+    write_wav(root / ".cache" / "01.wav", sine(997.0, 2.0, amp=0.9))
+    (root / "album a" / "cover.txt").write_text("not audio")
+    flat = _run(["analyze", str(root)], tmp_path / "home")
+    assert flat.returncode == 2 and "--recursive" in flat.stderr
+    out = tmp_path / "catalogue.json"
+    done = _run(["analyze", str(root), "-r", "--json", "--output", str(out), "--workers", "2"], tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    assert "skipped: album a/cover.txt: " in done.stderr
+    reports = json.loads(out.read_text())
+    assert [r["filename"] for r in reports] == sorted(amps)
+    for r in reports:
+        assert r["overall_metrics"]["sample_peak_dbfs"] == pytest.approx(20 * np.log10(amps[r["filename"]]), abs=0.01)
+
+
 def test_errors_are_clear(tmp_path: Path) -> None:
     missing = _run(["analyze", str(tmp_path / "nope.wav")], tmp_path / "home")
     assert missing.returncode == 2 and "does not exist" in missing.stderr

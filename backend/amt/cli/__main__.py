@@ -43,7 +43,7 @@ from amt.cli.targets import ReferenceLibrary, load_library, resolve_target
 from amt.config.constants import DEFAULT_RECOMMENDATION_LEVEL, DEFAULT_STAGE, GenreTarget
 from amt.scripts import analyze_reference, build_reference_corpus, populate_references, render_references
 from amt.utils.errors import AppError
-from amt.utils.paths import audio_files_or_error
+from amt.utils.paths import audio_files_or_error, label
 from amt.utils.process import tune_process
 from amt.utils.progress import FileProgress, console_for, show
 
@@ -90,9 +90,9 @@ _ALONE_FLAGS = {"--genre": "genre", "--store": "store", "--codec-preview": "code
 
 def analyze(args: argparse.Namespace) -> int:
     """The ``analyze`` command; the exit code (1 when any file failed)."""
-    files, skipped, problem = audio_files_or_error(args.path)
+    files, skipped, problem = audio_files_or_error(args.path, recursive=args.recursive)
     for item in skipped:
-        print(f"skipped: {item.path.name}: {item.reason}", file=sys.stderr)
+        print(f"skipped: {label(item.path, args.path)}: {item.reason}", file=sys.stderr)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -110,6 +110,7 @@ def analyze(args: argparse.Namespace) -> int:
             return 2
         return run_album(
             files,
+            root=args.path,
             max_duration_s=settings.max_duration_s,
             as_json=args.json,
             output=args.output,
@@ -281,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
         "--album",
         action="store_true",
         help="a folder as an album (file-name order): album loudness, true peak and DR, each track against it",
+    )
+    p.add_argument(
+        "-r",
+        "--recursive",
+        action="store_true",
+        help="a folder's sub-folders too (a catalogue); files are named by their path in the folder",
     )
     p.add_argument("--report", type=Path, help="also write a self-contained HTML report (a file, or --album)")
     p.add_argument("--csv", type=Path, help="also write the figures as CSV (a file, or --album)")

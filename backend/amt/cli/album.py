@@ -21,6 +21,7 @@ from amt.api.services.export import album_csv, album_dict, album_html, analysis_
 from amt.cli.report import table
 from amt.config.constants import BAND_NAMES
 from amt.utils.errors import AppError
+from amt.utils.paths import label
 from amt.utils.progress import FileProgress, console_for, show
 
 
@@ -75,6 +76,7 @@ def album_text(data: Mapping[str, Any]) -> Group:
 def run_album(
     files: list[Path],
     *,
+    root: Path,
     max_duration_s: float,
     as_json: bool,
     output: Path | None = None,
@@ -84,8 +86,9 @@ def run_album(
     scheduler: str | None = None,
 ) -> int:
     """Analyse ``files`` (on ``workers`` local processes or the Dask cluster at ``scheduler``, as ``amt analyze
-    FOLDER`` does) and print their album in file order (tables, or JSON into ``output`` or stdout); the exit
-    code (1 when a file failed, 2 when fewer than two could be read)."""
+    FOLDER`` does) and print their album in file order, each named by its path in the folder ``root`` (tables,
+    or JSON into ``output`` or stdout); the exit code (1 when a file failed, 2 when fewer than two could be
+    read)."""
     options = MeasureOptions(target=None, level="", stage="", max_duration_s=max_duration_s, judge=False)
     measured: dict[Path, AnalysisResult] = {}
     failures = 0
@@ -95,17 +98,17 @@ def run_album(
             for outcome in run_jobs(pool, paths, options):
                 if isinstance(outcome, Measured):
                     measured[outcome.path] = outcome.result
-                    bar.file_done(outcome.path.name)
+                    bar.file_done(label(outcome.path, root))
                 elif isinstance(outcome, Failed):  # (nothing is skipped without a content check)
                     failures += 1
-                    bar.file_done(f"{outcome.path.name}: error: {outcome.message}")
+                    bar.file_done(f"{label(outcome.path, root)}: error: {outcome.message}")
     except AppError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     except BrokenExecutor:
         print("error: a worker process died (out of memory, or killed).", file=sys.stderr)
         return 1
-    tracks: list[AlbumTrackInput] = [track_input(measured[p], p.name) for p in paths if p in measured]
+    tracks: list[AlbumTrackInput] = [track_input(measured[p], label(p, root)) for p in paths if p in measured]
     freqs = next((measured[p].series.spectrum_freqs_hz for p in paths if p in measured), [])
     if len(tracks) < 2:
         print(f"error: an album needs at least 2 readable audio files; {len(tracks)} could be read", file=sys.stderr)

@@ -38,6 +38,7 @@ from amt.cli.report import render
 from amt.cli.targets import ReferenceLibrary
 from amt.config.constants import GenreTarget
 from amt.utils.errors import AppError
+from amt.utils.paths import label
 from amt.utils.progress import FileProgress
 
 
@@ -111,7 +112,7 @@ def analyze_many(
         with open_pool(workers=workers, scheduler=args.scheduler) as pool, FileProgress(len(files)) as progress:
             stored = None if factory is None else partial(stored_analysis_id, factory)
             for outcome in run_jobs(pool, files, options, stored=stored):
-                name = outcome.path.name
+                name = label(outcome.path, args.path)
                 if isinstance(outcome, Failed):
                     counts["failed"] += 1
                     reports[outcome.path] = {"filename": name, "detail": outcome.message}
@@ -125,7 +126,9 @@ def analyze_many(
                 audio_s += outcome.result.audio.duration_s
                 report: dict[str, Any] = {}
                 if args.json or not args.store:
-                    report = _report(outcome, genre=genre, target=target, level=level, stage=stage, library=library)
+                    report = _report(
+                        outcome, name, genre=genre, target=target, level=level, stage=stage, library=library
+                    )
                 line = f"{name}: {outcome.result.audio.duration_s:.1f} s in {outcome.seconds:.2f} s on {outcome.worker}"
                 if factory is not None:
                     saved = store_measured(factory, outcome, genre=genre, level=level, stage=stage)
@@ -173,6 +176,7 @@ def analyze_many(
 
 def _report(
     measured: Measured,
+    name: str,
     *,
     genre: str | None,
     target: GenreTarget | None,
@@ -185,7 +189,7 @@ def _report(
         measured.result,
         measured.judgement,
         measured.encoded,
-        filename=measured.path.name,
+        filename=name,
         genre=genre,
         target=target,
         level=level,

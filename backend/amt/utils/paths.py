@@ -38,17 +38,20 @@ def _audio_by_bytes(path: Path) -> str | None:
     return None
 
 
-def audio_files(path: Path) -> tuple[list[Path], list[Skipped]]:
-    """``path`` itself, or a folder's audio files sorted by name and the files it skips (with the reason).
+def audio_files(path: Path, *, recursive: bool = False) -> tuple[list[Path], list[Skipped]]:
+    """``path`` itself, or a folder's audio files sorted by name (with ``recursive``, its sub-folders' too, sorted
+    by their path in it) and the files it skips (with the reason).
 
-    Hidden files (``.DS_Store``, ``._track.wav``) and sub-folders are left out silently.
+    Hidden files and folders (``.DS_Store``, ``._track.wav``, ``.git``) are left out silently, and so are
+    sub-folders unless ``recursive``.
     """
     if not path.is_dir():
         return [path], []
     files: list[Path] = []
     skipped: list[Skipped] = []
-    for p in sorted(path.iterdir()):
-        if p.name.startswith(".") or not p.is_file():
+    found = path.rglob("*") if recursive else path.iterdir()
+    for p in sorted(found, key=lambda q: q.relative_to(path).parts):
+        if any(part.startswith(".") for part in p.relative_to(path).parts) or not p.is_file():
             continue
         if p.suffix.lower() in AUDIO_SUFFIXES:
             files.append(p)
@@ -61,9 +64,22 @@ def audio_files(path: Path) -> tuple[list[Path], list[Skipped]]:
     return files, skipped
 
 
-def audio_files_or_error(path: Path) -> tuple[list[Path], list[Skipped], str | None]:
+def audio_files_or_error(path: Path, *, recursive: bool = False) -> tuple[list[Path], list[Skipped], str | None]:
     """:func:`audio_files`, or an error message for the command line when there are none."""
     if not path.exists():
         return [], [], f"{path} does not exist"
-    files, skipped = audio_files(path)
-    return files, skipped, None if files else f"no audio files in {path}"
+    files, skipped = audio_files(path, recursive=recursive)
+    if files:
+        return files, skipped, None
+    if not recursive and any(p.is_dir() and not p.name.startswith(".") for p in path.iterdir()):
+        return files, skipped, f"no audio files in {path} itself; add --recursive to include its sub-folders"
+    return files, skipped, f"no audio files in {path}"
+
+
+def label(path: Path, root: Path) -> str:
+    """How a file of a run is named to the user: its path inside the folder ``root`` (its name when ``root`` is
+    the file itself)."""
+    try:
+        return path.absolute().relative_to(root.absolute()).as_posix() if root.is_dir() else path.name
+    except ValueError:
+        return path.name
