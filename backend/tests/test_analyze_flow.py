@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 import amt.api.services.analysis as service
 import amt.api.services.recommend as recommend
@@ -19,7 +23,7 @@ from amt.analysis.errors import UnreadableAudioError
 from amt.api.database import make_sessionmaker
 from amt.api.services.rows import overall_dict
 from amt.api.services.series import unpack_series
-from helpers import run_server, sine, write_wav
+from helpers import BACKEND_DIR, run_server, sine, write_wav
 
 
 def _quiet_loud_quiet(path: Path) -> Path:
@@ -83,6 +87,34 @@ def test_the_post_answer_is_the_later_get(tmp_path: Path) -> None:
         body = posted.json()
         assert len(body["sections"]) == 3 and body["recommendations"] and body["plan"]["steps"]  # all compared
         assert client.get(posted.headers["location"]).json() == body
+
+
+def test_an_upload_is_stored_with_its_content_hash_and_a_catalogue_run_skips_it(tmp_path: Path) -> None:
+    """POST /api/analyze stores the SHA-256 of the file's bytes (worked out beside the engine), so
+    ``amt analyze FILE --store`` on the same database finds the content stored and analyses nothing."""
+    path = _quiet_loud_quiet(tmp_path / "upload.wav")
+    home = tmp_path / "home"
+    with run_server(home) as server, server.client() as client, path.open("rb") as f:
+        posted = client.post("/api/analyze", files={"file": ("upload.wav", f, "audio/wav")}, data={"genre": "techno"})
+        assert posted.status_code == 201, posted.text
+        analysis_id = posted.json()["id"]
+    engine = create_engine(f"sqlite:///{home / 'audio_mastering.db'}")
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT content_hash FROM analysis WHERE id = :id"), {"id": analysis_id})
+        assert stored.scalar_one() == hashlib.sha256(path.read_bytes()).hexdigest()
+    engine.dispose()
+    env = {**os.environ, "APP_HOME": str(home), "DATABASE_URL": ""}
+    run = subprocess.run(
+        [sys.executable, "-m", "cli", "analyze", str(path), "--store"],
+        cwd=BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert f"skipped, already stored as {analysis_id}" in run.stderr, run.stderr
+    assert "stored 0, skipped 1" in run.stderr, run.stderr
 
 
 def test_an_array_with_nan_is_refused_at_the_engines_edge() -> None:

@@ -121,7 +121,8 @@ def analyze_many(
                 if isinstance(outcome, Skipped):
                     counts["skipped"] += 1
                     reports[outcome.path] = {"filename": name, "id": outcome.analysis_id, "skipped": outcome.reason}
-                    progress.file_done(f"{name}: skipped, {outcome.reason}")
+                    stored_as = f" as {outcome.analysis_id}" if outcome.analysis_id else ""
+                    progress.file_done(f"{name}: skipped, {outcome.reason}{stored_as}")
                     continue
                 audio_s += outcome.result.audio.duration_s
                 report: dict[str, Any] = {}

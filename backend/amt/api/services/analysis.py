@@ -9,10 +9,12 @@ in one transaction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -167,6 +169,21 @@ def resolve_options(
     )
 
 
+HASH_CHUNK_BYTES = 1 << 20
+
+
+def content_hash(path: Path, *cancels: threading.Event | None) -> str:
+    """SHA-256 of the file's bytes, hex (64 characters), read in 1 MB chunks; "" as soon as one of ``cancels``
+    is set."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(HASH_CHUNK_BYTES):
+            if any(c is not None and c.is_set() for c in cancels):
+                return ""
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def analyze_and_store(
     factory: sessionmaker[Session],
     path: Path,
@@ -182,19 +199,29 @@ def analyze_and_store(
     """Validate options, analyse the file (and, with ``codec_preview``, encode it with each destination's codec)
     and store every row in one transaction; what was stored.
 
-    ``cancel`` set (the client went away) stops the analysis between blocks and stores nothing.
+    ``cancel`` set (the client went away) stops the analysis between blocks and stores nothing. The file's
+    :func:`content_hash` is worked out in a second thread while the engine runs (hashlib leaves the GIL) and
+    stored with the row, so a catalogue run with ``--store`` skips what was uploaded.
     """
     with session_scope(factory) as session:
         canonical, level_name, stage_name = resolve_options(session, genre=genre, level=level, stage=stage)
         target = genre_target(session, canonical) if canonical else None
     started = time.perf_counter()
-    result = measure_file(path, max_duration_s=max_duration_s, cancel=cancel)
-    found = sections_of(result)
-    judgement = recommendations_for(result, target, level=level_name, stage=stage_name, found=found)
-    encoded = codec_previews(path, result) if codec_preview else None
-    row = build_analysis_row(
-        result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name, encoded=encoded
-    )
+    failed = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="content-hash") as hasher:
+        digest = hasher.submit(content_hash, path, cancel, failed)
+        try:
+            result = measure_file(path, max_duration_s=max_duration_s, cancel=cancel)
+        except BaseException:
+            failed.set()
+            raise
+        found = sections_of(result)
+        judgement = recommendations_for(result, target, level=level_name, stage=stage_name, found=found)
+        encoded = codec_previews(path, result) if codec_preview else None
+        row = build_analysis_row(
+            result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name, encoded=encoded
+        )
+        row.content_hash = digest.result() or None
     if cancel is not None and cancel.is_set():
         raise AnalysisCancelledError(1.0)
     with session_scope(factory) as session:

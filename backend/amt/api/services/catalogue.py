@@ -12,7 +12,6 @@ bytes) is already stored with the current engine version.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import resource
 import socket
@@ -36,7 +35,13 @@ from amt.analysis.errors import AudioError
 from amt.analysis.result import ENGINE_VERSION, AnalysisResult
 from amt.api.database import session_scope
 from amt.api.repositories.analysis_repo import AnalysisRepository
-from amt.api.services.analysis import build_analysis_row, codec_previews, measure_file, recommendations_for
+from amt.api.services.analysis import (
+    build_analysis_row,
+    codec_previews,
+    content_hash,
+    measure_file,
+    recommendations_for,
+)
 from amt.api.services.recommend import Judgement
 from amt.config.constants import GenreTarget
 from amt.utils.errors import AppError, ValidationError
@@ -44,22 +49,12 @@ from amt.utils.logger import get_logger
 
 log = get_logger(__name__)
 
-HASH_CHUNK_BYTES = 1 << 20
 IN_FLIGHT_PER_SLOT = 2
 """Jobs submitted ahead per worker thread: enough to keep every worker busy, few enough that the client holds
 only a handful of results (and a re-run's skip checks stay close behind the analyses)."""
 CONNECT_TIMEOUT_S = 30.0
 CLIENT_WATCH_S = 1.0
 """How often a local worker checks that its client still runs, s."""
-
-
-def content_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes, hex (64 characters), read in 1 MB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(HASH_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
