@@ -10,6 +10,7 @@ under a random name — the client's file name is only kept, cleaned, as a label
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import tempfile
@@ -52,6 +53,13 @@ class Upload:
     filename: str = "upload.wav"
     size_bytes: int = 0
     fields: dict[str, str] = field(default_factory=dict)
+    digest: hashlib._Hash = field(default_factory=hashlib.sha256)
+    """SHA-256 of the file part, fed as it arrives."""
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the file's bytes, hex (as :func:`amt.api.services.analysis.content_hash` reads it)."""
+        return self.digest.hexdigest()
 
     def discard(self) -> None:
         """Remove the temporary file (idempotent)."""
@@ -148,6 +156,7 @@ class _Receiver:
                 raise _too_large(self.max_bytes)
             assert self.fd is not None
             view = memoryview(data)[start:end]  # written as it lies in the received chunk, never copied
+            self.upload.digest.update(view)
             try:
                 while view:
                     written = os.write(self.fd, view)

@@ -125,6 +125,7 @@ async def analyze(request: Request, settings: SettingsDep) -> JSONResponse:
                 max_duration_s=settings.max_duration_s,
                 codec_preview=codec_preview,
                 cancel=cancel,
+                known_hash=upload.content_hash,
             )
 
         stored = await run_until_disconnect(request, cancel, work, limiter=ANALYSIS_SLOTS)

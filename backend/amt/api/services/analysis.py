@@ -176,11 +176,13 @@ def content_hash(path: Path, *cancels: threading.Event | None) -> str:
     """SHA-256 of the file's bytes, hex (64 characters), read in 1 MB chunks; "" as soon as one of ``cancels``
     is set."""
     digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(HASH_CHUNK_BYTES):
+    buffer = bytearray(HASH_CHUNK_BYTES)  # one buffer read into again and again: no allocation per chunk
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as f:
+        while n := f.readinto(buffer):
             if any(c is not None and c.is_set() for c in cancels):
                 return ""
-            digest.update(chunk)
+            digest.update(view[:n])
     return digest.hexdigest()
 
 
@@ -195,13 +197,15 @@ def analyze_and_store(
     max_duration_s: float | None,
     codec_preview: bool = False,
     cancel: threading.Event | None = None,
+    known_hash: str | None = None,
 ) -> StoredAnalysis:
     """Validate options, analyse the file (and, with ``codec_preview``, encode it with each destination's codec)
     and store every row in one transaction; what was stored.
 
     ``cancel`` set (the client went away) stops the analysis between blocks and stores nothing. The file's
-    :func:`content_hash` is worked out in a second thread while the engine runs (hashlib leaves the GIL) and
-    stored with the row, so a catalogue run with ``--store`` skips what was uploaded.
+    :func:`content_hash` is stored with the row, so a catalogue run with ``--store`` skips what was uploaded:
+    ``known_hash`` when the caller has it (an upload hashes its bytes as they arrive), else worked out in a
+    second thread while the engine runs (hashlib leaves the GIL).
     """
     with session_scope(factory) as session:
         canonical, level_name, stage_name = resolve_options(session, genre=genre, level=level, stage=stage)
@@ -209,7 +213,7 @@ def analyze_and_store(
     started = time.perf_counter()
     failed = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="content-hash") as hasher:
-        digest = hasher.submit(content_hash, path, cancel, failed)
+        digest = hasher.submit(lambda: known_hash or content_hash(path, cancel, failed))
         try:
             result = measure_file(path, max_duration_s=max_duration_s, cancel=cancel)
         except BaseException:
