@@ -14,7 +14,6 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -172,16 +171,13 @@ def resolve_options(
 HASH_CHUNK_BYTES = 1 << 20
 
 
-def content_hash(path: Path, *cancels: threading.Event | None) -> str:
-    """SHA-256 of the file's bytes, hex (64 characters), read in 1 MB chunks; "" as soon as one of ``cancels``
-    is set."""
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes, hex (64 characters), read in 1 MB chunks."""
     digest = hashlib.sha256()
     buffer = bytearray(HASH_CHUNK_BYTES)  # one buffer read into again and again: no allocation per chunk
     view = memoryview(buffer)
     with path.open("rb", buffering=0) as f:
         while n := f.readinto(buffer):
-            if any(c is not None and c.is_set() for c in cancels):
-                return ""
             digest.update(view[:n])
     return digest.hexdigest()
 
@@ -202,30 +198,22 @@ def analyze_and_store(
     """Validate options, analyse the file (and, with ``codec_preview``, encode it with each destination's codec)
     and store every row in one transaction; what was stored.
 
-    ``cancel`` set (the client went away) stops the analysis between blocks and stores nothing. The file's
-    :func:`content_hash` is stored with the row, so a catalogue run with ``--store`` skips what was uploaded:
-    ``known_hash`` when the caller has it (an upload hashes its bytes as they arrive), else worked out in a
-    second thread while the engine runs (hashlib leaves the GIL).
+    ``cancel`` set (the client went away) stops the analysis between blocks and stores nothing.
+    ``known_hash``: the file's :func:`content_hash` (an upload hashes its bytes as they arrive), stored with
+    the row so that a catalogue run with ``--store`` skips the file.
     """
     with session_scope(factory) as session:
         canonical, level_name, stage_name = resolve_options(session, genre=genre, level=level, stage=stage)
         target = genre_target(session, canonical) if canonical else None
     started = time.perf_counter()
-    failed = threading.Event()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="content-hash") as hasher:
-        digest = hasher.submit(lambda: known_hash or content_hash(path, cancel, failed))
-        try:
-            result = measure_file(path, max_duration_s=max_duration_s, cancel=cancel)
-        except BaseException:
-            failed.set()
-            raise
-        found = sections_of(result)
-        judgement = recommendations_for(result, target, level=level_name, stage=stage_name, found=found)
-        encoded = codec_previews(path, result) if codec_preview else None
-        row = build_analysis_row(
-            result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name, encoded=encoded
-        )
-        row.content_hash = digest.result() or None
+    result = measure_file(path, max_duration_s=max_duration_s, cancel=cancel)
+    found = sections_of(result)
+    judgement = recommendations_for(result, target, level=level_name, stage=stage_name, found=found)
+    encoded = codec_previews(path, result) if codec_preview else None
+    row = build_analysis_row(
+        result, judgement, filename=filename, genre=canonical, level=level_name, stage=stage_name, encoded=encoded
+    )
+    row.content_hash = known_hash
     if cancel is not None and cancel.is_set():
         raise AnalysisCancelledError(1.0)
     with session_scope(factory) as session:
