@@ -167,9 +167,15 @@ def shape_moves_db(grid: BandGrid, sections: np.ndarray) -> np.ndarray:
     z = np.exp(-1j * 2.0 * np.pi * grid.freqs_hz / grid.sample_rate)
     b0, b1, b2, _, a1, a2 = (sections[:, k : k + 1] for k in range(6))
     h = (b0 + b1 * z + b2 * z * z) / (1.0 + a1 * z + a2 * z * z)
-    gain = np.abs(h) ** 2
+    return _shape_changes(grid, np.abs(h) ** 2)
+
+
+def _shape_changes(grid: BandGrid, gain: np.ndarray) -> np.ndarray:
+    """Shape-deviation changes of the bands under the power gain ``gain`` (..., n_grid_points), dB."""
     before = np.array([grid.power[grid.band == i].sum() for i in range(len(BANDS))])
-    after = np.stack([(gain[:, grid.band == i] * grid.power[grid.band == i]).sum(axis=1) for i in range(len(BANDS))], 1)
+    after = np.stack(
+        [(gain[..., grid.band == i] * grid.power[grid.band == i]).sum(axis=-1) for i in range(len(BANDS))], -1
+    )
     levels = 10.0 * np.log10(np.maximum(after, 1e-30) / np.maximum(before, 1e-30))
     return grid.shape_change_db(levels)
 
@@ -223,11 +229,7 @@ def choose_filter(band: str, move_db: float, grid: BandGrid) -> EqChoice:
 
 def cascade_moves_db(grid: BandGrid, sections: np.ndarray) -> np.ndarray:
     """Shape-deviation changes of every band under all ``sections`` in cascade, shape (n_bands,), dB."""
-    gain = 10.0 ** (power_response_db(sections, grid.freqs_hz, grid.sample_rate) / 10.0)
-    before = np.bincount(grid.band, grid.power, minlength=len(BANDS))
-    after = np.bincount(grid.band, grid.power * gain, minlength=len(BANDS))
-    levels = 10.0 * np.log10(np.maximum(after, 1e-30) / np.maximum(before, 1e-30))
-    return grid.shape_change_db(levels)
+    return _shape_changes(grid, 10.0 ** (power_response_db(sections, grid.freqs_hz, grid.sample_rate) / 10.0))
 
 
 JOINT_ROUNDS = 6
